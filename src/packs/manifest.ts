@@ -1,0 +1,138 @@
+import { StudioError } from '../errors/StudioError';
+
+/**
+ * The model pack manifest (public/models/<id>/manifest.json): which files a pack has, and
+ * every number the engine needs about them. Nothing about a pack is hard-coded elsewhere.
+ */
+export interface PackFile {
+  /** Path relative to the manifest's folder (or an absolute URL). */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface CodecSpec {
+  /** Which entry of `files` holds the encoder graph (`input_values [B,1,N]` -> `audio_codes [1,B,K,T]`). */
+  encoder: string;
+  /** Which entry of `files` holds the decoder graph (`audio_codes [1,B,K,T]` int64 -> `audio_values [B,1,N]`). */
+  decoder: string;
+  sampleRate: number;
+  /** Codec frames per second (50 for EnCodec 32 kHz). */
+  frameRate: number;
+  /** Samples per frame: sampleRate / frameRate. */
+  hopLength: number;
+  /** Number of codebooks K. */
+  codebooks: number;
+  /** Codebook size; token ids are 0..cardinality-1. */
+  cardinality: number;
+  /** The special (pad/BOS) token id used by the LM, = cardinality in MusicGen. */
+  specialToken: number;
+}
+
+export interface ChromaSpec {
+  nFft: number;
+  hopLength: number;
+}
+
+export interface Manifest {
+  schema: 1;
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  files: Record<string, PackFile>;
+  codec: CodecSpec;
+  chroma?: ChromaSpec;
+}
+
+type Obj = Record<string, unknown>;
+
+function fail(where: string, what: string): never {
+  throw new StudioError('MANIFEST_INVALID', `${where}: ${what}`);
+}
+
+function obj(x: unknown, where: string): Obj {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) fail(where, 'expected an object');
+  return x as Obj;
+}
+
+function str(o: Obj, key: string, where: string): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v.length === 0) fail(`${where}.${key}`, 'expected a non-empty string');
+  return v;
+}
+
+function posInt(o: Obj, key: string, where: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`${where}.${key}`, 'expected a positive integer');
+  return v;
+}
+
+function posNum(o: Obj, key: string, where: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`${where}.${key}`, 'expected a positive number');
+  return v;
+}
+
+function parseFile(x: unknown, where: string): PackFile {
+  const o = obj(x, where);
+  const path = str(o, 'path', where);
+  if (path.includes('..')) fail(`${where}.path`, 'must not climb out of the pack folder');
+  const sha256 = str(o, 'sha256', where);
+  if (!/^[0-9a-f]{64}$/.test(sha256)) fail(`${where}.sha256`, 'expected 64 lowercase hex digits');
+  return { path, bytes: posInt(o, 'bytes', where), sha256 };
+}
+
+function parseCodec(x: unknown, files: Record<string, PackFile>): CodecSpec {
+  const w = 'codec';
+  const o = obj(x, w);
+  const encoder = str(o, 'encoder', w);
+  const decoder = str(o, 'decoder', w);
+  for (const role of [encoder, decoder]) {
+    if (!files[role]) fail(w, `refers to file "${role}", which is not listed in files`);
+  }
+  const c: CodecSpec = {
+    encoder,
+    decoder,
+    sampleRate: posInt(o, 'sampleRate', w),
+    frameRate: posNum(o, 'frameRate', w),
+    hopLength: posInt(o, 'hopLength', w),
+    codebooks: posInt(o, 'codebooks', w),
+    cardinality: posInt(o, 'cardinality', w),
+    specialToken: posInt(o, 'specialToken', w),
+  };
+  if (Math.abs(c.sampleRate / c.hopLength - c.frameRate) > 1e-6) {
+    fail(w, `frameRate ${c.frameRate} is not sampleRate / hopLength (${c.sampleRate / c.hopLength})`);
+  }
+  if (c.specialToken < c.cardinality) fail(`${w}.specialToken`, 'must not collide with a codebook entry (>= cardinality)');
+  if (c.codebooks > 32) fail(`${w}.codebooks`, 'more than 32 codebooks is not supported');
+  return c;
+}
+
+/** Validates an untrusted manifest object; throws StudioError('MANIFEST_INVALID') naming the bad field. */
+export function parseManifest(json: unknown): Manifest {
+  const o = obj(json, 'manifest');
+  if (o.schema !== 1) fail('manifest.schema', `unsupported schema ${JSON.stringify(o.schema)} (expected 1)`);
+  const filesObj = obj(o.files, 'manifest.files');
+  const files: Record<string, PackFile> = {};
+  for (const [role, f] of Object.entries(filesObj)) files[role] = parseFile(f, `files.${role}`);
+  const m: Manifest = {
+    schema: 1,
+    id: str(o, 'id', 'manifest'),
+    name: str(o, 'name', 'manifest'),
+    version: str(o, 'version', 'manifest'),
+    description: typeof o.description === 'string' ? o.description : '',
+    files,
+    codec: parseCodec(o.codec, files),
+  };
+  if (o.chroma !== undefined) {
+    const c = obj(o.chroma, 'chroma');
+    m.chroma = { nFft: posInt(c, 'nFft', 'chroma'), hopLength: posInt(c, 'hopLength', 'chroma') };
+  }
+  return m;
+}
+
+/** Resolves a pack file's URL against the (absolute) manifest URL. */
+export function fileUrl(manifestUrl: string, file: PackFile): string {
+  return new URL(file.path, manifestUrl).toString();
+}

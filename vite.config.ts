@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// COOP/COEP make the page cross-origin isolated so onnxruntime-web can use threads.
+// (tfjs-backend-wasm threads are switched off in src/runtime/tfBackend.ts: they crash under isolation.)
+const headers = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  plugins: [react()],
+  worker: { format: 'es' },
+  server: { headers },
+  preview: { headers },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+});
