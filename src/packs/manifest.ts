@@ -27,6 +27,10 @@ export interface CodecSpec {
   cardinality: number;
   /** The special (pad/BOS) token id used by the LM, = cardinality in MusicGen. */
   specialToken: number;
+  /** Frames of context on each side when long audio is processed in chunks. */
+  contextFrames?: number;
+  /** Decode chunks start at multiples of this many frames (a decoder with periodic state). */
+  decodeAlignFrames?: number;
 }
 
 export interface ChromaSpec {
@@ -101,6 +105,12 @@ function parseCodec(x: unknown, files: Record<string, PackFile>): CodecSpec {
     cardinality: posInt(o, 'cardinality', w),
     specialToken: posInt(o, 'specialToken', w),
   };
+  if (o.contextFrames !== undefined) {
+    const v = o.contextFrames;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(`${w}.contextFrames`, 'expected a non-negative integer');
+    c.contextFrames = v;
+  }
+  if (o.decodeAlignFrames !== undefined) c.decodeAlignFrames = posInt(o, 'decodeAlignFrames', w);
   if (Math.abs(c.sampleRate / c.hopLength - c.frameRate) > 1e-6) {
     fail(w, `frameRate ${c.frameRate} is not sampleRate / hopLength (${c.sampleRate / c.hopLength})`);
   }

@@ -5,7 +5,8 @@ import type { CodecSpec } from '../packs/manifest';
 /**
  * The engine's whole API, in one interface. The worker implements it (engine.ts); the client
  * (client.ts) exposes the same methods with an extra `CallOptions` argument. Every message type
- * below is derived from this interface, so adding a method here is the only change needed.
+ * below is derived from this interface; a new method also goes into ENGINE_METHODS (the compiler
+ * refuses the build until it does).
  */
 export interface EngineApi {
   /** Loads a pack (manifest + codec graphs) on the chosen backend. */
@@ -45,6 +46,13 @@ export interface Progress {
 }
 
 export type Method = keyof EngineApi;
+
+/** Every engine method, once: the client builds its methods from this list, the host checks names against it. */
+export const ENGINE_METHODS = ['init', 'tokenize', 'decode'] as const satisfies readonly Method[];
+
+// Compile-time check that ENGINE_METHODS lists every method of EngineApi: a missing one makes this line fail.
+true satisfies [Exclude<Method, (typeof ENGINE_METHODS)[number]>] extends [never] ? true : never;
+
 export type Args<M extends Method> = Parameters<EngineApi[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<EngineApi[M]>>;
 

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { dropFiles, fixture, makeWav, parseWav16, tone } from './helpers';
+
+const manifest = JSON.parse(readFileSync(new URL('../public/models/studio/manifest.json', import.meta.url), 'utf8'));
+const { codebooks: K, frameRate, sampleRate } = manifest.codec;
+
+async function openStudio(page: Page, query = '') {
+  await page.goto(`/${query}`);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /^(webgpu|wasm|cpu)$/);
+}
+
+const clipNamed = (page: Page, name: string) => page.getByTestId('clip').filter({ hasText: name });
+
+test('drop the fixtures and an MP3: each becomes a K x T token grid', async ({ page }) => {
+  await openStudio(page);
+  const files = [fixture('daramud.flac'), fixture('demo.flac'), fixture('drums.flac'),
+    fixture('demo-stereo-44k.mp3', 'audio/mpeg'), fixture('daramud.opus.ogg', 'audio/ogg')];
+  const seconds: Record<string, number> = { 'daramud.flac': 12, 'demo.flac': 12, 'drums.flac': 12, 'demo-stereo-44k.mp3': 4, 'daramud.opus.ogg': 3 };
+  await dropFiles(page, files);
+  await expect(page.getByTestId('clip')).toHaveCount(files.length);
+  for (const f of files) {
+    const clip = clipNamed(page, f.name);
+    await expect(clip).toHaveAttribute('data-status', 'ready');
+    const grid = clip.getByTestId('token-grid');
+    await expect(grid).toHaveAttribute('data-rows', String(K));
+    const cols = Number(await grid.getAttribute('data-cols'));
+    expect(Math.abs(cols - seconds[f.name] * frameRate)).toBeLessThanOrEqual(1 + 0.03 * frameRate); // MP3/Opus add encoder padding
+  }
+  await expect(clipNamed(page, 'demo-stereo-44k.mp3')).toContainText('44.1 kHz');
+  await expect(clipNamed(page, 'demo-stereo-44k.mp3')).toContainText('2 ch');
+  await expect(page.getByTestId('clip-error')).toHaveCount(0);
+});
+
+test('download the reconstruction as a 16-bit WAV at the codec rate', async ({ page }) => {
+  await openStudio(page);
+  await dropFiles(page, [fixture('drums.flac')]);
+  const clip = clipNamed(page, 'drums.flac');
+  await expect(clip).toHaveAttribute('data-status', 'ready');
+  const [download] = await Promise.all([page.waitForEvent('download'), clip.getByTestId('download-wav').click()]);
+  expect(download.suggestedFilename()).toMatch(/^drums.*\.wav$/);
+  const wav = parseWav16(new Uint8Array(readFileSync(await download.path())));
+  expect(wav).toMatchObject({ sampleRate, channels: 1, bits: 16 });
+  expect(Math.abs(wav.samples - 12 * sampleRate)).toBeLessThan(sampleRate / frameRate);
+});
+
+test('play original and reconstruction toggle playback', async ({ page }) => {
+  await openStudio(page);
+  await dropFiles(page, [fixture('demo.flac')]);
+  const clip = clipNamed(page, 'demo.flac');
+  await expect(clip).toHaveAttribute('data-status', 'ready');
+  for (const id of ['play-original', 'play-reconstruction']) {
+    const btn = clip.getByTestId(id);
+    await btn.click();
+    await expect(btn).toHaveAttribute('aria-pressed', 'true');
+    await btn.click();
+    await expect(btn).toHaveAttribute('aria-pressed', 'false');
+  }
+});
+
+test('each broken file gets its own message and the good clips stay', async ({ page }) => {
+  await openStudio(page);
+  await dropFiles(page, [fixture('demo.flac')]);
+  await expect(clipNamed(page, 'demo.flac')).toHaveAttribute('data-status', 'ready');
+  const good = makeWav([tone(1, 16000, 440)], 16000, 16);
+  const rand = new Uint8Array(4096);
+  for (let i = 0; i < rand.length; i++) rand[i] = (i * 2654435761) >>> 24;
+  const bad = [
+    { name: 'empty.wav', type: 'audio/wav', bytes: new Uint8Array(0), code: 'FILE_EMPTY' },
+    { name: 'random.wav', type: 'audio/wav', bytes: rand, code: 'FILE_NOT_AUDIO' },
+    { name: 'truncated.wav', type: 'audio/wav', bytes: good.subarray(0, 44 + 8000), code: 'FILE_TRUNCATED' },
+    { name: 'silence.wav', type: 'audio/wav', bytes: makeWav([new Float32Array(16000)], 16000, 16), code: 'AUDIO_SILENT' },
+    { name: 'tiny.wav', type: 'audio/wav', bytes: makeWav([tone(0.005, 16000, 440)], 16000, 16), code: 'AUDIO_TOO_SHORT' },
+    { name: 'too-long.wav', type: 'audio/wav', bytes: makeWav([tone(601, 8000, 440)], 8000, 8), code: 'AUDIO_TOO_LONG' },
+  ];
+  const fine = [
+    { name: 'eight-channels.wav', type: 'audio/wav', bytes: makeWav(Array.from({ length: 8 }, (_, c) => tone(1, 48000, 220 * (c + 1), 0.1)), 48000, 24) },
+    { name: 'float32.wav', type: 'audio/wav', bytes: makeWav([tone(1, 22050, 330)], 22050, 32, true) },
+  ];
+  await dropFiles(page, [...bad, ...fine]);
+  for (const b of bad) {
+    const err = clipNamed(page, b.name).getByTestId('clip-error');
+    await expect(err).toHaveAttribute('data-code', b.code);
+    await expect(err).not.toBeEmpty();
+  }
+  for (const f of fine) await expect(clipNamed(page, f.name)).toHaveAttribute('data-status', 'ready');
+  await expect(clipNamed(page, 'eight-channels.wav')).toContainText('8 ch');
+  // The clip that was there before is untouched.
+  await expect(clipNamed(page, 'demo.flac')).toHaveAttribute('data-status', 'ready');
+  await expect(clipNamed(page, 'demo.flac').getByTestId('token-grid')).toHaveAttribute('data-cols', String(12 * frameRate));
+});
+
+test('the backend is shown and can be forced from the URL', async ({ page }) => {
+  await openStudio(page, '?backend=cpu');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
+  await dropFiles(page, [fixture('daramud.opus.ogg', 'audio/ogg')]);
+  await expect(clipNamed(page, 'daramud.opus.ogg')).toHaveAttribute('data-status', 'ready');
+});

@@ -1,0 +1,65 @@
+/**
+ * Builds the bundled model pack, public/models/studio/, from code and seeds alone (no download):
+ *   npm run build:pack            writes the pack
+ *   npm run build:pack -- --check rebuilds in memory and fails if any committed byte differs
+ * The codec is an EnCodec-interface ONNX pair (see src/codec/design.ts for the signal design).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { CODEC_DESIGN } from '../src/codec/design.ts';
+import { trainRvq } from './pack/trainRvq.ts';
+import { buildDecoderGraph, buildEncoderGraph, phasePeriodFrames } from './pack/codecGraphs.ts';
+
+const PACK_DIR = new URL('../public/models/studio/', import.meta.url).pathname;
+const SEED = 20261125;
+const check = process.argv.includes('--check');
+const t0 = Date.now();
+const log = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+
+const { codebooks, dims } = trainRvq({ seed: SEED, segments: 160, iters: 8, log });
+const files: Record<string, Uint8Array> = {
+  'encodec_encoder.onnx': buildEncoderGraph(codebooks, dims),
+  'encodec_decode.onnx': buildDecoderGraph(codebooks, dims, SEED + 99),
+};
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const d = CODEC_DESIGN;
+const manifest = {
+  schema: 1,
+  id: 'studio',
+  name: 'Studio (bundled)',
+  version: '0.1.0',
+  description: 'The bundled pack, built by scripts/build-pack.ts from code and seeds: an EnCodec-interface codec (STFT band energies + residual VQ).',
+  files: {
+    codecEncoder: { path: 'encodec_encoder.onnx', bytes: files['encodec_encoder.onnx'].length, sha256: sha(files['encodec_encoder.onnx']) },
+    codecDecoder: { path: 'encodec_decode.onnx', bytes: files['encodec_decode.onnx'].length, sha256: sha(files['encodec_decode.onnx']) },
+  },
+  codec: {
+    encoder: 'codecEncoder',
+    decoder: 'codecDecoder',
+    sampleRate: d.sampleRate,
+    frameRate: d.sampleRate / d.hopLength,
+    hopLength: d.hopLength,
+    codebooks: d.codebooks,
+    cardinality: d.cardinality,
+    specialToken: d.cardinality,
+    /** Frames of context each side when long audio is processed in chunks (window reach). */
+    contextFrames: 3,
+    decodeAlignFrames: phasePeriodFrames(),
+  },
+  chroma: { nFft: 16384, hopLength: 4096 },
+};
+const out: Record<string, Uint8Array> = { ...files, 'manifest.json': new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n') };
+
+if (check) {
+  const bad = Object.entries(out).filter(([name, bytes]) => {
+    const p = PACK_DIR + name;
+    return !existsSync(p) || sha(new Uint8Array(readFileSync(p))) !== sha(bytes);
+  });
+  if (bad.length) { console.error(`differs from the committed pack: ${bad.map(([n]) => n).join(', ')}`); process.exit(1); }
+  log('the committed pack is reproduced byte for byte');
+} else {
+  mkdirSync(PACK_DIR, { recursive: true });
+  for (const [name, bytes] of Object.entries(out)) writeFileSync(PACK_DIR + name, bytes);
+  const total = Object.values(out).reduce((s, b) => s + b.length, 0);
+  log(`wrote ${PACK_DIR} (${(total / 1e6).toFixed(2)} MB)`);
+}

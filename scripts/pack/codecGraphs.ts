@@ -1,0 +1,160 @@
+import { GraphBuilder } from './onnx.ts';
+import { CODEC_DESIGN, bandWeights, hann, leftPad, powerRef } from '../../src/codec/design.ts';
+import { mulberry32 } from '../../src/util/rng.ts';
+
+/** Codebooks: K arrays of [card, D] row-major. */
+export type Codebooks = Float32Array[];
+
+const d = CODEC_DESIGN;
+
+/** Encoder graph: input_values [B,1,N] float32 -> audio_codes [1,B,K,T] int64 (EnCodec interface). */
+export function buildEncoderGraph(codebooks: Codebooks, dims: number, scale?: Float32Array): Uint8Array {
+  const g = new GraphBuilder('studio_codec_encoder');
+  const K = codebooks.length;
+  const card = codebooks[0].length / dims;
+  const { weights, bands, bins } = bandWeights(d);
+  if (bands !== dims) throw new Error(`band count ${bands} != codebook dims ${dims}`);
+  const ref = powerRef(d);
+  const pad = leftPad(d);
+  const x = g.input('input_values', 'float32', ['batch_size', 1, 'sequence_length']);
+
+  // [B, N]; T = ceil(N / hop); pad so the STFT yields exactly T centred frames.
+  const x2 = g.o('Squeeze', [x, g.i64('axis1', [1], [1])]);
+  const n = g.o('Slice', [g.o('Shape', [x2]), g.i64('one', [1], [1]), g.i64('two', [1], [2])]); // [1]
+  const hop = g.i64('hop', [1], [d.hopLength]);
+  const t = g.o('Div', [g.o('Add', [n, g.i64('hop_m1', [1], [d.hopLength - 1])]), hop]); // [1]
+  const right = g.o('Sub', [g.o('Add', [g.o('Mul', [t, hop]), g.i64('tail', [1], [d.nFft - d.hopLength - pad])]), n]);
+  const pads = g.o('Concat', [g.i64('zero', [1], [0]), g.i64('lpad', [1], [pad]), g.i64('zero_b', [1], [0]), right], { axis: 0 });
+  const xp = g.o('Pad', [x2, pads]); // [B, Lp]
+  const x3 = g.o('Unsqueeze', [xp, g.i64('axis2', [1], [2])]); // [B, Lp, 1]
+
+  const win = new Float32Array(d.nFft);
+  win.set(Float32Array.from(hann(d.windowLength)));
+  const spec = g.o('STFT', [x3, g.i64('hop_s', [], [d.hopLength]), g.f32('window', [d.nFft], win)], { onesided: 1 }); // [B,T,bins,2]
+  const power = g.o('ReduceSumSquare', [spec, g.i64('axis3', [1], [3])], { keepdims: 0 }); // [B,T,bins]
+
+  // Band energies, normalised so a full-scale sine is ~0.25, then log.
+  const wt = new Float32Array(bins * bands);
+  for (let b = 0; b < bands; b++) for (let k = 0; k < bins; k++) wt[k * bands + b] = weights[b * bins + k] / ref;
+  const energy = g.o('MatMul', [power, g.f32('band_weights', [bins, bands], wt)]); // [B,T,D]
+  const peak = g.o('ReduceMax', [energy, g.i64('axis_d', [1], [2])], { keepdims: 1 }); // [B,T,1]
+  const floor = g.o('Add', [g.o('Mul', [peak, g.f32('rel_floor', [1], [d.relFloor])]), g.f32('floor', [1], [d.logFloor])]);
+  let r = g.o('Log', [g.o('Add', [energy, floor])]); // [B,T,D]
+  // Per-band weights: the quantizers' squared error counts the bands that carry pitch more.
+  if (scale) r = g.o('Mul', [r, g.f32('band_scale', [dims], scale)]);
+
+  // Residual VQ: nearest codeword by |c|^2 - 2 r.c, subtract, next stage.
+  const idx: string[] = [];
+  codebooks.forEach((cb, k) => {
+    const cn = new Float32Array(card);
+    for (let j = 0; j < card; j++) {
+      let s = 0;
+      for (let i = 0; i < dims; i++) s += cb[j * dims + i] ** 2;
+      cn[j] = s;
+    }
+    const book = g.f32(`vq${k}_codebook`, [card, dims], cb);
+    const dot = g.o('MatMul', [r, g.o('Transpose', [book], { perm: [1, 0] })]); // [B,T,card]
+    const score = g.o('Sub', [g.f32(`vq${k}_norm`, [card], cn), g.o('Mul', [dot, g.f32(`two_${k}`, [1], [2])])]); // |c|^2 - 2 r.c
+    const id = g.o('ArgMin', [score], { axis: 2, keepdims: 0 }); // [B,T]
+    idx.push(g.o('Unsqueeze', [id, g.i64(`ax1_${k}`, [1], [1])])); // [B,1,T]
+    if (k < K - 1) r = g.o('Sub', [r, g.o('Gather', [book, id], { axis: 0 })]);
+  });
+  const codes = g.o('Concat', idx, { axis: 1 }); // [B,K,T]
+  g.o('Unsqueeze', [codes, g.i64('axis0', [1], [0])], {}, 'audio_codes'); // [1,B,K,T]
+  g.output('audio_codes', 'int64', [1, 'batch_size', K, 'frames']);
+  return g.build('MusicGen Studio bundled codec encoder (EnCodec ONNX interface).');
+}
+
+/** Decoder graph: audio_codes [1,B,K,T] int64 -> audio_values [B,1,T*hop] float32 (EnCodec interface). */
+/** Frames after which the decoder's phase pattern repeats; decode chunks start at multiples of it. */
+export function phasePeriodFrames(): number {
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+  return (8 * d.nFft) / gcd(d.hopLength, 8 * d.nFft);
+}
+
+export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed: number,
+  opts: { scale?: Float32Array; featuresIn?: boolean; jitter?: number } = {}): Uint8Array {
+  const { featuresIn = false, jitter = 0.5, scale } = opts;
+  const g = new GraphBuilder('studio_codec_decoder');
+  const { weights, bands, bins } = bandWeights(d);
+  const card = codebooks[0].length / dims;
+  let c: string;
+  let f = '';
+  if (featuresIn) {
+    // Diagnostic variant (not shipped): log band energies [B,T,D] in, to measure the transform alone.
+    f = g.input('features', 'float32', ['batch_size', 'frames', dims]);
+    c = g.o('Transpose', [f], { perm: [0, 2, 1] }); // [B,D,T]: only its shape[2] = T is used
+  } else {
+    const codesIn = g.input('audio_codes', 'int64', [1, 'batch_size', codebooks.length, 'frames']);
+    c = g.o('Squeeze', [codesIn, g.i64('axis0', [1], [0])]); // [B,K,T]
+    // Sum of codewords = quantised log band energies.
+    codebooks.forEach((cb, k) => {
+      const ck = g.o('Gather', [c, g.i64(`k${k}`, [], [k])], { axis: 1 }); // [B,T]
+      const e = g.o('Gather', [g.f32(`vq${k}_codebook`, [card, dims], cb), ck], { axis: 0 }); // [B,T,D]
+      f = f ? g.o('Add', [f, e]) : e;
+    });
+    if (scale) f = g.o('Div', [f, g.f32('band_scale', [dims], scale)]);
+  }
+  // Undo the floors: the loudest band carried (1 + relFloor) * peak.
+  const p = g.o('Exp', [f]); // [B,T,D]
+  const peak = g.o('Div', [g.o('ReduceMax', [p, g.i64('axis_d', [1], [2])], { keepdims: 1 }), g.f32('one_rel', [1], [1 + d.relFloor])]);
+  const floor = g.o('Add', [g.o('Mul', [peak, g.f32('rel_floor', [1], [d.relFloor])]), g.f32('floor', [1], [d.logFloor])]);
+  const bandPower = g.o('Relu', [g.o('Sub', [p, floor])]); // [B,T,D]
+
+  // Spread each band's power over its bins (rows sum to 1), magnitude M_k = nFft * sqrt(p_k).
+  const spread = new Float32Array(bands * bins);
+  for (let b = 0; b < bands; b++) {
+    let s = 0;
+    for (let k = 0; k < bins; k++) s += weights[b * bins + k];
+    for (let k = 0; k < bins; k++) spread[b * bins + k] = s > 0 ? weights[b * bins + k] / s : 0;
+  }
+  const binPower = g.o('MatMul', [bandPower, g.f32('band_spread', [bands, bins], spread)]); // [B,T,bins]
+  const mag = g.o('Mul', [g.o('Sqrt', [binPower]), g.f32('mag_scale', [1], [d.nFft])]); // [B,T,bins]
+
+  // Phase advancing coherently per bin, as if bin k sat at (k + n_k / 8) bins, n_k a fixed random
+  // integer in -2..2: the output's spectral lines are then irregularly spaced, which avoids a regular
+  // comb favouring some pitch classes for broadband sounds. All integer arithmetic, so the phase
+  // pattern repeats exactly every `period` frames (chunked decoding aligns chunks to that).
+  //   phi[t,k] = phi0[k] + 2pi * (((8k + n_k) * hop * t) mod (8 nFft)) / (8 nFft)
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+  const q = gcd(d.hopLength, 8 * d.nFft);
+  const period = (8 * d.nFft) / q; // 256 frames for hop 640, nFft 4096
+  const T = g.o('Slice', [g.o('Shape', [c]), g.i64('two', [1], [2]), g.i64('three', [1], [3])]); // [1]
+  const tr = g.o('Range', [g.i64('r0', [], [0]), g.o('Squeeze', [T]), g.i64('r1', [], [1])]); // [T]
+  const rand = mulberry32(phaseSeed);
+  const nk = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 || jitter === 0 ? 0 : Math.floor(rand() * 5) - 2));
+  const kStep = Array.from({ length: bins }, (_, k) => (((8 * k + nk[k]) * (d.hopLength / q)) % period + period) % period);
+  const tk = g.o('Mod', [g.o('Mul', [g.o('Unsqueeze', [tr, g.i64('ax1', [1], [1])]), g.i64('k_step', [1, bins], kStep)]), g.i64('period', [], [period])]); // [T,bins]
+  const phi0 = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 ? 0 : rand() * 2 * Math.PI));
+  const phase = g.o('Add', [g.o('Mul', [g.o('Cast', [tk], { to: 1 }), g.f32('two_pi_over', [1], [(2 * Math.PI) / period])]), g.f32('phi0', [bins], phi0)]);
+  const re = g.o('Mul', [mag, g.o('Cos', [phase])]); // [B,T,bins]
+  const im = g.o('Mul', [mag, g.o('Sin', [phase])]);
+
+  // Hermitian completion to nFft bins, inverse DFT, keep the window's span.
+  const rev = g.i64('rev', [bins - 2], Array.from({ length: bins - 2 }, (_, i) => bins - 2 - i));
+  const reF = g.o('Concat', [re, g.o('Gather', [re, rev], { axis: 2 })], { axis: 2 }); // [B,T,nFft]
+  const imF = g.o('Concat', [im, g.o('Neg', [g.o('Gather', [im, rev], { axis: 2 })])], { axis: 2 });
+  const ax3 = g.i64('ax3', [1], [3]);
+  const z = g.o('Concat', [g.o('Unsqueeze', [reF, ax3]), g.o('Unsqueeze', [imF, ax3])], { axis: 3 }); // [B,T,nFft,2]
+  const y = g.o('DFT', [z, g.i64('dft_len', [], [d.nFft]), g.i64('dft_axis', [], [2])], { inverse: 1 }); // [B,T,nFft,2]
+  const yr = g.o('Squeeze', [g.o('Slice', [y, g.i64('s0', [2], [0, 0]), g.i64('s1', [2], [d.windowLength, 1]), g.i64('s_ax', [2], [2, 3])]), ax3]); // [B,T,W]
+  // Synthesis window; Hann at m-fold overlap sums to m/2, hence the 2/m.
+  const synth = Float32Array.from(hann(d.windowLength), (v) => (v * 2 * d.hopLength) / d.windowLength);
+  const yw = g.o('Mul', [yr, g.f32('synth_window', [d.windowLength], synth)]);
+
+  // Overlap-add: frame t's chunk i lands in block t + i.
+  const m = d.windowLength / d.hopLength;
+  let ola = '';
+  for (let i = 0; i < m; i++) {
+    const chunk = g.o('Slice', [yw, g.i64(`c${i}a`, [1], [i * d.hopLength]), g.i64(`c${i}b`, [1], [(i + 1) * d.hopLength]), g.i64(`c${i}ax`, [1], [2])]);
+    const padded = g.o('Pad', [chunk, g.i64(`p${i}`, [6], [0, i, 0, 0, m - 1 - i, 0])]); // [B,T+m-1,hop]
+    ola = ola ? g.o('Add', [ola, padded]) : padded;
+  }
+  const flat = g.o('Reshape', [ola, g.i64('flat', [2], [0, -1])]); // [B,(T+m-1)*hop]
+  const pad = leftPad(d);
+  const end = g.o('Add', [g.o('Mul', [T, g.i64('hop', [1], [d.hopLength])]), g.i64('lpad', [1], [pad])]);
+  const outAudio = g.o('Slice', [flat, g.i64('lpad_s', [1], [pad]), end, g.i64('ax1s', [1], [1])]); // [B,T*hop]
+  g.o('Unsqueeze', [outAudio, g.i64('ax1u', [1], [1])], {}, 'audio_values'); // [B,1,T*hop]
+  g.output('audio_values', 'float32', ['batch_size', 1, 'audio_length']);
+  return g.build('MusicGen Studio bundled codec decoder (EnCodec ONNX interface).');
+}

@@ -1,0 +1,42 @@
+import { resample } from '../../src/audio/resample.ts';
+import { chromagram, dominantPitchClassAgreement, nonSilentMask } from '../../src/audio/chroma.ts';
+import { fixtureNames, fixturePath, readFlac } from './fixtures.ts';
+import type { SessionRunner } from '../../src/runtime/sessionRunner.ts';
+import { float32, outputOf } from '../../src/runtime/sessionRunner.ts';
+
+/** Chroma settings for the reconstruction check (the pack manifest's melody chroma). */
+export const EVAL_CHROMA = { nFft: 16384, hopLength: 4096 };
+
+export interface CodecScore {
+  name: string;
+  seconds: number;
+  chromaAgreement: number;
+  siSnrDb: number;
+}
+
+/** Scale-invariant SNR of `est` against `ref` (dB). */
+export function siSnr(ref: Float32Array, est: Float32Array): number {
+  const n = Math.min(ref.length, est.length);
+  let dot = 0, rr = 0;
+  for (let i = 0; i < n; i++) { dot += ref[i] * est[i]; rr += ref[i] * ref[i]; }
+  const a = rr > 0 ? dot / rr : 0;
+  let s = 0, e = 0;
+  for (let i = 0; i < n; i++) { const t = a * ref[i]; s += t * t; e += (est[i] - t) ** 2; }
+  return 10 * Math.log10(Math.max(s, 1e-20) / Math.max(e, 1e-20));
+}
+
+/** Encodes and decodes each shared fixture and scores the reconstruction. */
+export async function scoreFixtures(enc: SessionRunner, dec: SessionRunner, sampleRate: number): Promise<CodecScore[]> {
+  const out: CodecScore[] = [];
+  for (const name of fixtureNames()) {
+    const f = await readFlac(fixturePath(name));
+    const x = resample(f.pcm, f.sampleRate, sampleRate);
+    const codes = outputOf(await enc.run({ input_values: float32(x, [1, 1, x.length]) }), 'audio_codes', 'int64');
+    const y = outputOf(await dec.run({ audio_codes: codes }), 'audio_values', 'float32').data.subarray(0, x.length);
+    const a = chromagram(x, sampleRate, EVAL_CHROMA);
+    const b = chromagram(y, sampleRate, EVAL_CHROMA);
+    const mask = nonSilentMask(x, sampleRate, EVAL_CHROMA.hopLength, EVAL_CHROMA.nFft);
+    out.push({ name, seconds: x.length / sampleRate, chromaAgreement: dominantPitchClassAgreement(a.argmax, b.argmax, mask), siSnrDb: siSnr(x, y) });
+  }
+  return out;
+}

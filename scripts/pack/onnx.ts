@@ -1,0 +1,82 @@
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+const A = onnx.AttributeProto.AttributeType;
+
+type Attr = number | number[] | string | { tensor: ReturnType<typeof onnx.TensorProto.create> };
+export type Dim = number | string;
+
+const FLOAT = 1;
+const INT64 = 7;
+
+/**
+ * A tiny ONNX graph builder over onnx-proto: initializers, nodes with generated output names,
+ * typed inputs/outputs. Deterministic: the same calls give the same bytes.
+ */
+export class GraphBuilder {
+  private nodes: ReturnType<typeof onnx.NodeProto.create>[] = [];
+  private inits: ReturnType<typeof onnx.TensorProto.create>[] = [];
+  private inputs: ReturnType<typeof onnx.ValueInfoProto.create>[] = [];
+  private outputs: ReturnType<typeof onnx.ValueInfoProto.create>[] = [];
+  private counter = 0;
+
+  constructor(private readonly name: string) {}
+
+  f32(name: string, dims: number[], data: ArrayLike<number>): string {
+    const arr = Float32Array.from(data);
+    if (arr.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${arr.length} values for dims ${dims}`);
+    this.inits.push(onnx.TensorProto.create({ name, dims, dataType: FLOAT, rawData: new Uint8Array(arr.buffer) }));
+    return name;
+  }
+
+  i64(name: string, dims: number[], data: ArrayLike<number>): string {
+    const arr = BigInt64Array.from(Array.from(data, (v) => BigInt(v)));
+    this.inits.push(onnx.TensorProto.create({ name, dims, dataType: INT64, rawData: new Uint8Array(arr.buffer) }));
+    return name;
+  }
+
+  /** Adds a node; returns its output names (generated unless given). */
+  op(opType: string, input: string[], attrs: Record<string, Attr> = {}, outputs = 1, names?: string[]): string[] {
+    const output = names ?? Array.from({ length: outputs }, () => `${opType.toLowerCase()}_${this.counter++}`);
+    const attribute = Object.entries(attrs).map(([name, v]) => {
+      if (typeof v === 'number') return Number.isInteger(v) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
+      if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
+      if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
+      return { name, type: A.TENSOR, t: v.tensor };
+    });
+    this.nodes.push(onnx.NodeProto.create({ opType, input, output, attribute, name: output[0] }));
+    return output;
+  }
+
+  /** Single-output shorthand. */
+  o(opType: string, input: string[], attrs: Record<string, Attr> = {}, name?: string): string {
+    return this.op(opType, input, attrs, 1, name ? [name] : undefined)[0];
+  }
+
+  input(name: string, elemType: 'float32' | 'int64', dims: Dim[]): string {
+    this.inputs.push(valueInfo(name, elemType, dims));
+    return name;
+  }
+
+  output(name: string, elemType: 'float32' | 'int64', dims: Dim[]): void {
+    this.outputs.push(valueInfo(name, elemType, dims));
+  }
+
+  /** Serialises the model (opset 20, IR 9). */
+  build(docString: string): Uint8Array {
+    const graph = onnx.GraphProto.create({
+      name: this.name, node: this.nodes, initializer: this.inits, input: this.inputs, output: this.outputs,
+    });
+    return onnx.ModelProto.encode(onnx.ModelProto.create({
+      irVersion: 9, producerName: 'musicgen-studio build-pack', docString,
+      opsetImport: [{ domain: '', version: 20 }], graph,
+    })).finish();
+  }
+}
+
+function valueInfo(name: string, elemType: 'float32' | 'int64', dims: Dim[]) {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: { tensorType: { elemType: elemType === 'float32' ? FLOAT : INT64, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * The bundled codec's signal design, shared by the pack builder (scripts/pack) and its tests.
+ *
+ * The bundled codec is an EnCodec-interface stand-in built from a fixed transform plus learned
+ * residual vector quantizers (RVQ), so it is reproducible from code and seeds alone:
+ *   encode: STFT (Hann 2560, hop 640, DFT 4096) -> power -> log band energies
+ *           (linear 12.5 Hz bands low down, half-semitone bands above) -> RVQ, K stages.
+ *   decode: sum of codewords -> band power -> per-bin magnitude -> phase that advances
+ *           coherently per bin (so steady tones stay steady) -> inverse DFT -> overlap-add.
+ * Pitch lives in which bands carry energy, which the RVQ preserves; phase is resynthesised.
+ */
+export const CODEC_DESIGN = {
+  sampleRate: 32000,
+  hopLength: 640,
+  /** Analysis/synthesis window length: 4 hops, so overlap-add is a sum of 4 shifted frames. */
+  windowLength: 2560,
+  /** DFT size (zero-padded window); a power of two keeps ORT's DFT fast. */
+  nFft: 4096,
+  codebooks: 4,
+  cardinality: 1024,
+  /** Lowest and highest band centres (Hz). */
+  minHz: 25,
+  maxHz: 12000,
+  /** Band spacing: max(linearHz, centre * (2^(1/stepsPerOctave) - 1)). */
+  linearHz: 12.5,
+  stepsPerOctave: 24,
+  /** Band power is divided by powerRef (a full-scale sine gives about 0.25) before the log. */
+  logFloor: 1e-9,
+  /**
+   * Relative floor: each frame's band powers get relFloor * (its loudest band) added before the
+   * log, so the quantizers spend their bits on the top ~50 dB of a frame, not on inaudible bands.
+   */
+  relFloor: 1e-5,
+} as const;
+
+export type CodecDesign = typeof CODEC_DESIGN;
+
+/** Number of one-sided DFT bins. */
+export function binCount(d: CodecDesign = CODEC_DESIGN): number {
+  return d.nFft / 2 + 1;
+}
+
+/** Band centre frequencies in Hz. */
+export function bandCentres(d: CodecDesign = CODEC_DESIGN): number[] {
+  const out: number[] = [];
+  const ratio = 2 ** (1 / d.stepsPerOctave) - 1;
+  for (let f = d.minHz; f <= d.maxHz; f += Math.max(d.linearHz, f * ratio)) out.push(f);
+  return out;
+}
+
+/**
+ * Triangular band weights W[b][k] over one-sided bins: 1 at band b's centre, falling to 0 at the
+ * neighbouring centres, so neighbouring bands overlap and the weights sum to 1 between centres.
+ * Returned row-major [D, bins].
+ */
+export function bandWeights(d: CodecDesign = CODEC_DESIGN): { weights: Float64Array; bands: number; bins: number } {
+  const c = bandCentres(d);
+  const bins = binCount(d);
+  const D = c.length;
+  const w = new Float64Array(D * bins);
+  const hzPerBin = d.sampleRate / d.nFft;
+  for (let b = 0; b < D; b++) {
+    const lo = b > 0 ? c[b - 1] : c[b] - (c[b + 1] - c[b]);
+    const hi = b < D - 1 ? c[b + 1] : c[b] + (c[b] - c[b - 1]);
+    for (let k = 0; k < bins; k++) {
+      const f = k * hzPerBin;
+      let v = 0;
+      if (f > lo && f <= c[b]) v = (f - lo) / (c[b] - lo);
+      else if (f > c[b] && f < hi) v = (hi - f) / (hi - c[b]);
+      w[b * bins + k] = v;
+    }
+  }
+  return { weights: w, bands: D, bins };
+}
+
+/** Periodic Hann window of length n. */
+export function hann(n: number): Float64Array {
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
+  return w;
+}
+
+/** Power of a unit sine in one band after analysis: divides band power so features are level-independent of the DFT size. */
+export function powerRef(d: CodecDesign = CODEC_DESIGN): number {
+  const w = hann(d.windowLength);
+  let s2 = 0;
+  for (const v of w) s2 += v * v;
+  return d.nFft * s2;
+}
+
+/** Samples of left padding so frame t's window is centred on [t*hop, (t+1)*hop). */
+export function leftPad(d: CodecDesign = CODEC_DESIGN): number {
+  return (d.windowLength - d.hopLength) / 2;
+}
+
+/** Frames produced for n input samples. */
+export function framesFor(n: number, hop: number): number {
+  return Math.ceil(n / hop);
+}

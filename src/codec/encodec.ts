@@ -1,0 +1,101 @@
+import { StudioError } from '../errors/StudioError';
+import type { CodecSpec } from '../packs/manifest';
+import { float32, int64, outputOf, type SessionRunner, type TensorMap } from '../runtime/sessionRunner';
+import { framesForSamples, planChunks } from './frames';
+
+export interface CodecCallOptions {
+  signal?: AbortSignal;
+  /** 0..1 over the whole call. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** Codes [K, T], row-major. */
+export interface Codes {
+  codes: Int32Array;
+  k: number;
+  t: number;
+}
+
+const DEFAULT_CHUNK_FRAMES = 1500;
+
+function pick(names: readonly string[], wanted: string, role: string): string {
+  if (names.includes(wanted)) return wanted;
+  if (names.length === 1) return names[0];
+  throw new StudioError('MODEL_INTERFACE', `the ${role} graph has no "${wanted}" (it has: ${names.join(', ')})`);
+}
+
+/**
+ * The EnCodec interface over two injected sessions: encode `input_values [B,1,N]` ->
+ * `audio_codes [1,B,K,T]`, decode `audio_codes` int64 `[1,B,K,T]` -> `audio_values [B,1,N]`.
+ * Names are read from the sessions; all sizes come from the manifest's codec spec.
+ */
+export class Codec {
+  private readonly encIn: string;
+  private readonly encOut: string;
+  private readonly hasPaddingMask: boolean;
+  private readonly decIn: string;
+  private readonly decOut: string;
+
+  constructor(readonly spec: CodecSpec, private readonly enc: SessionRunner, private readonly dec: SessionRunner,
+    private readonly chunkFrames = DEFAULT_CHUNK_FRAMES) {
+    this.hasPaddingMask = enc.inputNames.includes('padding_mask');
+    this.encIn = pick(enc.inputNames.filter((n) => n !== 'padding_mask'), 'input_values', 'encoder');
+    this.encOut = pick(enc.outputNames, 'audio_codes', 'encoder');
+    this.decIn = pick(dec.inputNames, 'audio_codes', 'decoder');
+    this.decOut = pick(dec.outputNames, 'audio_values', 'decoder');
+  }
+
+  /** Mono PCM at spec.sampleRate -> codes [K, T], T = ceil(N / hop). */
+  async encode(pcm: Float32Array, opts: CodecCallOptions = {}): Promise<Codes> {
+    const { hopLength: hop, codebooks: K, cardinality } = this.spec;
+    const T = framesForSamples(pcm.length, hop);
+    const codes = new Int32Array(K * T);
+    const chunks = planChunks(T, this.chunkFrames, this.spec.contextFrames ?? 0);
+    for (const [i, c] of chunks.entries()) {
+      opts.signal?.throwIfAborted();
+      const input = pcm.subarray(c.inFrom * hop, Math.min(pcm.length, c.inTo * hop));
+      const feeds: TensorMap = { [this.encIn]: float32(input, [1, 1, input.length]) };
+      if (this.hasPaddingMask) feeds.padding_mask = int64(new BigInt64Array(input.length).fill(1n), [1, input.length]);
+      const out = outputOf(await this.enc.run(feeds), this.encOut, 'int64');
+      const [one, b, k, t] = out.dims;
+      const need = c.to - c.inFrom;
+      if (out.dims.length !== 4 || one !== 1 || b !== 1 || k !== K || t < need) {
+        throw new StudioError('MODEL_INTERFACE', `encoder returned audio_codes [${out.dims.join(', ')}], expected [1, 1, ${K}, >= ${need}]`);
+      }
+      for (let q = 0; q < K; q++) {
+        for (let f = c.from; f < c.to; f++) {
+          const v = Number(out.data[q * t + (f - c.inFrom)]);
+          if (!(v >= 0 && v < cardinality)) throw new StudioError('MODEL_INTERFACE', `encoder produced token ${v}, outside 0..${cardinality - 1}`);
+          codes[q * T + f] = v;
+        }
+      }
+      opts.onProgress?.((i + 1) / chunks.length);
+    }
+    return { codes, k: K, t: T };
+  }
+
+  /** Codes [K, T] -> mono PCM at spec.sampleRate, T * hop samples. */
+  async decode({ codes, k, t: T }: Codes, opts: CodecCallOptions = {}): Promise<Float32Array> {
+    const { hopLength: hop, codebooks: K, cardinality } = this.spec;
+    if (k !== K || codes.length !== K * T) throw new StudioError('MODEL_INTERFACE', `decode got codes for ${k} x ${T}, the codec has ${K} codebooks`);
+    for (const v of codes) if (!(v >= 0 && v < cardinality)) throw new StudioError('MODEL_INTERFACE', `token ${v} is outside 0..${cardinality - 1}`);
+    const pcm = new Float32Array(T * hop);
+    const chunks = planChunks(T, this.chunkFrames, this.spec.contextFrames ?? 0, this.spec.decodeAlignFrames ?? 1);
+    for (const [i, c] of chunks.entries()) {
+      opts.signal?.throwIfAborted();
+      const n = c.inTo - c.inFrom;
+      const data = new BigInt64Array(K * n);
+      for (let q = 0; q < K; q++) for (let f = 0; f < n; f++) data[q * n + f] = BigInt(codes[q * T + c.inFrom + f]);
+      const out = outputOf(await this.dec.run({ [this.decIn]: int64(data, [1, 1, K, n]) }), this.decOut, 'float32');
+      const len = out.dims[out.dims.length - 1];
+      const start = (c.from - c.inFrom) * hop;
+      const count = (c.to - c.from) * hop;
+      if (out.dims.length !== 3 || len < start + count) {
+        throw new StudioError('MODEL_INTERFACE', `decoder returned audio_values [${out.dims.join(', ')}], expected [1, 1, >= ${start + count}]`);
+      }
+      pcm.set(out.data.subarray(start, start + count), c.from * hop);
+      opts.onProgress?.((i + 1) / chunks.length);
+    }
+    return pcm;
+  }
+}

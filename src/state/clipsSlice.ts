@@ -1,0 +1,112 @@
+import { StudioError } from '../errors/StudioError';
+import type { SliceContext } from './context';
+import { toErrorInfo } from './errors';
+import { mixToMono, transferables } from './mono';
+import { createSerialQueue } from './queue';
+import type { Clip, ClipsSlice, DecodedFile } from './types';
+import type { TokenizeResult } from '../workers/protocol';
+
+export function createClipsSlice(ctx: SliceContext): ClipsSlice {
+  const decodeQueue = createSerialQueue();
+  const tokenizeQueue = createSerialQueue();
+  const controllers = new Map<string, AbortController>();
+  let nextId = 0;
+
+  const alive = (id: string) => ctx.get().clips.some((c) => c.id === id);
+  const patch = (id: string, p: Partial<Clip>) =>
+    ctx.set((s) => ({ clips: s.clips.map((c) => (c.id === id ? { ...c, ...p } : c)) }));
+  const cancelled = () => new StudioError('CANCELLED');
+
+  async function decodeStep(id: string, file: File): Promise<DecodedFile> {
+    return decodeQueue.run(async () => {
+      if (!alive(id)) throw cancelled();
+      patch(id, { progress: { value: null, label: 'Decoding…' } });
+      ctx.get().announce(`Decoding ${file.name}…`);
+      return ctx.decode(file);
+    });
+  }
+
+  async function tokenizeStep(id: string, name: string, d: DecodedFile, signal: AbortSignal): Promise<TokenizeResult> {
+    return tokenizeQueue.run(async () => {
+      if (!alive(id)) throw cancelled();
+      patch(id, { progress: { value: null, label: 'Waiting for the engine…' } });
+      await ctx.gate.wait();
+      if (!alive(id)) throw cancelled();
+      patch(id, { progress: { value: 0, label: 'Tokenizing…' } });
+      ctx.get().announce(`Tokenizing ${name}… 0%`);
+      let lastTenth = 0;
+      return ctx.engine.tokenize(
+        { channels: d.channels, sampleRate: d.sampleRate, name },
+        {
+          signal,
+          transfer: transferables(d.channels),
+          onProgress: (p) => {
+            if (!alive(id)) return;
+            patch(id, { progress: { value: p.value, label: p.label || 'Tokenizing…' } });
+            const tenth = Math.floor(p.value * 10);
+            if (tenth > lastTenth && tenth < 10) {
+              lastTenth = tenth;
+              ctx.get().announce(`Tokenizing ${name}… ${tenth * 10}%`);
+            }
+          },
+        },
+      );
+    });
+  }
+
+  async function processFile(id: string, file: File): Promise<void> {
+    const ac = new AbortController();
+    controllers.set(id, ac);
+    try {
+      const decoded = await decodeStep(id, file);
+      if (!alive(id)) return;
+      const frames = decoded.channels[0]?.length ?? 0;
+      patch(id, {
+        status: 'tokenizing',
+        sourceRate: decoded.sampleRate,
+        sourceChannels: decoded.channels.length,
+        durationSec: decoded.sampleRate > 0 ? frames / decoded.sampleRate : 0,
+        container: decoded.container,
+        original: { pcm: mixToMono(decoded.channels), sampleRate: decoded.sampleRate },
+        progress: { value: null, label: 'Queued for tokenizing…' },
+      });
+      const result = await tokenizeStep(id, file.name, decoded, ac.signal);
+      if (!alive(id)) return;
+      patch(id, { status: 'ready', result, progress: undefined, error: undefined });
+      ctx.get().announce(`${file.name}: ${result.k} × ${result.t} tokens`);
+    } catch (err) {
+      if (!alive(id)) return;
+      const error = toErrorInfo(err);
+      patch(id, { status: 'error', error, progress: undefined });
+      ctx.get().announce(`${file.name}: ${error.message}`);
+    } finally {
+      controllers.delete(id);
+    }
+  }
+
+  return {
+    clips: [],
+    async addFiles(files) {
+      const added: Clip[] = files.map((f) => ({
+        id: `clip-${++nextId}`,
+        name: f.name,
+        status: 'decoding',
+        sourceRate: 0,
+        sourceChannels: 0,
+        durationSec: 0,
+        container: '',
+        progress: { value: null, label: 'Waiting to decode…' },
+      }));
+      if (added.length === 0) return;
+      ctx.set((s) => ({ clips: [...s.clips, ...added] }));
+      await Promise.all(added.map((c, i) => processFile(c.id, files[i])));
+    },
+    removeClip(id) {
+      const clip = ctx.get().clips.find((c) => c.id === id);
+      if (!clip) return;
+      ctx.set((s) => ({ clips: s.clips.filter((c) => c.id !== id) }));
+      controllers.get(id)?.abort();
+      ctx.get().announce(`Removed ${clip.name}.`);
+    },
+  };
+}

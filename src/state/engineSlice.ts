@@ -1,0 +1,60 @@
+import type { BackendChoice } from '../runtime/backend';
+import type { SliceContext } from './context';
+import { toErrorInfo } from './errors';
+import type { EngineSlice } from './types';
+
+export function createEngineSlice(ctx: SliceContext, initialBackend: BackendChoice): EngineSlice {
+  let generation = 0;
+
+  async function load(backend: BackendChoice): Promise<void> {
+    const gen = ++generation;
+    const { set, get, engine } = ctx;
+    set({ engine: { ...get().engine, status: 'loading', error: undefined, progress: undefined } });
+    get().announce(`Loading the audio engine (${backend})…`);
+    try {
+      const info = await engine.init(
+        { manifestUrl: ctx.manifestUrl, backend },
+        {
+          onProgress: (progress) => {
+            if (gen === generation) set({ engine: { ...get().engine, progress } });
+          },
+        },
+      );
+      if (gen !== generation) return;
+      set({ engine: { status: 'ready', info } });
+      get().announce(`Engine ready: ${info.packName} on ${info.backend.toUpperCase()}.`);
+    } catch (err) {
+      if (gen !== generation) return;
+      const error = toErrorInfo(err);
+      set({ engine: { ...get().engine, status: 'error', error, progress: undefined } });
+      get().announce(`The engine could not start: ${error.message}`);
+      throw err;
+    }
+  }
+
+  function initEngine(): Promise<void> {
+    const p = load(ctx.get().backend);
+    ctx.gate.current = p;
+    // The gate carries the failure to queued clips; callers of initEngine only need "done".
+    return p.catch(() => undefined);
+  }
+
+  return {
+    engine: { status: 'loading' },
+    backend: initialBackend,
+    initEngine,
+    async setBackend(choice) {
+      if (choice === ctx.get().backend && ctx.get().engine.status !== 'error') return;
+      ctx.set({ backend: choice });
+      ctx.onBackendChange?.(choice);
+      await initEngine();
+    },
+    onEngineCrash() {
+      // Only a ready engine restarts by itself; a crash while loading ends in the error + retry,
+      // so a worker that cannot even start does not restart in a loop.
+      if (ctx.get().engine.status !== 'ready') return;
+      ctx.get().announce('The audio engine stopped unexpectedly; restarting it…');
+      void initEngine();
+    },
+  };
+}

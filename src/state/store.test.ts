@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { StudioError } from '../errors/StudioError';
+import type { BackendChoice } from '../runtime/backend';
+import type { Args, CallOptions, EngineClient, EngineInfo, TokenizeResult } from '../workers/protocol';
+import { resolveInitialBackend, searchWithBackend } from './backendPref';
+import { createRestartingEngine } from './restartingEngine';
+import { createStudioStore } from './store';
+import type { DecodeFn } from './types';
+
+const codec = {
+  encoder: 'encoder', decoder: 'decoder', sampleRate: 32000, frameRate: 50, hopLength: 640,
+  codebooks: 4, cardinality: 2048, specialToken: 2048,
+};
+
+interface FakeOptions {
+  failInit?: boolean;
+  /** Tokenize calls wait for this before resolving (lets tests act mid-call). */
+  hold?: Promise<void>;
+}
+
+function fakeEngine(o: FakeOptions = {}) {
+  const inits: Args<'init'>[] = [];
+  const tokenizes: { args: Args<'tokenize'>; opts?: CallOptions }[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const engine: EngineClient = {
+    async init(a, opts) {
+      inits.push(a);
+      opts?.onProgress?.({ phase: 'load', value: 0.5, label: 'Loading codec' });
+      await Promise.resolve();
+      if (o.failInit) throw new StudioError('MODEL_FETCH_FAILED', 'encoder.onnx');
+      const backend = a.backend === 'auto' ? 'wasm' : a.backend;
+      const info: EngineInfo = { packId: 'tiny', packName: 'Tiny', backend, backendReason: `picked ${backend}`, codec };
+      return info;
+    },
+    async tokenize(a, opts) {
+      tokenizes.push({ args: a, opts });
+      active++;
+      maxActive = Math.max(maxActive, active);
+      try {
+        opts?.onProgress?.({ phase: 'tokenize', value: 0.4, label: 'Encoding' });
+        if (o.hold) {
+          const hold = o.hold;
+          await new Promise<void>((resolve, reject) => {
+            void hold.then(resolve);
+            opts?.signal?.addEventListener('abort', () => reject(new StudioError('CANCELLED')));
+          });
+        }
+        await new Promise((r) => setTimeout(r, 1));
+        if (a.name.startsWith('silent')) throw new StudioError('AUDIO_SILENT', a.name);
+        const t = Math.round((a.channels[0].length / a.sampleRate) * 50);
+        const result: TokenizeResult = {
+          codes: new Int32Array(4 * t).map((_, i) => i % 2048), k: 4, t,
+          pcm: new Float32Array(t * 640), sampleRate: 32000, reconstruction: new Float32Array(t * 640),
+        };
+        return result;
+      } finally {
+        active--;
+      }
+    },
+    async decode() {
+      return { pcm: new Float32Array(0), sampleRate: 32000 };
+    },
+    terminate() {},
+  };
+  return { engine, inits, tokenizes, maxActive: () => maxActive };
+}
+
+const fakeDecode: DecodeFn = async (file) => {
+  if (file.size === 0) throw new StudioError('FILE_EMPTY', file.name);
+  if (file.name.startsWith('bad')) throw new StudioError('FILE_NOT_AUDIO', file.name);
+  const rate = file.name.endsWith('.mp3') ? 44100 : 48000;
+  const left = new Float32Array(rate).fill(0.5);
+  const right = new Float32Array(rate).fill(-0.25);
+  return { channels: [left, right], sampleRate: rate, container: file.name.split('.').pop()!.toUpperCase() };
+};
+
+const file = (name: string, bytes = 16) => new File([new Uint8Array(bytes)], name);
+
+describe('createStudioStore: clips', () => {
+  it('processes good and bad files independently; failures keep their code, good clips their data', async () => {
+    const fake = fakeEngine();
+    const store = createStudioStore(fake.engine, { decode: fakeDecode, manifestUrl: 'http://x/manifest.json' });
+    await store.getState().initEngine();
+    await store.getState().addFiles([
+      file('drums.mp3'), file('bad.ogg'), file('empty.wav', 0), file('silent.wav'), file('bass.flac'),
+    ]);
+    const clips = store.getState().clips;
+    expect(clips.map((c) => [c.name, c.status, c.error?.code])).toEqual([
+      ['drums.mp3', 'ready', undefined],
+      ['bad.ogg', 'error', 'FILE_NOT_AUDIO'],
+      ['empty.wav', 'error', 'FILE_EMPTY'],
+      ['silent.wav', 'error', 'AUDIO_SILENT'],
+      ['bass.flac', 'ready', undefined],
+    ]);
+    expect(clips[1].error?.message).toContain('bad.ogg');
+    const drums = clips[0];
+    expect(drums).toMatchObject({ sourceRate: 44100, sourceChannels: 2, durationSec: 1, container: 'MP3' });
+    expect(drums.progress).toBeUndefined();
+    expect(drums.original?.sampleRate).toBe(44100);
+    expect(drums.original?.pcm[0]).toBeCloseTo(0.125);
+    expect(drums.result).toMatchObject({ k: 4, t: 50, sampleRate: 32000 });
+    expect(clips[4].result?.t).toBe(50);
+    // Only decoded files reach the engine, one at a time, with their channel buffers transferred.
+    expect(fake.tokenizes.map((c) => c.args.name)).toEqual(['drums.mp3', 'silent.wav', 'bass.flac']);
+    expect(fake.maxActive()).toBe(1);
+    const first = fake.tokenizes[0];
+    expect(first.opts?.transfer).toEqual(first.args.channels.map((c) => c.buffer));
+    expect(store.getState().announcement.text).toBe('bass.flac: 4 × 50 tokens');
+  });
+
+  it('removes a finished clip, and cancels one that is still tokenizing', async () => {
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const fake = fakeEngine({ hold });
+    const store = createStudioStore(fake.engine, { decode: fakeDecode });
+    const done = store.getState().addFiles([file('a.wav'), file('b.wav')]);
+    await waitFor(() => fake.tokenizes.length === 1);
+    const [a, b] = store.getState().clips;
+    expect(a.status).toBe('tokenizing');
+    expect(a.progress?.value).toBeCloseTo(0.4);
+    store.getState().removeClip(a.id);
+    expect(fake.tokenizes[0].opts?.signal?.aborted).toBe(true);
+    release();
+    await done;
+    expect(store.getState().clips.map((c) => [c.id, c.status])).toEqual([[b.id, 'ready']]);
+    store.getState().removeClip(b.id);
+    expect(store.getState().clips).toEqual([]);
+    store.getState().removeClip('nope');
+  });
+
+  it('starts the engine on demand and gives queued clips the init error', async () => {
+    const fake = fakeEngine({ failInit: true });
+    const store = createStudioStore(fake.engine, { decode: fakeDecode });
+    await store.getState().addFiles([file('a.wav')]);
+    expect(fake.inits).toHaveLength(1);
+    expect(store.getState().engine).toMatchObject({ status: 'error', error: { code: 'MODEL_FETCH_FAILED' } });
+    expect(store.getState().clips[0]).toMatchObject({ status: 'error', error: { code: 'MODEL_FETCH_FAILED' } });
+    expect(fake.tokenizes).toHaveLength(0);
+  });
+});
+
+describe('createStudioStore: engine and backend', () => {
+  it('inits with the initial choice and re-inits when the backend changes', async () => {
+    const fake = fakeEngine();
+    const changes: BackendChoice[] = [];
+    const store = createStudioStore(fake.engine, {
+      decode: fakeDecode, manifestUrl: 'http://x/m.json', initialBackend: 'cpu', onBackendChange: (c) => changes.push(c),
+    });
+    expect(store.getState().engine.status).toBe('loading');
+    await store.getState().initEngine();
+    expect(store.getState().engine).toMatchObject({ status: 'ready', info: { backend: 'cpu' } });
+    await store.getState().setBackend('wasm');
+    expect(fake.inits).toEqual([
+      { manifestUrl: 'http://x/m.json', backend: 'cpu' },
+      { manifestUrl: 'http://x/m.json', backend: 'wasm' },
+    ]);
+    expect(changes).toEqual(['wasm']);
+    expect(store.getState().backend).toBe('wasm');
+    expect(store.getState().engine.info?.backendReason).toBe('picked wasm');
+  });
+
+  it('resolves the initial backend from the query, then storage, then auto', () => {
+    expect(resolveInitialBackend('?backend=cpu', 'wasm')).toBe('cpu');
+    expect(resolveInitialBackend('?backend=bogus', 'wasm')).toBe('wasm');
+    expect(resolveInitialBackend('', 'nonsense')).toBe('auto');
+    expect(resolveInitialBackend('', null)).toBe('auto');
+    expect(searchWithBackend('?pack=tiny', 'webgpu')).toBe('?pack=tiny&backend=webgpu');
+    expect(searchWithBackend('?backend=cpu', 'auto')).toBe('');
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+describe('createRestartingEngine', () => {
+  it('starts a fresh client after a crash, and the store re-inits a ready engine', async () => {
+    const spawned: { fake: ReturnType<typeof fakeEngine>; crash: () => void }[] = [];
+    let crashes = 0;
+    const engine = createRestartingEngine(
+      (onCrash) => {
+        const fake = fakeEngine();
+        spawned.push({ fake, crash: onCrash });
+        return fake.engine;
+      },
+      () => {
+        crashes++;
+        store.getState().onEngineCrash();
+      },
+    );
+    const store = createStudioStore(engine, { decode: fakeDecode });
+    expect(spawned).toHaveLength(0); // lazily, on the first call
+    await store.getState().initEngine();
+    expect(spawned).toHaveLength(1);
+    spawned[0].crash();
+    spawned[0].crash(); // a second report from the same dead client is ignored
+    expect(crashes).toBe(1);
+    expect(store.getState().engine.status).toBe('loading');
+    await store.getState().addFiles([file('a.wav')]);
+    expect(spawned).toHaveLength(2);
+    expect(spawned[1].fake.inits).toHaveLength(1);
+    expect(spawned[1].fake.tokenizes).toHaveLength(1);
+    expect(store.getState().clips[0].status).toBe('ready');
+  });
+
+  it('does not restart in a loop when the engine crashes while loading', async () => {
+    const fake = fakeEngine({ failInit: true });
+    const store = createStudioStore(fake.engine, { decode: fakeDecode });
+    const loading = store.getState().initEngine();
+    store.getState().onEngineCrash();
+    await loading;
+    expect(fake.inits).toHaveLength(1);
+    expect(store.getState().engine.status).toBe('error');
+  });
+});

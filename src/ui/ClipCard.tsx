@@ -1,0 +1,93 @@
+import { useEffect, useState } from 'react';
+import { selectClip, selectCodec } from '../state/selectors';
+import { formatDuration, formatRate, formatSource } from './format';
+import { stopIfPlaying } from './playback';
+import { ClipActions } from './ClipActions';
+import { ProgressBar } from './ProgressBar';
+import { TokenGrid } from './TokenGrid';
+import { Waveform } from './Waveform';
+import { useStudio } from './StoreContext';
+
+export function ClipCard({ id }: { id: string }) {
+  const clip = useStudio(selectClip(id));
+  const codec = useStudio(selectCodec);
+  const removeClip = useStudio((s) => s.removeClip);
+  const [playError, setPlayError] = useState<string | null>(null);
+
+  useEffect(() => () => stopIfPlaying(`${id}:`), [id]);
+  if (!clip) return null;
+
+  const { name, status, error, progress, original, result } = clip;
+  const decoded = clip.sourceRate > 0;
+  const busy = status === 'decoding' || status === 'tokenizing';
+  const frameRate = codec?.frameRate ?? (result ? result.t / (result.pcm.length / result.sampleRate) : 50);
+  const cardinality = codec?.cardinality ?? 2048;
+  const headingId = `${id}-name`;
+
+  return (
+    <li className="clip" data-testid="clip" data-status={status} aria-busy={busy} aria-labelledby={headingId}>
+      <div className="clip-head">
+        <div className="clip-title">
+          <h3 id={headingId} className="clip-name" title={name}>
+            {name}
+          </h3>
+          {decoded && (
+            <p className="clip-meta">
+              <span>{formatDuration(clip.durationSec)}</span>
+              <span className="clip-source" data-testid="clip-source" title="As loaded, before downmix and resampling">
+                {formatSource(clip.sourceRate, clip.sourceChannels, clip.container)}
+              </span>
+              {result && (
+                <span>
+                  codec: {formatRate(result.sampleRate)} mono · {result.k} × {result.t} tokens
+                </span>
+              )}
+            </p>
+          )}
+        </div>
+        <button
+          type="button"
+          className="clip-remove"
+          data-testid="remove-clip"
+          aria-label={`Remove ${name}`}
+          title="Remove"
+          onClick={(e) => {
+            // Keep keyboard users in place: focus the next clip's remove button, or the picker.
+            const li = e.currentTarget.closest('li');
+            const next = li?.nextElementSibling ?? li?.previousElementSibling;
+            removeClip(id);
+            const target =
+              next?.querySelector<HTMLElement>('[data-testid="remove-clip"]') ??
+              document.querySelector<HTMLElement>('.drop-zone button');
+            target?.focus();
+          }}
+        >
+          ✕
+        </button>
+      </div>
+      {progress && <ProgressBar value={progress.value} label={progress.label} />}
+      {error && (
+        <p className="clip-error" data-testid="clip-error" data-code={error.code} role="alert">
+          {error.message}
+        </p>
+      )}
+      {playError && (
+        <p className="clip-error" role="alert">
+          {playError}
+        </p>
+      )}
+      {original && <Waveform pcm={original.pcm} label={`Waveform of ${name}`} />}
+      {result && (
+        <TokenGrid
+          codes={result.codes}
+          k={result.k}
+          t={result.t}
+          cardinality={cardinality}
+          frameRate={frameRate}
+          name={name}
+        />
+      )}
+      <ClipActions clip={clip} onError={setPlayError} />
+    </li>
+  );
+}

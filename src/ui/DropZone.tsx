@@ -1,0 +1,98 @@
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useStudio } from './StoreContext';
+
+export const ACCEPT = 'audio/*,.wav,.mp3,.ogg,.flac,.m4a';
+
+const hasFiles = (e: { dataTransfer: DataTransfer | null }) =>
+  e.dataTransfer !== null && Array.from(e.dataTransfer.types).includes('Files');
+
+/**
+ * The drop target, plus a real file input behind a button for keyboard and touch users.
+ * Files dropped anywhere else on the page are taken too, instead of the browser navigating
+ * away to them.
+ */
+export function DropZone() {
+  const addFiles = useStudio((s) => s.addFiles);
+  const input = useRef<HTMLInputElement>(null);
+  const [over, setOver] = useState(false);
+  const depth = useRef(0);
+
+  useEffect(() => {
+    const onDragOver = (e: globalThis.DragEvent) => {
+      if (hasFiles(e)) e.preventDefault();
+    };
+    const onDrop = (e: globalThis.DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      if (files.length) void addFiles(files);
+    };
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, [addFiles]);
+
+  const onDragEnter = (e: DragEvent) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    depth.current++;
+    setOver(true);
+  };
+  const onDragLeave = () => {
+    depth.current = Math.max(0, depth.current - 1);
+    if (depth.current === 0) setOver(false);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    e.stopPropagation();
+    depth.current = 0;
+    setOver(false);
+    const files = Array.from(e.dataTransfer.files);
+    if (files.length) void addFiles(files);
+  };
+
+  return (
+    <section
+      className={`drop-zone${over ? ' is-over' : ''}`}
+      data-testid="drop-zone"
+      aria-labelledby="drop-title"
+      onDragEnter={onDragEnter}
+      onDragOver={(e) => {
+        if (hasFiles(e)) {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+        }
+      }}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+    >
+      <p id="drop-title" className="drop-title">
+        Drop audio clips here — WAV, MP3, OGG, FLAC, M4A
+      </p>
+      <p className="drop-sub">
+        Any sample rate, mono or stereo. Each clip is turned into codec tokens on this device; nothing is uploaded.
+      </p>
+      <button type="button" className="primary" onClick={() => input.current?.click()}>
+        Choose audio files…
+      </button>
+      <input
+        ref={input}
+        type="file"
+        multiple
+        accept={ACCEPT}
+        data-testid="file-input"
+        className="visually-hidden"
+        tabIndex={-1}
+        aria-hidden="true"
+        onChange={(e) => {
+          const files = Array.from(e.currentTarget.files ?? []);
+          e.currentTarget.value = '';
+          if (files.length) void addFiles(files);
+        }}
+      />
+    </section>
+  );
+}

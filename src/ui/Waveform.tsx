@@ -1,0 +1,47 @@
+import { useEffect, useRef } from 'react';
+import { cssVar, prepareCanvas, useElementWidth } from './useElementWidth';
+import { waveformPeaks } from './waveformPeaks';
+
+interface Props {
+  pcm: Float32Array;
+  label: string;
+  height?: number;
+}
+
+/** Min/max per device-pixel column, centred on zero, scaled to the clip's peak. */
+export function Waveform({ pcm, label, height = 64 }: Props) {
+  const wrap = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const width = useElementWidth(wrap);
+
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c || width === 0) return;
+    const ctx = prepareCanvas(c, width, height);
+    if (!ctx) return;
+    const { width: w, height: h } = c;
+    ctx.clearRect(0, 0, w, h);
+    const mid = h / 2;
+    ctx.fillStyle = cssVar(c, '--wave-axis', '#ccc');
+    ctx.fillRect(0, Math.floor(mid), w, 1);
+    ctx.fillStyle = cssVar(c, '--wave', '#345');
+    const peaks = waveformPeaks(pcm, w);
+    // Scale to the clip's peak so quiet clips still show their shape (never magnify > 8x).
+    let peak = 0;
+    for (const v of peaks) peak = Math.max(peak, Math.abs(v));
+    const gain = peak > 0 ? Math.min(8, 0.95 / peak) : 1;
+    for (let x = 0; x < w; x++) {
+      const lo = Math.max(-1, peaks[x * 2] * gain);
+      const hi = Math.min(1, peaks[x * 2 + 1] * gain);
+      const top = Math.floor(mid - hi * mid);
+      const bottom = Math.ceil(mid - lo * mid);
+      ctx.fillRect(x, top, 1, Math.max(1, bottom - top));
+    }
+  }, [pcm, width, height]);
+
+  return (
+    <div ref={wrap} className="waveform">
+      <canvas ref={canvas} role="img" aria-label={label} />
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import { useSyncExternalStore } from 'react';
+import { play, stop } from './player';
+
+/**
+ * Which thing is playing, for the buttons: keys like "clip-3:original". Thin state over
+ * player.ts so every play/stop button in the page agrees.
+ */
+let nowPlaying: string | null = null;
+const listeners = new Set<() => void>();
+
+function setNowPlaying(key: string | null): void {
+  nowPlaying = key;
+  for (const l of listeners) l();
+}
+
+function subscribe(l: () => void): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+export function useNowPlaying(): string | null {
+  return useSyncExternalStore(subscribe, () => nowPlaying, () => null);
+}
+
+/** Plays `key` (stopping anything else), or stops it if it is the one playing. */
+export async function togglePlayback(key: string, pcm: Float32Array, sampleRate: number): Promise<void> {
+  if (nowPlaying === key) {
+    stop();
+    return;
+  }
+  const started = play(pcm, sampleRate, () => {
+    if (nowPlaying === key) setNowPlaying(null);
+  });
+  setNowPlaying(key);
+  try {
+    await started;
+  } catch (err) {
+    if (nowPlaying === key) setNowPlaying(null);
+    throw err;
+  }
+}
+
+/** Stops playback if it belongs to this prefix (e.g. a clip being removed). */
+export function stopIfPlaying(prefix: string): void {
+  if (nowPlaying?.startsWith(prefix)) stop();
+}
