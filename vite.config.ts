@@ -13,5 +13,10 @@ export default defineConfig({
   worker: { format: 'es' },
   server: { headers },
   preview: { headers },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // bench.html: the harness `npm run bench` and the backend-parity e2e test drive.
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+  },
 });

@@ -46,6 +46,43 @@ function drum(out: Float32Array, rand: () => number, start: number, kind: number
   }
 }
 
+/** Schroeder reverb (4 combs + 2 allpasses), mixed in at `wet`: real recordings have rooms. */
+function reverb(x: Float32Array, rand: () => number, wet: number): void {
+  const size = 0.6 + rand() * 0.8;
+  const combs = [1557, 1617, 1491, 1422].map((d) => ({ buf: new Float32Array(Math.floor(d * size * 1.45)), i: 0 }));
+  const aps = [225, 556].map((d) => ({ buf: new Float32Array(Math.floor(d * 1.45)), i: 0 }));
+  const fb = 0.7 + rand() * 0.25;
+  for (let n = 0; n < x.length; n++) {
+    let y = 0;
+    for (const c of combs) {
+      const out = c.buf[c.i];
+      c.buf[c.i] = x[n] + fb * out;
+      c.i = (c.i + 1) % c.buf.length;
+      y += out;
+    }
+    y *= 0.25;
+    for (const a of aps) {
+      const b = a.buf[a.i];
+      const v = y + 0.5 * b;
+      a.buf[a.i] = v;
+      a.i = (a.i + 1) % a.buf.length;
+      y = b - 0.5 * v;
+    }
+    x[n] = (1 - wet) * x[n] + wet * y;
+  }
+}
+
+/** A coloured noise floor (hiss, hum, room tone) at `level` RMS. */
+function noiseFloor(x: Float32Array, rand: () => number, level: number): void {
+  let lp = 0;
+  const a = 0.02 + rand() * 0.9;
+  const hum = rand() < 0.3 ? (rand() < 0.5 ? 50 : 60) : 0;
+  for (let n = 0; n < x.length; n++) {
+    lp += a * (gaussian(rand) - lp);
+    x[n] += level * (lp + (hum ? 0.5 * Math.sin((2 * Math.PI * hum * n) / SR) : 0));
+  }
+}
+
 function segment(rand: () => number, seconds: number): Float32Array {
   const n = Math.floor(SR * seconds);
   const out = new Float32Array(n);
@@ -82,6 +119,8 @@ function segment(rand: () => number, seconds: number): Float32Array {
   else if (kind < 0.7) drums(level);
   else if (kind < 0.95) { chord(level * 0.6); melody(); drums(level * 0.5); }
   else for (let i = 0; i < n; i++) out[i] = level * 0.05 * gaussian(rand) * (rand() < 0.5 ? 0 : 1);
+  if (rand() < 0.7) reverb(out, rand, 0.1 + rand() * 0.5);
+  if (rand() < 0.8) noiseFloor(out, rand, level * 10 ** ((-25 - rand() * 45) / 20));
   let peak = 0;
   for (const v of out) peak = Math.max(peak, Math.abs(v));
   if (peak > 0.99) for (let i = 0; i < n; i++) out[i] *= 0.99 / peak;

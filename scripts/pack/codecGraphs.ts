@@ -8,7 +8,7 @@ export type Codebooks = Float32Array[];
 const d = CODEC_DESIGN;
 
 /** Encoder graph: input_values [B,1,N] float32 -> audio_codes [1,B,K,T] int64 (EnCodec interface). */
-export function buildEncoderGraph(codebooks: Codebooks, dims: number, scale?: Float32Array): Uint8Array {
+export function buildEncoderGraph(codebooks: Codebooks, dims: number, scale?: Float32Array, exposeFeatures = false): Uint8Array {
   const g = new GraphBuilder('studio_codec_encoder');
   const K = codebooks.length;
   const card = codebooks[0].length / dims;
@@ -39,7 +39,8 @@ export function buildEncoderGraph(codebooks: Codebooks, dims: number, scale?: Fl
   const energy = g.o('MatMul', [power, g.f32('band_weights', [bins, bands], wt)]); // [B,T,D]
   const peak = g.o('ReduceMax', [energy, g.i64('axis_d', [1], [2])], { keepdims: 1 }); // [B,T,1]
   const floor = g.o('Add', [g.o('Mul', [peak, g.f32('rel_floor', [1], [d.relFloor])]), g.f32('floor', [1], [d.logFloor])]);
-  let r = g.o('Log', [g.o('Add', [energy, floor])]); // [B,T,D]
+  let r = g.o('Log', [g.o('Add', [energy, floor])], {}, 'features'); // [B,T,D]
+  if (exposeFeatures) g.output('features', 'float32', ['batch_size', 'frames', dims]); // diagnostics only
   // Per-band weights: the quantizers' squared error counts the bands that carry pitch more.
   if (scale) r = g.o('Mul', [r, g.f32('band_scale', [dims], scale)]);
 

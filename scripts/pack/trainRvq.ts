@@ -13,6 +13,11 @@ export interface RvqOptions {
   card?: number;
   /** Per-band scale applied before quantization (weighted k-means); undone by the decoder. */
   scale?: Float32Array;
+  /**
+   * Split stages: stage k >= (K - groups.length) only quantizes bands [from, to) of the residual
+   * (its codewords are zero elsewhere), so later codebooks refine one frequency region each.
+   */
+  groups?: [number, number][];
   log?: (msg: string) => void;
 }
 
@@ -44,11 +49,19 @@ export function trainRvq(o: RvqOptions): { codebooks: Codebooks; dims: number } 
     codebooks.push(levels);
     subtractNearestLevel(r, n, dims, lo, hi, card);
   }
+  const groups = o.groups ?? [];
   for (let k = codebooks.length; k < d.codebooks; k++) {
-    const { centroids, assign } = kmeans(r, n, dims, card, o.iters, o.seed + k);
+    const gi = k - (d.codebooks - groups.length);
+    const [from, to] = gi >= 0 ? groups[gi] : [0, dims];
+    const w = to - from;
+    const sub = new Float32Array(n * w);
+    for (let i = 0; i < n; i++) sub.set(r.subarray(i * dims + from, i * dims + to), i * w);
+    const fit = kmeans(sub, n, w, card, o.iters, o.seed + k);
+    const centroids = new Float32Array(card * dims);
+    for (let j = 0; j < card; j++) centroids.set(fit.centroids.subarray(j * w, (j + 1) * w), j * dims + from);
     for (let i = 0; i < n; i++) {
-      const a = assign[i];
-      for (let j = 0; j < dims; j++) r[i * dims + j] -= centroids[a * dims + j];
+      const a = fit.assign[i];
+      for (let j = from; j < to; j++) r[i * dims + j] -= centroids[a * dims + j];
     }
     let err = 0;
     for (const v of r) err += v * v;

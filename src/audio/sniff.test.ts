@@ -89,6 +89,13 @@ describe('sniffAudio: MPEG streams', () => {
     expect(sniffAudio(bytesOf([0xff, 0xfb, 0x90, 0x00], zeros(20)))).toEqual({ container: 'unknown' });
     expect(sniffAudio(bytesOf([0xff, 0xff, 0xff, 0xff], zeros(2000)))).toEqual({ container: 'unknown' });
   });
+  it('finds a stream that starts after junk, but not in random bytes', () => {
+    const f = frame([0xff, 0xfb, 0x90, 0x00], 417);
+    expect(sniffAudio(bytesOf(zeros(1000), [0xff, 0xfb], f, f, f))).toEqual({ container: 'mp3', sampleRate: 44100, channels: 2 });
+    let seed = 12345;
+    const noise = new Uint8Array(100_000).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff);
+    expect(sniffAudio(noise)).toEqual({ container: 'unknown' });
+  });
   it('reads ADTS AAC', () => {
     const len = 100;
     const header = [0xff, 0xf1, 0x50, 0x80 | ((len >> 11) & 3), (len >> 3) & 0xff, ((len & 7) << 5) | 0x1f, 0xfc];

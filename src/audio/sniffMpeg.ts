@@ -77,19 +77,42 @@ function adtsFrame(b: Uint8Array, o: number): Frame | null {
   return { kind: 'aac', sampleRate: AAC_RATES[srIndex], channels, length };
 }
 
-/** Parses the first MP3 or ADTS frame (after ID3v2 tags) and checks the frame that follows. */
+const frameAt = (b: Uint8Array, o: number, kind?: MpegInfo['kind']): Frame | null =>
+  kind === 'aac' ? adtsFrame(b, o) : kind === 'mp3' ? mp3Frame(b, o) : (adtsFrame(b, o) ?? mp3Frame(b, o));
+
+/** `count` frames in a row, each where the previous one ends, all at the same rate. */
+function chainAt(b: Uint8Array, o: number, count: number): Frame | null {
+  const first = frameAt(b, o);
+  if (!first) return null;
+  let at = o;
+  let frame: Frame | null = first;
+  for (let i = 1; i < count; i++) {
+    if (frame.length === 0) return null;
+    at += frame.length;
+    if (at + 4 > b.length) return i > 1 ? first : null;
+    frame = frameAt(b, at, first.kind);
+    if (!frame || frame.sampleRate !== first.sampleRate) return null;
+  }
+  return first;
+}
+
+/** How far past the tags to look for the first frame when the stream starts with junk. */
+const SCAN_BYTES = 64 * 1024;
+
+/**
+ * Finds an MP3 or ADTS stream: a frame right after any ID3v2 tags, confirmed by the frame that
+ * follows; or, when the stream starts with junk, three frames in a row within the first 64 KB.
+ */
 export function sniffMpeg(b: Uint8Array): MpegInfo | null {
   const start = skipId3v2(b);
-  const first = adtsFrame(b, start) ?? mp3Frame(b, start);
-  if (!first) return null;
-  const next = start + first.length;
-  if (first.length > 0 && next + 4 <= b.length) {
-    const second = first.kind === 'aac' ? adtsFrame(b, next) : mp3Frame(b, next);
-    if (!second || second.sampleRate !== first.sampleRate) return null;
-  } else if (start === 0 && (first.length === 0 || next > b.length)) {
-    // No tag before it and its own frame cannot be checked: two bytes of noise look like this.
-    return null;
+  let first = chainAt(b, start, 2);
+  if (!first && start > 0) {
+    // A tagged file that is a single frame long.
+    const only = frameAt(b, start);
+    if (only && only.length > 0 && start + only.length <= b.length) first = only;
   }
-  const info: MpegInfo = { kind: first.kind, sampleRate: first.sampleRate, channels: first.channels };
-  return info;
+  for (let o = start + 1; !first && o < Math.min(b.length, start + SCAN_BYTES); o++) {
+    if (b[o] === 0xff) first = chainAt(b, o, 3);
+  }
+  return first && { kind: first.kind, sampleRate: first.sampleRate, channels: first.channels };
 }

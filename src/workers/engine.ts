@@ -23,7 +23,8 @@ interface Loaded {
   sessions: SessionRunner[];
 }
 
-async function loadPack(deps: EngineDeps, manifestUrl: string, backend: BackendName, ctx: CallContext): Promise<Omit<Loaded, 'info'>> {
+/** Fetches and checks the manifest and the codec files (bytes, in manifest order). */
+async function fetchPack(deps: EngineDeps, manifestUrl: string, ctx: CallContext): Promise<{ manifest: Manifest; bytes: Uint8Array[] }> {
   ctx.progress({ phase: 'load', value: 0, label: 'Reading the model pack manifest' });
   let res: Response;
   try {
@@ -54,9 +55,19 @@ async function loadPack(deps: EngineDeps, manifestUrl: string, backend: BackendN
     }));
     before += file.bytes;
   }
+  return { manifest, bytes };
+}
+
+async function startCodec(deps: EngineDeps, manifest: Manifest, bytes: Uint8Array[], backend: BackendName, ctx: CallContext) {
   ctx.progress({ phase: 'load', value: 0.85, label: `Starting the codec on ${backend}` });
-  const sessions = [await deps.createSession(bytes[0], backend), await deps.createSession(bytes[1], backend)];
-  return { manifest, codec: new Codec(manifest.codec, sessions[0], sessions[1]), sessions };
+  const sessions: SessionRunner[] = [];
+  try {
+    for (const b of bytes) sessions.push(await deps.createSession(b, backend));
+  } catch (e) {
+    for (const s of sessions) await s.release();
+    throw e;
+  }
+  return { codec: new Codec(manifest.codec, sessions[0], sessions[1]), sessions };
 }
 
 /**
@@ -82,17 +93,18 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       let { backend, reason } = chooseBackend(a.backend, probe);
       for (const s of loaded?.sessions ?? []) await s.release();
       loaded = null;
-      let pack: Omit<Loaded, 'info'>;
+      const { manifest, bytes } = await fetchPack(deps, a.manifestUrl, ctx);
+      let started: Awaited<ReturnType<typeof startCodec>>;
       try {
-        pack = await loadPack(deps, a.manifestUrl, backend, ctx);
+        started = await startCodec(deps, manifest, bytes, backend, ctx);
       } catch (e) {
         if (!(e instanceof StudioError && e.code === 'BACKEND_UNAVAILABLE' && backend === 'webgpu')) throw e;
         reason = `WebGPU could not start (${e.detail}); fell back to WASM`;
         backend = 'wasm';
-        pack = await loadPack(deps, a.manifestUrl, backend, ctx);
+        started = await startCodec(deps, manifest, bytes, backend, ctx);
       }
-      const info: EngineInfo = { packId: pack.manifest.id, packName: pack.manifest.name, backend, backendReason: reason, codec: pack.manifest.codec };
-      loaded = { ...pack, info };
+      const info: EngineInfo = { packId: manifest.id, packName: manifest.name, backend, backendReason: reason, codec: manifest.codec };
+      loaded = { manifest, ...started, info };
       ctx.progress({ phase: 'load', value: 1, label: `${info.packName} ready on ${backend}` });
       return info;
     }),

@@ -1,0 +1,101 @@
+/**
+ * `npm run bench`: real Chromium, real bundled models. Writes bench-results/codec.{md,json}.
+ *   - codec encode/decode real-time factor per backend (bench.html on `vite preview`)
+ *   - reconstruction quality on the fixtures (chroma agreement, SI-SNR), onnxruntime-node
+ */
+import { spawn, execSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+import { findChromium } from './chromium.mjs';
+import { scoreFixtures } from './pack/evalCodec.ts';
+import { createNodeOrtSession } from '../src/runtime/ortSessionNode.ts';
+import { parseManifest } from '../src/packs/manifest.ts';
+
+const PORT = 4310;
+const ROOT = new URL('../', import.meta.url).pathname;
+const OUT = ROOT + 'bench-results/';
+const PACK = ROOT + 'public/models/studio/';
+
+async function waitFor(url: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
+    if (Date.now() > end) throw new Error(`server at ${url} did not start`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function browserRuns() {
+  execSync('npx vite build', { cwd: ROOT, stdio: 'inherit' });
+  const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], { cwd: ROOT, stdio: 'ignore', detached: true });
+  const exe = findChromium();
+  if (!exe) throw new Error('no Chromium (set CHROMIUM_PATH or apt-get install chromium)');
+  const browser = await chromium.launch({ executablePath: exe, headless: true,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  try {
+    await waitFor(`http://localhost:${PORT}/bench.html`, 60_000);
+    const rows = [];
+    // WebGPU here may be a software adapter: time it on a shorter clip, and say which adapter it was.
+    for (const [backend, seconds, repeats] of [['wasm', 30, 3], ['cpu', 30, 2], ['webgpu', 5, 1]] as const) {
+      const page = await browser.newPage();
+      await page.goto(`http://localhost:${PORT}/bench.html`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      const adapter = await page.evaluate(async () => {
+        const a = await navigator.gpu?.requestAdapter();
+        return a ? `${a.info.vendor} ${a.info.architecture}`.trim() + ((a.info as { isFallbackAdapter?: boolean }).isFallbackAdapter ? ' (software fallback)' : '') : 'none';
+      });
+      const env = await page.evaluate(() => ({ coi: window.studioBench.crossOriginIsolated, cores: window.studioBench.hardwareConcurrency }));
+      try {
+        const r = await page.evaluate(([b, s, n]) => window.studioBench.runCodec(b, s, n), [backend, seconds, repeats] as const);
+        rows.push({ backend, seconds, encodeMs: r.encodeMs, decodeMs: r.decodeMs, encodeRtf: r.encodeMs / 1000 / seconds, decodeRtf: r.decodeMs / 1000 / seconds,
+          note: backend === 'webgpu' ? `adapter: ${adapter}` : `threads: ${backend === 'cpu' ? 1 : Math.min(4, env.cores)}${env.coi ? '' : ' (not isolated: 1)'}` });
+      } catch (e) {
+        rows.push({ backend, seconds, error: String(e).slice(0, 200) });
+      }
+      await page.close();
+    }
+    return { rows, chromium: browser.version() };
+  } finally {
+    await browser.close();
+    try { process.kill(-server.pid!); } catch { /* gone */ }
+  }
+}
+
+async function quality() {
+  const m = parseManifest(JSON.parse(readFileSync(PACK + 'manifest.json', 'utf8')));
+  const enc = await createNodeOrtSession(new Uint8Array(readFileSync(PACK + m.files[m.codec.encoder].path)));
+  const dec = await createNodeOrtSession(new Uint8Array(readFileSync(PACK + m.files[m.codec.decoder].path)));
+  return scoreFixtures(enc, dec, m.codec.sampleRate);
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
+const q = await quality();
+const b = await browserRuns();
+const date = new Date().toISOString().slice(0, 10);
+const f = (v: number, d = 3) => v.toFixed(d);
+const md = [
+  `# Codec benchmark (${date})`,
+  '',
+  `Machine: ${machine}, no GPU. Browser: Chromium ${b.chromium}, headless. Pack: studio (bundled).`,
+  'Real-time factor = processing time / audio duration (lower is faster; < 1 is faster than real time). Best of the repeats, after a warm-up run.',
+  '',
+  '| backend | clip | encode ms | encode RTF | decode ms | decode RTF | note |',
+  '|---|---|---|---|---|---|---|',
+  ...b.rows.map((r) => ('error' in r
+    ? `| ${r.backend} | ${r.seconds} s | – | – | – | – | failed: ${r.error} |`
+    : `| ${r.backend} | ${r.seconds} s | ${f(r.encodeMs, 0)} | ${f(r.encodeRtf)} | ${f(r.decodeMs, 0)} | ${f(r.decodeRtf)} | ${r.note} |`)),
+  '',
+  'Reconstruction on the fixtures (resampled 24 → 32 kHz; onnxruntime-node, same graphs). Chroma agreement = share of non-silent',
+  'frames whose dominant pitch class (argmax chroma, n_fft 16384, hop 4096) is the same in original and reconstruction.',
+  'SI-SNR is low by design: the decoder resynthesises phase, so waveforms do not line up even where spectra do.',
+  '',
+  '| fixture | seconds | chroma agreement | SI-SNR dB |',
+  '|---|---|---|---|',
+  ...q.map((s) => `| ${s.name} | ${f(s.seconds, 1)} | ${f(s.chromaAgreement * 100, 1)}% | ${f(s.siSnrDb, 1)} |`),
+  '',
+].join('\n');
+mkdirSync(OUT, { recursive: true });
+writeFileSync(OUT + 'codec.md', md);
+writeFileSync(OUT + 'codec.json', JSON.stringify({ date, machine, chromium: b.chromium, speed: b.rows, quality: q }, null, 2) + '\n');
+console.log(md);

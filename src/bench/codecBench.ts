@@ -1,0 +1,66 @@
+// Browser harness for `npm run bench` and the backend-parity e2e test: runs the bundled codec
+// directly (no UI, no worker) on a chosen ONNX Runtime backend and times it.
+import { Codec } from '../codec/encodec';
+import { fetchPackFile } from '../packs/fetchFile';
+import { fileUrl, parseManifest } from '../packs/manifest';
+import type { BackendName } from '../runtime/backend';
+import { createOrtSession } from '../runtime/ortSession';
+
+async function loadCodec(backend: BackendName): Promise<Codec> {
+  const manifestUrl = new URL('models/studio/manifest.json', document.baseURI).toString();
+  const manifest = parseManifest(await (await fetch(manifestUrl)).json());
+  const bytes = async (role: string) => fetchPackFile(fetch, fileUrl(manifestUrl, manifest.files[role]), manifest.files[role]);
+  const enc = await createOrtSession(await bytes(manifest.codec.encoder), backend);
+  const dec = await createOrtSession(await bytes(manifest.codec.decoder), backend);
+  return new Codec(manifest.codec, enc, dec);
+}
+
+/** A deterministic test signal: a chord with a little vibrato and noise. */
+function signal(seconds: number, sr: number): Float32Array {
+  const x = new Float32Array(Math.round(seconds * sr));
+  let seed = 1;
+  for (let i = 0; i < x.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const t = i / sr;
+    x[i] = 0.1 * Math.sin(2 * Math.PI * 220 * t + 0.5 * Math.sin(2 * Math.PI * 5 * t))
+      + 0.08 * Math.sin(2 * Math.PI * 277.18 * t) + 0.06 * Math.sin(2 * Math.PI * 329.63 * t) + 0.01 * (seed / 2 ** 32 - 0.5);
+  }
+  return x;
+}
+
+export interface CodecRun {
+  backend: BackendName;
+  seconds: number;
+  encodeMs: number;
+  decodeMs: number;
+  codes: number[];
+  audio: number[];
+}
+
+async function runCodec(backend: BackendName, seconds: number, repeats = 1): Promise<CodecRun> {
+  const codec = await loadCodec(backend);
+  const x = signal(seconds, codec.spec.sampleRate);
+  await codec.decode(await codec.encode(x.subarray(0, codec.spec.hopLength * 4))); // warm-up (shader/wasm compile)
+  let encodeMs = Infinity;
+  let decodeMs = Infinity;
+  let codes = await codec.encode(x);
+  let y = await codec.decode(codes);
+  for (let r = 0; r < repeats; r++) {
+    let t0 = performance.now();
+    codes = await codec.encode(x);
+    encodeMs = Math.min(encodeMs, performance.now() - t0);
+    t0 = performance.now();
+    y = await codec.decode(codes);
+    decodeMs = Math.min(decodeMs, performance.now() - t0);
+  }
+  return { backend, seconds, encodeMs, decodeMs, codes: Array.from(codes.codes), audio: Array.from(y.subarray(0, 32000)) };
+}
+
+declare global {
+  interface Window {
+    studioBench: { runCodec: typeof runCodec; crossOriginIsolated: boolean; hardwareConcurrency: number };
+  }
+}
+
+window.studioBench = { runCodec, crossOriginIsolated: globalThis.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
+document.body.dataset.ready = 'true';

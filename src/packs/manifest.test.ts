@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fileUrl, parseManifest } from './manifest';
+
+const bundled = JSON.parse(readFileSync(new URL('../../public/models/studio/manifest.json', import.meta.url), 'utf8'));
+const clone = () => structuredClone(bundled);
+
+describe('parseManifest', () => {
+  it('accepts the bundled pack and keeps its numbers', () => {
+    const m = parseManifest(bundled);
+    expect(m.id).toBe('studio');
+    expect(m.codec.sampleRate / m.codec.hopLength).toBe(m.codec.frameRate);
+    expect(m.files[m.codec.encoder].path).toBe('encodec_encoder.onnx');
+  });
+
+  const broken: [string, (m: ReturnType<typeof clone>) => unknown, RegExp][] = [
+    ['not an object', () => [], /manifest: expected an object/],
+    ['wrong schema', (m) => { m.schema = 2; return m; }, /schema/],
+    ['missing id', (m) => { delete m.id; return m; }, /manifest\.id/],
+    ['codec names an unknown file', (m) => { m.codec.decoder = 'nope'; return m; }, /"nope"/],
+    ['bad sha256', (m) => { m.files.codecEncoder.sha256 = 'xyz'; return m; }, /sha256/],
+    ['negative size', (m) => { m.files.codecDecoder.bytes = -1; return m; }, /bytes/],
+    ['path escaping the pack', (m) => { m.files.codecDecoder.path = '../../etc/passwd'; return m; }, /climb/],
+    ['inconsistent frame rate', (m) => { m.codec.frameRate = 75; return m; }, /frameRate/],
+    ['special token inside the codebook', (m) => { m.codec.specialToken = 3; return m; }, /specialToken/],
+    ['fractional codebook count', (m) => { m.codec.codebooks = 2.5; return m; }, /codebooks/],
+    ['negative context', (m) => { m.codec.contextFrames = -1; return m; }, /contextFrames/],
+  ];
+  it.each(broken)('rejects %s with MANIFEST_INVALID naming the field', (_, mutate, field) => {
+    let err: unknown;
+    try { parseManifest(mutate(clone())); } catch (e) { err = e; }
+    expect(err).toMatchObject({ code: 'MANIFEST_INVALID' });
+    expect((err as Error).message).toMatch(field);
+  });
+
+  it('resolves file URLs against the manifest URL', () => {
+    const m = parseManifest(bundled);
+    expect(fileUrl('http://x.test/models/studio/manifest.json', m.files.codecEncoder)).toBe('http://x.test/models/studio/encodec_encoder.onnx');
+  });
+});

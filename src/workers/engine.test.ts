@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { StudioError } from '../errors/StudioError';
+import { createNodeOrtSession } from '../runtime/ortSessionNode';
+import type { AdapterProbe } from '../runtime/backend';
+import { createEngineHandlers, type EngineDeps } from './engine';
+import type { CallContext, Progress } from './protocol';
+
+const PUBLIC = new URL('../../public/', import.meta.url).pathname;
+const MANIFEST = 'http://studio.test/models/studio/manifest.json';
+
+/** Serves public/ from disk like the static site does; `tamper` edits a file's bytes. */
+function diskFetch(tamper?: (path: string, b: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>) {
+  return async (url: string) => {
+    const path = new URL(url).pathname.slice(1);
+    try {
+      let bytes = new Uint8Array(readFileSync(PUBLIC + path));
+      if (tamper) bytes = tamper(path, bytes);
+      return new Response(bytes, { status: 200 });
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
+  };
+}
+
+function deps(over: Partial<EngineDeps> = {}, probe: AdapterProbe = { available: false, isFallback: false, description: '' }): EngineDeps {
+  return { fetch: diskFetch(), probe: async () => probe, createSession: (b) => createNodeOrtSession(b), ...over };
+}
+
+function ctx(progress: Progress[] = []): CallContext {
+  return { signal: new AbortController().signal, progress: (p) => progress.push(p), transfer: () => {} };
+}
+
+const tone = (n: number, sr: number, hz: number) => Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * hz * i) / sr));
+
+describe('engine handlers (Node, real bundled pack)', () => {
+  it('loads the pack with progress and tokenizes stereo 44.1 kHz audio to K x T codes', async () => {
+    const h = createEngineHandlers(deps());
+    const progress: Progress[] = [];
+    const info = await h.init({ manifestUrl: MANIFEST, backend: 'auto' }, ctx(progress));
+    expect(info).toMatchObject({ packId: 'studio', backend: 'wasm' });
+    expect(progress.at(-1)?.value).toBe(1);
+    expect(progress.some((p) => /Downloading encodec_encoder\.onnx/.test(p.label))).toBe(true);
+    const sr = 44100;
+    const left = tone(sr, sr, 440);
+    const right = tone(sr, sr, 660);
+    const r = await h.tokenize({ channels: [left, right], sampleRate: sr, name: 'x.wav' }, ctx());
+    const { sampleRate, hopLength, codebooks } = info.codec;
+    expect(r.sampleRate).toBe(sampleRate);
+    expect(r.pcm.length).toBe(sampleRate);
+    expect(r.k).toBe(codebooks);
+    expect(r.t).toBe(Math.ceil(sampleRate / hopLength));
+    expect(r.reconstruction.length).toBe(r.pcm.length);
+  });
+
+  it('rejects silence with AUDIO_SILENT and keeps working', async () => {
+    const h = createEngineHandlers(deps());
+    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    await expect(h.tokenize({ channels: [new Float32Array(16000)], sampleRate: 16000, name: 's.wav' }, ctx())).rejects.toMatchObject({ code: 'AUDIO_SILENT' });
+    const r = await h.tokenize({ channels: [tone(16000, 16000, 300)], sampleRate: 16000, name: 't.wav' }, ctx());
+    expect(r.t).toBe(50);
+  });
+
+  it('refuses a model file whose bytes do not match the manifest', async () => {
+    const h = createEngineHandlers(deps({ fetch: diskFetch((p, b) => (p.endsWith('.onnx') ? b.map((v, i) => (i === 100 ? v ^ 1 : v)) : b)) }));
+    await expect(h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx())).rejects.toMatchObject({ code: 'MODEL_INTEGRITY' });
+  });
+
+  it('reports a missing pack as MODEL_FETCH_FAILED', async () => {
+    const h = createEngineHandlers(deps());
+    await expect(h.init({ manifestUrl: 'http://studio.test/models/none/manifest.json', backend: 'wasm' }, ctx())).rejects.toMatchObject({ code: 'MODEL_FETCH_FAILED' });
+  });
+
+  it('falls back to WASM, and says so, when WebGPU cannot start', async () => {
+    const created: string[] = [];
+    const h = createEngineHandlers(deps({
+      createSession: async (b, backend) => {
+        created.push(backend);
+        if (backend === 'webgpu') throw new StudioError('BACKEND_UNAVAILABLE', 'no webgpu here');
+        return createNodeOrtSession(b);
+      },
+    }, { available: true, isFallback: false, description: 'test gpu' }));
+    const info = await h.init({ manifestUrl: MANIFEST, backend: 'auto' }, ctx());
+    expect(info.backend).toBe('wasm');
+    expect(info.backendReason).toMatch(/fell back to WASM/);
+    expect(created).toEqual(['webgpu', 'wasm', 'wasm']);
+  });
+});
