@@ -30,6 +30,21 @@ export async function dropFiles(page: Page, files: DropFile[]): Promise<void> {
   await page.dispatchEvent('[data-testid=drop-zone]', 'drop', { dataTransfer: dt });
 }
 
+/** Drops one file built inside the page by repeating `seed` until it is `bytes` long (big files, cheaply). */
+export async function dropRepeated(page: Page, name: string, type: string, seed: Uint8Array, bytes: number): Promise<void> {
+  const dt = await page.evaluateHandle(([b64, name, type, size]) => {
+    const bin = atob(b64);
+    const unit = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) unit[i] = bin.charCodeAt(i);
+    const big = new Uint8Array(size);
+    for (let o = 0; o < size; o += unit.length) big.set(unit.subarray(0, Math.min(unit.length, size - o)), o);
+    const dt = new DataTransfer();
+    dt.items.add(new File([big], name, { type }));
+    return dt;
+  }, [Buffer.from(seed).toString('base64'), name, type, bytes] as const);
+  await page.dispatchEvent('[data-testid=drop-zone]', 'drop', { dataTransfer: dt });
+}
+
 /** A little-endian PCM WAV file: 8/16/24/32-bit int or 32-bit float, any channel count. */
 export function makeWav(channels: Float32Array[], sampleRate: number, bits: 8 | 16 | 24 | 32, float = false): Uint8Array {
   const n = channels[0]?.length ?? 0;

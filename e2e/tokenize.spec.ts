@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { dropFiles, fixture, makeWav, parseWav16, tone } from './helpers';
+import { dropFiles, dropRepeated, fixture, makeWav, parseWav16, tone } from './helpers';
 
 const manifest = JSON.parse(readFileSync(new URL('../public/models/studio/manifest.json', import.meta.url), 'utf8'));
 const { codebooks: K, frameRate, sampleRate } = manifest.codec;
@@ -78,6 +78,9 @@ test('each broken file gets its own message and the good clips stay', async ({ p
     { name: 'float32.wav', type: 'audio/wav', bytes: makeWav([tone(1, 22050, 330)], 22050, 32, true) },
   ];
   await dropFiles(page, [...bad, ...fine]);
+  // A two-hour MP3 (about 115 MB at 128 kbps) is refused from its size before any decoding.
+  await dropRepeated(page, 'two-hours.mp3', 'audio/mpeg', fixture('demo-stereo-44k.mp3').bytes, 115_000_000);
+  bad.push({ name: 'two-hours.mp3', type: 'audio/mpeg', bytes: new Uint8Array(0), code: 'AUDIO_TOO_LONG' });
   for (const b of bad) {
     const err = clipNamed(page, b.name).getByTestId('clip-error');
     await expect(err).toHaveAttribute('data-code', b.code);

@@ -1,6 +1,7 @@
 import { StudioError } from '../errors/StudioError';
 import { decodeAiff } from './aiff';
-import { checkFileSize } from './checks';
+import { LIMITS, checkFileSize } from './checks';
+import { minDurationSeconds } from './durationBound';
 import { sniffAudio, type SniffResult } from './sniff';
 import { decodeWav } from './wav';
 
@@ -53,6 +54,10 @@ export async function decodeAudioFile(file: File): Promise<DecodedFile> {
   const sniff = sniffAudio(bytes);
   if (sniff.container === 'unknown') {
     throw new StudioError('FILE_NOT_AUDIO', `"${file.name}" does not start like any audio format we know.`);
+  }
+  const atLeast = minDurationSeconds(bytes, sniff);
+  if (atLeast > LIMITS.maxSeconds) {
+    throw new StudioError('AUDIO_TOO_LONG', `"${file.name}" lasts at least ${(atLeast / 60).toFixed(1)} min; the limit is ${LIMITS.maxSeconds / 60} min.`);
   }
   const ownDecoder = sniff.container === 'wav' ? decodeWav : sniff.container === 'aiff' ? decodeAiff : null;
   if (ownDecoder) {

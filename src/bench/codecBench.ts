@@ -56,11 +56,17 @@ async function runCodec(backend: BackendName, seconds: number, repeats = 1): Pro
   return { backend, seconds, encodeMs, decodeMs, codes: Array.from(codes.codes), audio: Array.from(y.subarray(0, 32000)) };
 }
 
+/** Decodes given codes [K, T] on `backend` (for comparing backends on identical input). */
+async function decodeOn(backend: BackendName, codes: number[], k: number, t: number): Promise<number[]> {
+  const codec = await loadCodec(backend);
+  return Array.from(await codec.decode({ codes: Int32Array.from(codes), k, t }));
+}
+
 declare global {
   interface Window {
-    studioBench: { runCodec: typeof runCodec; crossOriginIsolated: boolean; hardwareConcurrency: number };
+    studioBench: { runCodec: typeof runCodec; decodeOn: typeof decodeOn; crossOriginIsolated: boolean; hardwareConcurrency: number };
   }
 }
 
-window.studioBench = { runCodec, crossOriginIsolated: globalThis.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
+window.studioBench = { runCodec, decodeOn, crossOriginIsolated: globalThis.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
 document.body.dataset.ready = 'true';

@@ -30,7 +30,7 @@ export const CODEC_DESIGN = {
    * Relative floor: each frame's band powers get relFloor * (its loudest band) added before the
    * log, so the quantizers spend their bits on the top ~50 dB of a frame, not on inaudible bands.
    */
-  relFloor: 1e-3,
+  relFloor: 1e-2,
 } as const;
 
 export type CodecDesign = typeof CODEC_DESIGN;

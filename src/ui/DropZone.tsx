@@ -73,7 +73,7 @@ export function DropZone() {
         Drop audio clips here — WAV, MP3, OGG, FLAC, M4A
       </p>
       <p className="drop-sub">
-        Any sample rate, mono or stereo. Each clip is turned into codec tokens on this device; nothing is uploaded.
+        Any sample rate, any number of channels. Each clip is turned into codec tokens on this device; nothing is uploaded.
       </p>
       <button type="button" className="primary" onClick={() => input.current?.click()}>
         Choose audio files…

@@ -1,0 +1,28 @@
+import { expect, test } from '@playwright/test';
+
+// The codec graph on ONNX Runtime's WebGPU EP must agree with its WASM EP. Here WebGPU is
+// SwiftShader (a CPU emulation), so this is a correctness check on a short clip, not a speed test.
+test('the codec on the WebGPU EP agrees with WASM on a short clip', async ({ page }) => {
+  await page.goto('/bench.html');
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  const hasGpu = await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()));
+  test.skip(!hasGpu, 'this browser exposes no WebGPU adapter');
+  const wasm = await page.evaluate(() => window.studioBench.runCodec('wasm', 1));
+  const gpu = await page.evaluate(() => window.studioBench.runCodec('webgpu', 1));
+  expect(gpu.codes.length).toBe(wasm.codes.length);
+  // Nearest-codeword choices can flip on float ties; nearly all must match.
+  const same = gpu.codes.filter((c, i) => c === wasm.codes[i]).length / wasm.codes.length;
+  expect(same).toBeGreaterThanOrEqual(0.98);
+  // Decoding the same codes on both EPs gives the same audio within float error.
+  const t = wasm.codes.length / 4;
+  const [a, b] = await page.evaluate(([codes, t]) => Promise.all([
+    window.studioBench.decodeOn('wasm', codes, 4, t), window.studioBench.decodeOn('webgpu', codes, 4, t)]), [wasm.codes, t] as const);
+  let maxDiff = 0;
+  let peak = 0;
+  for (let i = 0; i < a.length; i++) {
+    peak = Math.max(peak, Math.abs(a[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+  }
+  expect(peak).toBeGreaterThan(0.01);
+  expect(maxDiff).toBeLessThan(1e-3 * peak + 1e-5);
+});
