@@ -6,20 +6,30 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { CODEC_DESIGN } from '../src/codec/design.ts';
+import { CODEC_DESIGN, bandScale } from '../src/codec/design.ts';
+import { buildStudioTextPack } from './pack/textPack.ts';
+import { buildStudioLm, studioLmConfig } from './pack/lmPack.ts';
 import { trainRvq } from './pack/trainRvq.ts';
 import { buildDecoderGraph, buildEncoderGraph, phasePeriodFrames } from './pack/codecGraphs.ts';
 
-const PACK_DIR = new URL('../public/models/studio/', import.meta.url).pathname;
+// PACK_OUT: build somewhere else (to compare a candidate before replacing the committed pack).
+const PACK_DIR = process.env.PACK_OUT ?? new URL('../public/models/studio/', import.meta.url).pathname;
 const SEED = 20261125;
 const check = process.argv.includes('--check');
 const t0 = Date.now();
 const log = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
 
-const { codebooks, dims } = trainRvq({ seed: SEED, segments: 160, iters: 8, log });
+const scale = bandScale();
+const { codebooks, dims } = trainRvq({ seed: SEED, segments: Number(process.env.PACK_SEGMENTS ?? 200), iters: Number(process.env.PACK_ITERS ?? 8), scale, log });
+const text = buildStudioTextPack(SEED);
+const lmConfig = studioLmConfig(text.hiddenSize, CODEC_DESIGN.cardinality, CODEC_DESIGN.codebooks);
+const lmWeights = await buildStudioLm(lmConfig, SEED + 7);
 const files: Record<string, Uint8Array> = {
-  'encodec_encoder.onnx': buildEncoderGraph(codebooks, dims),
-  'encodec_decode.onnx': buildDecoderGraph(codebooks, dims, SEED + 99),
+  'encodec_encoder.onnx': buildEncoderGraph(codebooks, dims, scale),
+  'encodec_decode.onnx': buildDecoderGraph(codebooks, dims, SEED + 99, { scale }),
+  'text_encoder.onnx': text.encoder,
+  'tokenizer.json': text.tokenizer,
+  'model.safetensors': lmWeights,
 };
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const d = CODEC_DESIGN;
@@ -28,10 +38,13 @@ const manifest = {
   id: 'studio',
   name: 'Studio (bundled)',
   version: '0.1.0',
-  description: 'The bundled pack, built by scripts/build-pack.ts from code and seeds: an EnCodec-interface codec (STFT band energies + residual VQ).',
+  description: 'The bundled pack, built by scripts/build-pack.ts from code and seeds: an EnCodec-interface codec (STFT band energies + residual VQ) and a T5-architecture text encoder with seeded weights.',
   files: {
     codecEncoder: { path: 'encodec_encoder.onnx', bytes: files['encodec_encoder.onnx'].length, sha256: sha(files['encodec_encoder.onnx']) },
     codecDecoder: { path: 'encodec_decode.onnx', bytes: files['encodec_decode.onnx'].length, sha256: sha(files['encodec_decode.onnx']) },
+    textEncoder: { path: 'text_encoder.onnx', bytes: files['text_encoder.onnx'].length, sha256: sha(files['text_encoder.onnx']) },
+    tokenizer: { path: 'tokenizer.json', bytes: files['tokenizer.json'].length, sha256: sha(files['tokenizer.json']) },
+    lmWeights: { path: 'model.safetensors', bytes: files['model.safetensors'].length, sha256: sha(files['model.safetensors']) },
   },
   codec: {
     encoder: 'codecEncoder',
@@ -45,6 +58,12 @@ const manifest = {
     /** Frames of context each side when long audio is processed in chunks (window reach). */
     contextFrames: 3,
     decodeAlignFrames: phasePeriodFrames(),
+  },
+  text: { encoder: 'textEncoder', tokenizer: 'tokenizer', hiddenSize: text.hiddenSize, maxTokens: text.maxTokens },
+  lm: {
+    weights: 'lmWeights',
+    config: lmConfig,
+    defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3 },
   },
   chroma: { nFft: 16384, hopLength: 4096 },
 };

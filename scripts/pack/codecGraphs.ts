@@ -35,8 +35,9 @@ export function buildEncoderGraph(codebooks: Codebooks, dims: number, scale?: Fl
 
   // Band energies, normalised so a full-scale sine is ~0.25, then log.
   const wt = new Float32Array(bins * bands);
-  for (let b = 0; b < bands; b++) for (let k = 0; k < bins; k++) wt[k * bands + b] = weights[b * bins + k] / ref;
-  const energy = g.o('MatMul', [power, g.f32('band_weights', [bins, bands], wt)]); // [B,T,D]
+  for (let b = 0; b < bands; b++) for (let k = 0; k < bins; k++) wt[k * bands + b] = weights[b * bins + k];
+  const bandSum = g.o('MatMul', [power, g.f16('band_weights', [bins, bands], wt)]); // [B,T,D]
+  const energy = g.o('Mul', [bandSum, g.f32('inv_power_ref', [1], [1 / ref])]);
   const peak = g.o('ReduceMax', [energy, g.i64('axis_d', [1], [2])], { keepdims: 1 }); // [B,T,1]
   const floor = g.o('Add', [g.o('Mul', [peak, g.f32('rel_floor', [1], [d.relFloor])]), g.f32('floor', [1], [d.logFloor])]);
   let r = g.o('Log', [g.o('Add', [energy, floor])], {}, 'features'); // [B,T,D]
@@ -53,7 +54,7 @@ export function buildEncoderGraph(codebooks: Codebooks, dims: number, scale?: Fl
       for (let i = 0; i < dims; i++) s += cb[j * dims + i] ** 2;
       cn[j] = s;
     }
-    const book = g.f32(`vq${k}_codebook`, [card, dims], cb);
+    const book = g.f16(`vq${k}_codebook`, [card, dims], cb);
     const dot = g.o('MatMul', [r, g.o('Transpose', [book], { perm: [1, 0] })]); // [B,T,card]
     const score = g.o('Sub', [g.f32(`vq${k}_norm`, [card], cn), g.o('Mul', [dot, g.f32(`two_${k}`, [1], [2])])]); // |c|^2 - 2 r.c
     const id = g.o('ArgMin', [score], { axis: 2, keepdims: 0 }); // [B,T]
@@ -91,7 +92,7 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
     // Sum of codewords = quantised log band energies.
     codebooks.forEach((cb, k) => {
       const ck = g.o('Gather', [c, g.i64(`k${k}`, [], [k])], { axis: 1 }); // [B,T]
-      const e = g.o('Gather', [g.f32(`vq${k}_codebook`, [card, dims], cb), ck], { axis: 0 }); // [B,T,D]
+      const e = g.o('Gather', [g.f16(`vq${k}_codebook`, [card, dims], cb), ck], { axis: 0 }); // [B,T,D]
       f = f ? g.o('Add', [f, e]) : e;
     });
     if (scale) f = g.o('Div', [f, g.f32('band_scale', [dims], scale)]);
@@ -109,7 +110,7 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
     for (let k = 0; k < bins; k++) s += weights[b * bins + k];
     for (let k = 0; k < bins; k++) spread[b * bins + k] = s > 0 ? weights[b * bins + k] / s : 0;
   }
-  const binPower = g.o('MatMul', [bandPower, g.f32('band_spread', [bands, bins], spread)]); // [B,T,bins]
+  const binPower = g.o('MatMul', [bandPower, g.f16('band_spread', [bands, bins], spread)]); // [B,T,bins]
   const mag = g.o('Mul', [g.o('Sqrt', [binPower]), g.f32('mag_scale', [1], [d.nFft])]); // [B,T,bins]
 
   // Phase advancing coherently per bin, as if bin k sat at (k + n_k / 8) bins, n_k a fixed random

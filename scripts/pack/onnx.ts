@@ -1,5 +1,9 @@
 import onnxProto from 'onnx-proto';
 
+import { toHalf } from '../../src/util/half.ts';
+
+export { fromHalf, toHalf } from '../../src/util/half.ts';
+
 const { onnx } = onnxProto;
 const A = onnx.AttributeProto.AttributeType;
 
@@ -8,6 +12,7 @@ export type Dim = number | string;
 
 const FLOAT = 1;
 const INT64 = 7;
+const FLOAT16 = 10;
 
 /**
  * A tiny ONNX graph builder over onnx-proto: initializers, nodes with generated output names,
@@ -27,6 +32,17 @@ export class GraphBuilder {
     if (arr.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${arr.length} values for dims ${dims}`);
     this.inits.push(onnx.TensorProto.create({ name, dims, dataType: FLOAT, rawData: new Uint8Array(arr.buffer) }));
     return name;
+  }
+
+  /**
+   * A float32 constant stored as float16 (half the bytes) and widened by a Cast node, so the
+   * graph computes in float32. Returns the name of the float32 value.
+   */
+  f16(name: string, dims: number[], data: ArrayLike<number>): string {
+    const half = Uint16Array.from(Array.from(data, toHalf));
+    if (half.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${half.length} values for dims ${dims}`);
+    this.inits.push(onnx.TensorProto.create({ name: `${name}_f16`, dims, dataType: FLOAT16, rawData: new Uint8Array(half.buffer) }));
+    return this.o('Cast', [`${name}_f16`], { to: FLOAT }, name);
   }
 
   i64(name: string, dims: number[], data: ArrayLike<number>): string {

@@ -3,6 +3,10 @@ import { codecCorpus } from './codecCorpus.ts';
 import { codecFeatures } from './features.ts';
 import { kmeans } from './kmeans.ts';
 import type { Codebooks } from './codecGraphs.ts';
+import { fromHalf, toHalf } from './onnx.ts';
+
+/** Codebooks are stored as float16; train with the values the graphs will really use. */
+const half = (a: Float32Array): Float32Array => a.map((v) => fromHalf(toHalf(v)));
 
 export interface RvqOptions {
   seed: number;
@@ -46,7 +50,7 @@ export function trainRvq(o: RvqOptions): { codebooks: Codebooks; dims: number } 
     const hi = -1;
     const levels = new Float32Array(card * dims);
     for (let j = 0; j < card; j++) levels.fill(lo + ((hi - lo) * j) / (card - 1), j * dims, (j + 1) * dims);
-    codebooks.push(levels);
+    codebooks.push(half(levels));
     subtractNearestLevel(r, n, dims, lo, hi, card);
   }
   const groups = o.groups ?? [];
@@ -58,7 +62,7 @@ export function trainRvq(o: RvqOptions): { codebooks: Codebooks; dims: number } 
     for (let i = 0; i < n; i++) sub.set(r.subarray(i * dims + from, i * dims + to), i * w);
     const fit = kmeans(sub, n, w, card, o.iters, o.seed + k);
     const centroids = new Float32Array(card * dims);
-    for (let j = 0; j < card; j++) centroids.set(fit.centroids.subarray(j * w, (j + 1) * w), j * dims + from);
+    for (let j = 0; j < card; j++) centroids.set(half(fit.centroids.subarray(j * w, (j + 1) * w)), j * dims + from);
     for (let i = 0; i < n; i++) {
       const a = fit.assign[i];
       for (let j = from; j < to; j++) r[i * dims + j] -= centroids[a * dims + j];
@@ -77,7 +81,7 @@ function subtractNearestLevel(r: Float32Array, n: number, dims: number, lo: numb
     for (let j = 0; j < dims; j++) mean += r[i * dims + j];
     mean /= dims;
     const idx = Math.min(card - 1, Math.max(0, Math.round(((mean - lo) / (hi - lo)) * (card - 1))));
-    const level = Math.fround(lo + ((hi - lo) * idx) / (card - 1));
+    const level = fromHalf(toHalf(lo + ((hi - lo) * idx) / (card - 1)));
     for (let j = 0; j < dims; j++) r[i * dims + j] -= level;
   }
 }

@@ -13,6 +13,7 @@ import {
   oneHotChroma,
 } from './chroma';
 import { parseNpy } from './npy';
+import { mulberry32 } from '../util/rng';
 
 const PARITY = '/work/shared/reference/parity/chroma';
 const hasParity = existsSync(join(PARITY, 'triad_c_major_32k.wav'));
@@ -351,14 +352,3 @@ describe('nonSilentMask', () => {
     expect(m[2]).toBe(1);
   });
 });
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

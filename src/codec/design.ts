@@ -17,7 +17,7 @@ export const CODEC_DESIGN = {
   /** DFT size (zero-padded window); a power of two keeps ORT's DFT fast. */
   nFft: 4096,
   codebooks: 4,
-  cardinality: 1024,
+  cardinality: 2048,
   /** Lowest and highest band centres (Hz). */
   minHz: 25,
   maxHz: 12000,
@@ -96,4 +96,12 @@ export function leftPad(d: CodecDesign = CODEC_DESIGN): number {
 /** Frames produced for n input samples. */
 export function framesFor(n: number, hop: number): number {
   return Math.ceil(n / hop);
+}
+
+/**
+ * Per-band weights for the quantizers' squared error (scaled before VQ, unscaled after): the
+ * octaves around C5 that decide the chroma count most, far bass and treble least.
+ */
+export function bandScale(d: CodecDesign = CODEC_DESIGN): Float32Array {
+  return Float32Array.from(bandCentres(d), (f) => 0.4 + 0.6 * Math.exp(-0.5 * (Math.log2(f / 523.25) / 1.5) ** 2));
 }

@@ -1,4 +1,5 @@
 import { StudioError } from '../errors/StudioError';
+import { parseLmConfig, type LmConfig } from '../lm/config';
 
 /**
  * The model pack manifest (public/models/<id>/manifest.json): which files a pack has, and
@@ -38,6 +39,32 @@ export interface ChromaSpec {
   hopLength: number;
 }
 
+export interface TextSpec {
+  /** Which entry of `files` holds the T5 encoder graph (`input_ids`, `attention_mask` -> `last_hidden_state`). */
+  encoder: string;
+  /** Which entry of `files` holds the Hugging Face `tokenizer.json`. */
+  tokenizer: string;
+  /** Width D of last_hidden_state (t5-base: 768). */
+  hiddenSize: number;
+  /** Prompt cap in tokens, `</s>` included. */
+  maxTokens: number;
+}
+
+export interface GenerationDefaults {
+  seconds: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  cfg: number;
+}
+
+export interface LmSpec {
+  /** Which entry of `files` holds the decoder weights (safetensors, Hugging Face MusicGen names). */
+  weights: string;
+  config: LmConfig;
+  defaults: GenerationDefaults;
+}
+
 export interface Manifest {
   schema: 1;
   id: string;
@@ -47,6 +74,8 @@ export interface Manifest {
   files: Record<string, PackFile>;
   codec: CodecSpec;
   chroma?: ChromaSpec;
+  text?: TextSpec;
+  lm?: LmSpec;
 }
 
 type Obj = Record<string, unknown>;
@@ -119,6 +148,42 @@ function parseCodec(x: unknown, files: Record<string, PackFile>): CodecSpec {
   return c;
 }
 
+function role(o: Obj, key: string, where: string, files: Record<string, PackFile>): string {
+  const r = str(o, key, where);
+  if (!files[r]) fail(`${where}.${key}`, `refers to file "${r}", which is not listed in files`);
+  return r;
+}
+
+function parseText(x: unknown, files: Record<string, PackFile>): TextSpec {
+  const o = obj(x, 'text');
+  return {
+    encoder: role(o, 'encoder', 'text', files),
+    tokenizer: role(o, 'tokenizer', 'text', files),
+    hiddenSize: posInt(o, 'hiddenSize', 'text'),
+    maxTokens: posInt(o, 'maxTokens', 'text'),
+  };
+}
+
+function parseLm(x: unknown, m: Manifest): LmSpec {
+  const o = obj(x, 'lm');
+  const config = parseLmConfig(o.config);
+  if (config.codebooks !== m.codec.codebooks) fail('lm.config.codebooks', `${config.codebooks} differs from the codec's ${m.codec.codebooks}`);
+  if (config.card !== m.codec.cardinality) fail('lm.config.card', `${config.card} differs from the codec's cardinality ${m.codec.cardinality}`);
+  if (config.card !== m.codec.specialToken) fail('lm.config.card', `the LM's special token (card = ${config.card}) must be the codec's specialToken ${m.codec.specialToken}`);
+  if (m.text && config.textDim !== m.text.hiddenSize) fail('lm.config.textDim', `${config.textDim} differs from the text encoder's ${m.text.hiddenSize}`);
+  const d = obj(o.defaults, 'lm.defaults');
+  const nonNeg = (k: string) => {
+    const v = d[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`lm.defaults.${k}`, 'expected a non-negative number');
+    return v;
+  };
+  return {
+    weights: role(o, 'weights', 'lm', m.files),
+    config,
+    defaults: { seconds: posNum(d, 'seconds', 'lm.defaults'), temperature: nonNeg('temperature'), topK: nonNeg('topK'), topP: nonNeg('topP'), cfg: nonNeg('cfg') },
+  };
+}
+
 /** Validates an untrusted manifest object; throws StudioError('MANIFEST_INVALID') naming the bad field. */
 export function parseManifest(json: unknown): Manifest {
   const o = obj(json, 'manifest');
@@ -135,6 +200,8 @@ export function parseManifest(json: unknown): Manifest {
     files,
     codec: parseCodec(o.codec, files),
   };
+  if (o.text !== undefined) m.text = parseText(o.text, files);
+  if (o.lm !== undefined) m.lm = parseLm(o.lm, m);
   if (o.chroma !== undefined) {
     const c = obj(o.chroma, 'chroma');
     m.chroma = { nFft: posInt(c, 'nFft', 'chroma'), hopLength: posInt(c, 'hopLength', 'chroma') };

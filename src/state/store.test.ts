@@ -1,81 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { StudioError } from '../errors/StudioError';
 import type { BackendChoice } from '../runtime/backend';
-import type { Args, CallOptions, EngineClient, EngineInfo, TokenizeResult } from '../workers/protocol';
 import { resolveInitialBackend, searchWithBackend } from './backendPref';
 import { createRestartingEngine } from './restartingEngine';
 import { createStudioStore } from './store';
-import type { DecodeFn } from './types';
-
-const codec = {
-  encoder: 'encoder', decoder: 'decoder', sampleRate: 32000, frameRate: 50, hopLength: 640,
-  codebooks: 4, cardinality: 2048, specialToken: 2048,
-};
-
-interface FakeOptions {
-  failInit?: boolean;
-  /** Tokenize calls wait for this before resolving (lets tests act mid-call). */
-  hold?: Promise<void>;
-}
-
-function fakeEngine(o: FakeOptions = {}) {
-  const inits: Args<'init'>[] = [];
-  const tokenizes: { args: Args<'tokenize'>; opts?: CallOptions }[] = [];
-  let active = 0;
-  let maxActive = 0;
-  const engine: EngineClient = {
-    async init(a, opts) {
-      inits.push(a);
-      opts?.onProgress?.({ phase: 'load', value: 0.5, label: 'Loading codec' });
-      await Promise.resolve();
-      if (o.failInit) throw new StudioError('MODEL_FETCH_FAILED', 'encoder.onnx');
-      const backend = a.backend === 'auto' ? 'wasm' : a.backend;
-      const info: EngineInfo = { packId: 'tiny', packName: 'Tiny', backend, backendReason: `picked ${backend}`, codec };
-      return info;
-    },
-    async tokenize(a, opts) {
-      tokenizes.push({ args: a, opts });
-      active++;
-      maxActive = Math.max(maxActive, active);
-      try {
-        opts?.onProgress?.({ phase: 'tokenize', value: 0.4, label: 'Encoding' });
-        if (o.hold) {
-          const hold = o.hold;
-          await new Promise<void>((resolve, reject) => {
-            void hold.then(resolve);
-            opts?.signal?.addEventListener('abort', () => reject(new StudioError('CANCELLED')));
-          });
-        }
-        await new Promise((r) => setTimeout(r, 1));
-        if (a.name.startsWith('silent')) throw new StudioError('AUDIO_SILENT', a.name);
-        const t = Math.round((a.channels[0].length / a.sampleRate) * 50);
-        const result: TokenizeResult = {
-          codes: new Int32Array(4 * t).map((_, i) => i % 2048), k: 4, t,
-          pcm: new Float32Array(t * 640), sampleRate: 32000, reconstruction: new Float32Array(t * 640),
-        };
-        return result;
-      } finally {
-        active--;
-      }
-    },
-    async decode() {
-      return { pcm: new Float32Array(0), sampleRate: 32000 };
-    },
-    terminate() {},
-  };
-  return { engine, inits, tokenizes, maxActive: () => maxActive };
-}
-
-const fakeDecode: DecodeFn = async (file) => {
-  if (file.size === 0) throw new StudioError('FILE_EMPTY', file.name);
-  if (file.name.startsWith('bad')) throw new StudioError('FILE_NOT_AUDIO', file.name);
-  const rate = file.name.endsWith('.mp3') ? 44100 : 48000;
-  const left = new Float32Array(rate).fill(0.5);
-  const right = new Float32Array(rate).fill(-0.25);
-  return { channels: [left, right], sampleRate: rate, container: file.name.split('.').pop()!.toUpperCase() };
-};
-
-const file = (name: string, bytes = 16) => new File([new Uint8Array(bytes)], name);
+import { fakeDecode, fakeEngine, file, waitFor } from './testing';
 
 describe('createStudioStore: clips', () => {
   it('processes good and bad files independently; failures keep their code, good clips their data', async () => {
@@ -169,14 +97,6 @@ describe('createStudioStore: engine and backend', () => {
     expect(searchWithBackend('?backend=cpu', 'auto')).toBe('');
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
 
 describe('createRestartingEngine', () => {
   it('starts a fresh client after a crash, and the store re-inits a ready engine', async () => {

@@ -1,8 +1,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../workers/protocol';
 import { createClipsSlice } from './clipsSlice';
+import { createConditioningSlice } from './conditioningSlice';
 import { createEngineGate, type SliceContext } from './context';
 import { createEngineSlice } from './engineSlice';
+import { createGenerationSlice, settingsForEngine } from './generationSlice';
+import { findSource } from './sources';
 import type { DecodeFn, StudioOptions, StudioState } from './types';
 
 export type StudioStore = StoreApi<StudioState>;
@@ -15,7 +18,7 @@ const browserDecode: DecodeFn = async (file) => (await import('../audio/decode')
  * component); so is the decoder, so tests run it in Node with fakes.
  */
 export function createStudioStore(engine: EngineClient, options: StudioOptions = {}): StudioStore {
-  return createStore<StudioState>()((set, get) => {
+  const store = createStore<StudioState>()((set, get) => {
     const ctx: SliceContext = {
       set,
       get,
@@ -29,10 +32,36 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
     return {
       ...createEngineSlice(ctx, options.initialBackend ?? 'auto'),
       ...createClipsSlice(ctx),
+      ...createConditioningSlice(ctx, { debounceMs: options.promptDebounceMs ?? 150 }),
+      ...createGenerationSlice(ctx, { random: options.random ?? Math.random }),
       announcement: { text: '', seq: 0 },
       announce(text) {
         set({ announcement: { text, seq: ++seq } });
       },
     };
   });
+
+  // Cross-slice upkeep: LM defaults when a pack loads; references to removed clips/takes dropped.
+  store.subscribe((s, prev) => {
+    if (s.engine.info !== prev.engine.info) {
+      const next = settingsForEngine(s.genSettings, s.engine.info);
+      if (next) store.setState({ genSettings: next });
+    }
+    if (s.clips !== prev.clips || s.takes !== prev.takes) {
+      const gone = (id: string) => !findSource(s, id);
+      const patch: Partial<StudioState> = {};
+      if (s.melodyId && gone(s.melodyId)) patch.melodyId = null;
+      if (s.genSettings.continueFrom && gone(s.genSettings.continueFrom.sourceId)) {
+        patch.genSettings = { ...s.genSettings, continueFrom: null };
+      }
+      const stale = Object.keys(s.chroma).filter((id) => s.chroma[id].status !== 'computing' && gone(id));
+      if (stale.length) {
+        const chroma = { ...s.chroma };
+        for (const id of stale) delete chroma[id];
+        patch.chroma = chroma;
+      }
+      if (Object.keys(patch).length) store.setState(patch);
+    }
+  });
+  return store;
 }

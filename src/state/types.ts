@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../errors/codes';
 import type { BackendChoice } from '../runtime/backend';
-import type { EngineInfo, Progress, TokenizeResult } from '../workers/protocol';
+import type { ChromaResult, EngineInfo, GenerateResult, PromptInfo, Progress, TokenizeResult } from '../workers/protocol';
 
 /** An error as the UI shows it: a stable code plus the sentence (with details) for people. */
 export interface ErrorInfo {
@@ -73,6 +73,10 @@ export interface StudioOptions {
   initialBackend?: BackendChoice;
   /** Called after the user changes the backend (bootstrap persists it and updates the URL). */
   onBackendChange?: (choice: BackendChoice) => void;
+  /** Uniform [0, 1) source for random seeds; Math.random by default (tests inject a fixed one). */
+  random?: () => number;
+  /** Delay before the prompt's token count is asked for, in ms (default 150). */
+  promptDebounceMs?: number;
 }
 
 export interface EngineSlice {
@@ -99,4 +103,127 @@ export interface AnnounceSlice {
   announce(text: string): void;
 }
 
-export type StudioState = EngineSlice & ClipsSlice & AnnounceSlice;
+/**
+ * Anything with audio and codes that can be a melody or a continuation source: a ready clip
+ * or a generated take. `pcm` is mono at the codec's rate; codes are row-major [k, t].
+ */
+export interface AudioSource {
+  id: string;
+  kind: 'clip' | 'take';
+  name: string;
+  pcm: Float32Array;
+  sampleRate: number;
+  codes: Int32Array;
+  k: number;
+  t: number;
+  durationSec: number;
+}
+
+export type ChromaEntry =
+  | { status: 'computing' }
+  | { status: 'ready'; result: ChromaResult }
+  | { status: 'error'; error: ErrorInfo };
+
+export interface PromptInfoState {
+  /** The (trimmed) text this info belongs to. */
+  text: string;
+  info: PromptInfo;
+}
+
+export interface ConditioningSlice {
+  /** The prompt as typed. */
+  prompt: string;
+  /** Token count etc. of the latest prompt the engine has measured; undefined for the empty prompt. */
+  promptInfo?: PromptInfoState;
+  promptInfoError?: ErrorInfo;
+  /** The clip or take chosen as melody; null = none. */
+  melodyId: string | null;
+  /** Chroma per source id, computed once and kept. */
+  chroma: Record<string, ChromaEntry>;
+  /** Sets the prompt now; its token count follows after a short debounce. */
+  setPrompt(text: string): void;
+  /** Chooses the melody (null = none) and computes its chroma if not cached. */
+  setMelody(id: string | null): void;
+  /** Computes and caches the chroma of a source (no-op when cached or computing). */
+  ensureChroma(id: string): Promise<void>;
+}
+
+/** The sampling settings of one generation, as sent to the engine (the seed aside). */
+export interface GenerationParams {
+  seconds: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  cfg: number;
+}
+
+export interface ContinueFrom {
+  sourceId: string;
+  /** Where the prompt audio ends, in seconds into the source. */
+  startSec: number;
+}
+
+export interface GenerationSettings extends GenerationParams {
+  /** The seed box as typed: '' draws a random seed per click. */
+  seed: string;
+  /** Takes per click, 1..4; seeds seed, seed+1, ... */
+  variations: number;
+  continueFrom: ContinueFrom | null;
+  /** The pack whose LM defaults were applied (so a re-init keeps the user's choices). */
+  defaultsFor?: string;
+}
+
+export interface Take {
+  id: string;
+  /** 1-based creation number, for names like "Take 3". */
+  number: number;
+  prompt: string;
+  params: GenerationParams;
+  /** The seed the engine used. */
+  seed: number;
+  /** What this take continued, if anything. */
+  continuation?: { sourceId: string; sourceName: string; startSec: number; frames: number };
+  result: GenerateResult;
+  durationSec: number;
+  /** FNV-1a of the codes (hex), to compare takes. */
+  codesHash: string;
+  createdAt: number;
+}
+
+export interface GenerationProgress {
+  /** 1-based take being generated, of `takes`. */
+  take: number;
+  takes: number;
+  /** Overall 0..1 across all takes of this click. */
+  value: number;
+  /** The engine's latest progress for this take. */
+  engine?: Progress;
+}
+
+export interface GenerationState {
+  running: boolean;
+  progress?: GenerationProgress;
+  error?: ErrorInfo;
+}
+
+export interface GenerationSlice {
+  genSettings: GenerationSettings;
+  generation: GenerationState;
+  /** Newest first. */
+  takes: Take[];
+  setGenSettings(patch: Partial<GenerationSettings>): void;
+  /** Puts a fresh random seed in the seed box. */
+  randomizeSeed(): void;
+  /** Back to the LM's defaults (seed, variations and continuation kept). */
+  resetSampling(): void;
+  /** Sets "continue from" to a source; startSec defaults to its end. */
+  continueFrom(id: string, startSec?: number): void;
+  /** Generates `variations` takes one after another; resolves when done, stopped or failed. */
+  generate(): Promise<void>;
+  /** Cancels the running generation at once; the unfinished take is dropped. */
+  stopGeneration(): void;
+  removeTake(id: string): void;
+  dismissGenerationError(): void;
+}
+
+export type StudioState = EngineSlice & ClipsSlice & AnnounceSlice & ConditioningSlice & GenerationSlice;

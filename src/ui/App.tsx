@@ -2,8 +2,11 @@ import { BackendBadge, BackendSelect } from './BackendControls';
 import { ClipList } from './ClipList';
 import { DropZone } from './DropZone';
 import { EngineStatus } from './EngineStatus';
+import { GeneratePanel } from './GeneratePanel';
 import { LiveStatus } from './LiveStatus';
+import { PromptPanel } from './PromptPanel';
 import { useStudio } from './StoreContext';
+import { TakeList } from './TakeList';
 
 export function App() {
   const packName = useStudio((s) => s.engine.info?.packName);
@@ -22,9 +25,22 @@ export function App() {
         </div>
       </header>
       <EngineStatus />
+      {/* DOM (and tab) order: drop zone, prompt + generate, takes, clips. Wide screens put the
+          panels in a right-hand column; narrow ones stack everything in that order. */}
       <main className="app-main">
-        <DropZone />
-        <ClipList />
+        <div className="area-drop">
+          <DropZone />
+        </div>
+        <aside className="area-panels" aria-label="Prompt and generation">
+          <PromptPanel />
+          <GeneratePanel />
+        </aside>
+        <div className="area-takes">
+          <TakeList />
+        </div>
+        <div className="area-clips">
+          <ClipList />
+        </div>
       </main>
       <footer className="app-footer">
         <LiveStatus />

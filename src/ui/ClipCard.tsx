@@ -3,6 +3,7 @@ import { selectClip, selectCodec } from '../state/selectors';
 import { formatDuration, formatRate, formatSource } from './format';
 import { stopIfPlaying } from './playback';
 import { ClipActions } from './ClipActions';
+import { Lane, MelodyLane } from './MelodyLane';
 import { ProgressBar } from './ProgressBar';
 import { TokenGrid } from './TokenGrid';
 import { Waveform } from './Waveform';
@@ -12,6 +13,7 @@ export function ClipCard({ id }: { id: string }) {
   const clip = useStudio(selectClip(id));
   const codec = useStudio(selectCodec);
   const removeClip = useStudio((s) => s.removeClip);
+  const isMelody = useStudio((s) => s.melodyId === id);
   const [playError, setPlayError] = useState<string | null>(null);
 
   useEffect(() => () => stopIfPlaying(`${id}:`), [id]);
@@ -40,6 +42,11 @@ export function ClipCard({ id }: { id: string }) {
               {result && (
                 <span>
                   codec: {formatRate(result.sampleRate)} mono · {result.k} × {result.t} tokens
+                </span>
+              )}
+              {isMelody && (
+                <span className="tag" data-testid="melody-tag">
+                  melody
                 </span>
               )}
             </p>
@@ -76,7 +83,14 @@ export function ClipCard({ id }: { id: string }) {
           {playError}
         </p>
       )}
-      {original && <Waveform pcm={original.pcm} label={`Waveform of ${name}`} />}
+      {original && (
+        <Lane>
+          <Waveform pcm={original.pcm} label={`Waveform of ${name}`} />
+        </Lane>
+      )}
+      {result && (
+        <MelodyLane sourceId={id} name={name} durationSec={result.sampleRate > 0 ? result.pcm.length / result.sampleRate : 0} />
+      )}
       {result && (
         <TokenGrid
           codes={result.codes}

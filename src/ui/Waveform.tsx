@@ -6,10 +6,15 @@ interface Props {
   pcm: Float32Array;
   label: string;
   height?: number;
+  /** A vertical line at this fraction (0..1) of the clip; what follows it is dimmed. */
+  marker?: number;
+  /** Makes the waveform clickable: called with the fraction (0..1) under the pointer. */
+  onPick?: (fraction: number) => void;
+  testId?: string;
 }
 
 /** Min/max per device-pixel column, centred on zero, scaled to the clip's peak. */
-export function Waveform({ pcm, label, height = 64 }: Props) {
+export function Waveform({ pcm, label, height = 64, marker, onPick, testId }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const width = useElementWidth(wrap);
@@ -30,18 +35,38 @@ export function Waveform({ pcm, label, height = 64 }: Props) {
     let peak = 0;
     for (const v of peaks) peak = Math.max(peak, Math.abs(v));
     const gain = peak > 0 ? Math.min(8, 0.95 / peak) : 1;
+    const cut = marker === undefined ? w : Math.round(Math.min(1, Math.max(0, marker)) * w);
     for (let x = 0; x < w; x++) {
       const lo = Math.max(-1, peaks[x * 2] * gain);
       const hi = Math.min(1, peaks[x * 2 + 1] * gain);
       const top = Math.floor(mid - hi * mid);
       const bottom = Math.ceil(mid - lo * mid);
+      ctx.globalAlpha = x < cut ? 1 : 0.3;
       ctx.fillRect(x, top, 1, Math.max(1, bottom - top));
     }
-  }, [pcm, width, height]);
+    ctx.globalAlpha = 1;
+    if (marker !== undefined) {
+      const dpr = window.devicePixelRatio || 1;
+      ctx.fillStyle = cssVar(c, '--marker', '#e08a00');
+      ctx.fillRect(Math.min(w - Math.ceil(2 * dpr), Math.max(0, cut - Math.round(dpr))), 0, Math.ceil(2 * dpr), h);
+    }
+  }, [pcm, width, height, marker]);
 
   return (
-    <div ref={wrap} className="waveform">
-      <canvas ref={canvas} role="img" aria-label={label} />
+    <div ref={wrap} className={`waveform${onPick ? ' is-pickable' : ''}`}>
+      <canvas
+        ref={canvas}
+        role="img"
+        aria-label={label}
+        data-testid={testId}
+        onClick={
+          onPick &&
+          ((e) => {
+            const r = e.currentTarget.getBoundingClientRect();
+            if (r.width > 0) onPick(Math.min(1, Math.max(0, (e.clientX - r.left) / r.width)));
+          })
+        }
+      />
     </div>
   );
 }

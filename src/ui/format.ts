@@ -43,3 +43,50 @@ export function timeTicks(durationSec: number, maxTicks = 6): number[] {
   for (let i = 0; i * step <= durationSec + 1e-9; i++) ticks.push(Number((i * step).toFixed(3)));
   return ticks;
 }
+
+/** Seconds for controls and meta lines: 8 -> "8 s", 1.25 -> "1.3 s". */
+export function formatSeconds(sec: number): string {
+  return `${Number.isInteger(sec) ? sec : sec.toFixed(1)} s`;
+}
+
+/** "temp 1 · top-k 250 · top-p off · CFG 3": the sampling settings of a take, compactly. */
+export function formatParams(p: { temperature: number; topK: number; topP: number; cfg: number }): string {
+  const n = (v: number) => String(Number(v.toFixed(2)));
+  return [
+    `temp ${n(p.temperature)}`,
+    p.topP > 0 ? `top-p ${n(p.topP)}` : `top-k ${p.topK > 0 ? p.topK : 'off'}`,
+    `CFG ${p.cfg === 1 ? 'off' : n(p.cfg)}`,
+  ].join(' · ');
+}
+
+/** "Generating take 1 of 2 · 120 / 503 steps · 42 tok/s · ETA 8 s" from the store's generation progress. */
+export function generationLabel(p: {
+  take: number;
+  takes: number;
+  engine?: { label: string; generation?: { step: number; steps: number; tokensPerSecond: number; etaSeconds: number } };
+}): string {
+  const parts = [p.takes > 1 ? `Generating take ${p.take} of ${p.takes}` : 'Generating'];
+  const g = p.engine?.generation;
+  if (g) {
+    parts.push(`${Math.round(g.step)} / ${Math.round(g.steps)} steps`);
+    if (g.tokensPerSecond > 0) parts.push(`${Math.round(g.tokensPerSecond)} tok/s`);
+    if (Number.isFinite(g.etaSeconds) && g.step < g.steps) parts.push(`ETA ${Math.max(0, Math.ceil(g.etaSeconds))} s`);
+  } else if (p.engine?.label) {
+    parts.push(p.engine.label);
+  } else {
+    parts.push('starting…');
+  }
+  return parts.join(' · ');
+}
+
+export const PITCH_CLASSES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'] as const;
+
+/** The pitch class that is the argmax most often, e.g. "D", or null for no frames. */
+export function dominantPitch(argmax: Uint8Array): string | null {
+  if (argmax.length === 0) return null;
+  const counts = new Array<number>(12).fill(0);
+  for (const a of argmax) if (a < 12) counts[a]++;
+  let best = 0;
+  for (let p = 1; p < 12; p++) if (counts[p] > counts[best]) best = p;
+  return PITCH_CLASSES[best];
+}

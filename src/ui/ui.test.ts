@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatRate, formatSource, reconstructionFileName, timeTicks } from './format';
+import {
+  dominantPitch, formatDuration, formatParams, formatRate, formatSeconds, formatSource, generationLabel, reconstructionFileName, timeTicks,
+} from './format';
 import { tokenImagePixels, tokenRgb } from './tokenColors';
 import { waveformPeaks } from './waveformPeaks';
 
@@ -49,5 +51,23 @@ describe('waveformPeaks', () => {
   it('repeats samples when there are more columns than samples', () => {
     expect([...waveformPeaks(Float32Array.from([0.5, -0.5]), 4)]).toEqual([0.5, 0.5, 0.5, 0.5, -0.5, -0.5, -0.5, -0.5]);
     expect(waveformPeaks(new Float32Array(0), 3)).toEqual(new Float32Array(6));
+  });
+});
+
+describe('generation formatting', () => {
+  it('builds the progress line from the engine progress', () => {
+    const g = { step: 120, steps: 503, tokensPerSecond: 42.3, etaSeconds: 7.2 };
+    expect(generationLabel({ take: 1, takes: 2, engine: { label: 'x', generation: g } })).toBe(
+      'Generating take 1 of 2 · 120 / 503 steps · 42 tok/s · ETA 8 s',
+    );
+    expect(generationLabel({ take: 1, takes: 1, engine: { label: 'Decoding audio…' } })).toBe('Generating · Decoding audio…');
+    expect(generationLabel({ take: 2, takes: 3 })).toBe('Generating take 2 of 3 · starting…');
+  });
+  it('summarises sampling settings and the dominant pitch', () => {
+    expect(formatParams({ temperature: 1, topK: 250, topP: 0, cfg: 3 })).toBe('temp 1 · top-k 250 · CFG 3');
+    expect(formatParams({ temperature: 0.85, topK: 250, topP: 0.9, cfg: 1 })).toBe('temp 0.85 · top-p 0.9 · CFG off');
+    expect(formatSeconds(8)).toBe('8 s');
+    expect(dominantPitch(Uint8Array.from([2, 2, 9, 2]))).toBe('D');
+    expect(dominantPitch(new Uint8Array(0))).toBeNull();
   });
 });

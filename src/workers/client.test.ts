@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
 import { ERROR_TEXT } from '../errors/codes';
 import type { WorkerLike } from './client';
-import type { EngineHandlers, EngineInfo, Progress } from './protocol';
+import { ENGINE_METHODS, type EngineHandlers, type EngineInfo, type Progress } from './protocol';
 import { connectPair, type Pair } from './testPair';
 
 // Compile-time: a real Worker can be handed to createEngineClient.
@@ -28,7 +28,7 @@ const INFO: EngineInfo = {
 const unused = (): Promise<never> => Promise.reject(new Error('not used in this test'));
 
 function handlers(over: Partial<EngineHandlers>): EngineHandlers {
-  return { init: unused, tokenize: unused, decode: unused, ...over };
+  return { ...(Object.fromEntries(ENGINE_METHODS.map((m) => [m, unused])) as unknown as EngineHandlers), ...over };
 }
 
 /** Resolves after the host has had a chance to see every message already posted. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
 import { createNodeOrtSession } from '../runtime/ortSessionNode';
@@ -24,7 +25,11 @@ function diskFetch(tamper?: (path: string, b: Uint8Array<ArrayBuffer>) => Uint8A
 }
 
 function deps(over: Partial<EngineDeps> = {}, probe: AdapterProbe = { available: false, isFallback: false, description: '' }): EngineDeps {
-  return { fetch: diskFetch(), probe: async () => probe, createSession: (b) => createNodeOrtSession(b), ...over };
+  return {
+    fetch: diskFetch(), probe: async () => probe, createSession: (b) => createNodeOrtSession(b),
+    useTf: async () => { await tf.setBackend('cpu'); return 'cpu' as const; },
+    ...over,
+  };
 }
 
 function ctx(progress: Progress[] = []): CallContext {
@@ -83,6 +88,63 @@ describe('engine handlers (Node, real bundled pack)', () => {
     const info = await h.init({ manifestUrl: MANIFEST, backend: 'auto' }, ctx());
     expect(info.backend).toBe('wasm');
     expect(info.backendReason).toMatch(/fell back to WASM/);
-    expect(created).toEqual(['webgpu', 'wasm', 'wasm']);
+    expect(created).toEqual(['webgpu', 'wasm', 'wasm', 'wasm']); // codec encoder + decoder + text encoder
+  });
+
+  it('counts prompt tokens and flags truncation', async () => {
+    const h = createEngineHandlers(deps());
+    const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    expect(info.text?.maxTokens).toBeGreaterThan(8);
+    const short = await h.promptInfo({ text: 'slow piano melody in D minor' }, ctx());
+    expect(short).toMatchObject({ truncated: false, unknown: 0 });
+    expect(short.tokens).toBeGreaterThan(2);
+    expect(await h.promptInfo({ text: '' }, ctx())).toMatchObject({ tokens: 0, truncated: false });
+    const long = await h.promptInfo({ text: 'warm piano chords '.repeat(200) }, ctx());
+    expect(long).toMatchObject({ tokens: info.text!.maxTokens, truncated: true });
+  });
+
+  it('computes a chromagram whose dominant classes follow the input', async () => {
+    const h = createEngineHandlers(deps());
+    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const sr = 32000;
+    const a = tone(sr * 2, sr, 440); // A
+    const c = await h.chroma({ pcm: a, sampleRate: sr }, ctx());
+    expect(c.frames).toBe(1 + Math.floor((2 * sr) / 4096));
+    expect(c.norm.length).toBe(c.frames * 12);
+    expect(Array.from(c.argmax).filter((v) => v === 9).length).toBeGreaterThan(c.frames * 0.8);
+  });
+
+  it('generates a take of the asked length, the same for the same seed, and cancels cleanly', async () => {
+    const h = createEngineHandlers(deps());
+    const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    expect(info.lm?.maxSeconds).toBeGreaterThanOrEqual(10);
+    const tensors = tf.memory().numTensors;
+    const req = { prompt: 'slow piano melody in D minor', seconds: 0.5, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 42 };
+    const progress: Progress[] = [];
+    const a = await h.generate(req, ctx(progress));
+    const { frameRate, hopLength, codebooks } = info.codec;
+    expect(a).toMatchObject({ k: codebooks, t: 0.5 * frameRate, seed: 42 });
+    expect(a.pcm.length).toBe(a.t * hopLength);
+    expect(progress.some((p) => p.generation && p.generation.steps === a.t + codebooks - 1)).toBe(true);
+    const b = await h.generate(req, ctx());
+    expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
+    const c = await h.generate({ ...req, seed: 43 }, ctx());
+    expect(Array.from(c.codes)).not.toEqual(Array.from(a.codes));
+    // Continuation keeps the given frames.
+    const keep = 10;
+    const cont = new Int32Array(codebooks * keep);
+    for (let q = 0; q < codebooks; q++) cont.set(a.codes.subarray(q * a.t, q * a.t + keep), q * keep);
+    const d = await h.generate({ ...req, seed: 5, continuation: { codes: cont, k: codebooks, t: keep } }, ctx());
+    for (let q = 0; q < codebooks; q++) expect(Array.from(d.codes.subarray(q * d.t, q * d.t + keep))).toEqual(Array.from(cont.subarray(q * keep, (q + 1) * keep)));
+    // Stop: abort after the first steps; nothing leaks and the engine keeps working.
+    const ctl = new AbortController();
+    const stopped = h.generate({ ...req, seconds: 5 }, {
+      ...ctx(), signal: ctl.signal,
+      progress: (p) => { if ((p.generation?.step ?? 0) >= 3) ctl.abort(); },
+    });
+    await expect(stopped).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(tf.memory().numTensors).toBe(tensors);
+    await h.generate(req, ctx());
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 });

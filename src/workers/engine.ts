@@ -1,12 +1,18 @@
+import { chromagram } from '../audio/chroma';
 import { checkDecoded } from '../audio/checks';
 import { downmix } from '../audio/downmix';
 import { resample } from '../audio/resample';
 import { Codec } from '../codec/encodec';
 import { StudioError } from '../errors/StudioError';
-import { fetchPackFile, type Fetcher } from '../packs/fetchFile';
-import { fileUrl, parseManifest, type Manifest } from '../packs/manifest';
+import { disposeLm, loadLm, type Lm } from '../lm';
+import type { Fetcher } from '../packs/fetchFile';
+import type { Manifest } from '../packs/manifest';
 import { chooseBackend, type AdapterProbe, type BackendName } from '../runtime/backend';
 import type { SessionRunner } from '../runtime/sessionRunner';
+import { T5Encoder } from '../text/t5Encoder';
+import { loadTokenizer, type TextTokenizer } from '../text/tokenizer';
+import { generateTake, maxFrames } from './generateTake';
+import { fetchManifest, fetchRoles } from './packFiles';
 import type { CallContext, EngineHandlers, EngineInfo } from './protocol';
 
 /** What the engine needs from its environment; the browser and Node tests supply different ones. */
@@ -14,52 +20,21 @@ export interface EngineDeps {
   fetch: Fetcher;
   probe(): Promise<AdapterProbe>;
   createSession(bytes: Uint8Array, backend: BackendName): Promise<SessionRunner>;
+  /** Puts tfjs on `backend` (or the nearest that works) and says which. */
+  useTf(backend: BackendName): Promise<BackendName>;
 }
 
 interface Loaded {
   manifest: Manifest;
-  codec: Codec;
   info: EngineInfo;
+  codec: Codec;
   sessions: SessionRunner[];
+  text?: { tokenizer: TextTokenizer; t5: T5Encoder };
+  lm?: Lm;
 }
 
-/** Fetches and checks the manifest and the codec files (bytes, in manifest order). */
-async function fetchPack(deps: EngineDeps, manifestUrl: string, ctx: CallContext): Promise<{ manifest: Manifest; bytes: Uint8Array[] }> {
-  ctx.progress({ phase: 'load', value: 0, label: 'Reading the model pack manifest' });
-  let res: Response;
-  try {
-    res = await deps.fetch(manifestUrl);
-  } catch (e) {
-    throw new StudioError('MODEL_FETCH_FAILED', `manifest: ${(e as Error).message}`);
-  }
-  if (!res.ok) throw new StudioError('MODEL_FETCH_FAILED', `manifest: HTTP ${res.status}`);
-  let json: unknown;
-  try {
-    json = await res.json();
-  } catch {
-    throw new StudioError('MANIFEST_INVALID', 'manifest.json is not valid JSON');
-  }
-  const manifest = parseManifest(json);
-  const roles = [manifest.codec.encoder, manifest.codec.decoder];
-  const total = roles.reduce((s, r) => s + manifest.files[r].bytes, 0);
-  let before = 0;
-  const bytes: Uint8Array[] = [];
-  for (const role of roles) {
-    const file = manifest.files[role];
-    bytes.push(await fetchPackFile(deps.fetch, fileUrl(manifestUrl, file), file, {
-      signal: ctx.signal,
-      onBytes: (loaded) => ctx.progress({
-        phase: 'load', value: (0.8 * (before + loaded)) / total,
-        label: `Downloading ${file.path} (${((before + loaded) / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB)`,
-      }),
-    }));
-    before += file.bytes;
-  }
-  return { manifest, bytes };
-}
-
-async function startCodec(deps: EngineDeps, manifest: Manifest, bytes: Uint8Array[], backend: BackendName, ctx: CallContext) {
-  ctx.progress({ phase: 'load', value: 0.85, label: `Starting the codec on ${backend}` });
+async function startSessions(deps: EngineDeps, bytes: Uint8Array[], backend: BackendName, ctx: CallContext): Promise<SessionRunner[]> {
+  ctx.progress({ phase: 'load', value: 0.85, label: `Starting the models on ${backend}` });
   const sessions: SessionRunner[] = [];
   try {
     for (const b of bytes) sessions.push(await deps.createSession(b, backend));
@@ -67,12 +42,19 @@ async function startCodec(deps: EngineDeps, manifest: Manifest, bytes: Uint8Arra
     for (const s of sessions) await s.release();
     throw e;
   }
-  return { codec: new Codec(manifest.codec, sessions[0], sessions[1]), sessions };
+  return sessions;
+}
+
+async function release(l: Loaded | null): Promise<void> {
+  if (!l) return;
+  for (const s of l.sessions) await s.release();
+  if (l.lm) disposeLm(l.lm);
 }
 
 /**
- * The engine: owns the pack, the codec sessions and the backend. One instance per worker.
- * Calls are serialised (ORT sessions and tfjs are not re-entrant).
+ * The engine: owns the pack, the ONNX sessions, the LM and the backend. One instance per
+ * worker. Calls are serialised (ORT sessions and tfjs are not re-entrant), except promptInfo,
+ * which only tokenizes.
  */
 export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHandlers {
   let loaded: Loaded | null = null;
@@ -87,26 +69,61 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     return loaded;
   };
 
+  async function load(manifestUrl: string, choice: Parameters<EngineHandlers['init']>[0]['backend'], ctx: CallContext): Promise<Loaded> {
+    const probe = await deps.probe();
+    let { backend, reason } = chooseBackend(choice, probe);
+    const manifest = await fetchManifest(deps.fetch, manifestUrl);
+    const graphRoles = [manifest.codec.encoder, manifest.codec.decoder, ...(manifest.text ? [manifest.text.encoder] : [])];
+    const roles = [...graphRoles, ...(manifest.text ? [manifest.text.tokenizer] : []), ...(manifest.lm ? [manifest.lm.weights] : [])];
+    const files = await fetchRoles(deps.fetch, manifestUrl, manifest, roles, ctx, 0.8);
+    const graphs = graphRoles.map((r) => files.get(r)!);
+    let sessions: SessionRunner[];
+    try {
+      sessions = await startSessions(deps, graphs, backend, ctx);
+    } catch (e) {
+      if (!(e instanceof StudioError && e.code === 'BACKEND_UNAVAILABLE' && backend === 'webgpu')) throw e;
+      reason = `WebGPU could not start (${e.detail}); fell back to WASM`;
+      backend = 'wasm';
+      sessions = await startSessions(deps, graphs, backend, ctx);
+    }
+    const l: Loaded = {
+      manifest, sessions, codec: new Codec(manifest.codec, sessions[0], sessions[1]),
+      info: { packId: manifest.id, packName: manifest.name, backend, backendReason: reason, codec: manifest.codec },
+    };
+    try {
+      if (manifest.text) {
+        let json: unknown;
+        try {
+          json = JSON.parse(new TextDecoder().decode(files.get(manifest.text.tokenizer)));
+        } catch {
+          throw new StudioError('MODEL_INTERFACE', 'tokenizer.json is not valid JSON');
+        }
+        const tokenizer = loadTokenizer(json, { maxTokens: manifest.text.maxTokens });
+        l.text = { tokenizer, t5: new T5Encoder(sessions[2], manifest.text.hiddenSize) };
+        l.info.text = { maxTokens: manifest.text.maxTokens, hiddenSize: manifest.text.hiddenSize };
+      }
+      if (manifest.lm) {
+        ctx.progress({ phase: 'load', value: 0.9, label: 'Loading the language model' });
+        l.info.lmBackend = await deps.useTf(backend);
+        l.lm = loadLm(manifest.lm.config, files.get(manifest.lm.weights)!);
+        const cfg = manifest.lm.config;
+        const params = [...l.lm.named.values()].reduce((s, v) => s + v.size, 0);
+        l.info.lm = { params, maxSeconds: Math.floor(maxFrames(l.lm) / manifest.codec.frameRate), conditioning: cfg.conditioning, defaults: manifest.lm.defaults };
+      }
+    } catch (e) {
+      await release(l);
+      throw e;
+    }
+    return l;
+  }
+
   return {
     init: (a, ctx) => serial(async () => {
-      const probe = await deps.probe();
-      let { backend, reason } = chooseBackend(a.backend, probe);
-      for (const s of loaded?.sessions ?? []) await s.release();
+      await release(loaded);
       loaded = null;
-      const { manifest, bytes } = await fetchPack(deps, a.manifestUrl, ctx);
-      let started: Awaited<ReturnType<typeof startCodec>>;
-      try {
-        started = await startCodec(deps, manifest, bytes, backend, ctx);
-      } catch (e) {
-        if (!(e instanceof StudioError && e.code === 'BACKEND_UNAVAILABLE' && backend === 'webgpu')) throw e;
-        reason = `WebGPU could not start (${e.detail}); fell back to WASM`;
-        backend = 'wasm';
-        started = await startCodec(deps, manifest, bytes, backend, ctx);
-      }
-      const info: EngineInfo = { packId: manifest.id, packName: manifest.name, backend, backendReason: reason, codec: manifest.codec };
-      loaded = { manifest, ...started, info };
-      ctx.progress({ phase: 'load', value: 1, label: `${info.packName} ready on ${backend}` });
-      return info;
+      loaded = await load(a.manifestUrl, a.backend, ctx);
+      ctx.progress({ phase: 'load', value: 1, label: `${loaded.info.packName} ready on ${loaded.info.backend}` });
+      return loaded.info;
     }),
 
     tokenize: (a, ctx) => serial(async () => {
@@ -137,6 +154,26 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       ctx.transfer(pcm.buffer);
       return { pcm, sampleRate: codec.spec.sampleRate };
     }),
+
+    promptInfo: async (a) => {
+      const { text } = need();
+      if (!text) throw new StudioError('INTERNAL', 'this pack has no text encoder');
+      const { ids, truncated } = text.tokenizer.encode(a.text);
+      return { tokens: ids.length, maxTokens: text.tokenizer.maxTokens, truncated, unknown: ids.filter((id) => id === 2).length };
+    },
+
+    chroma: async (a) => {
+      const { manifest } = need();
+      const opts = manifest.chroma ?? { nFft: 16384, hopLength: 4096 };
+      const c = chromagram(a.pcm, a.sampleRate, opts);
+      return { frames: c.frames, hopSeconds: opts.hopLength / a.sampleRate, argmax: c.argmax, norm: c.norm };
+    },
+
+    generate: (a, ctx) => serial(async () => {
+      const { lm, text, codec } = need();
+      if (!lm || !text) throw new StudioError('INTERNAL', 'this pack has no language model');
+      return generateTake({ lm, codec, tokenizer: text.tokenizer, t5: text.t5 }, a, ctx);
+    }),
   };
 }
 
@@ -146,5 +183,6 @@ function browserDeps(): EngineDeps {
     fetch: (url) => fetch(url),
     probe: async () => (await import('../runtime/gpuProbe')).probeWebGpu(),
     createSession: async (bytes, backend) => (await import('../runtime/ortSession')).createOrtSession(bytes, backend),
+    useTf: async (backend) => (await import('../runtime/tfBackend')).useTfBackend(backend),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
 import { serveEngine, type HostPort } from './host';
-import type { EngineHandlers, Request, Response } from './protocol';
+import { ENGINE_METHODS, type EngineHandlers, type Request, type Response } from './protocol';
 
 // Compile-time: a dedicated worker's global scope can serve the engine.
 export const scopeIsHostPort = (s: DedicatedWorkerGlobalScope): HostPort => s;
@@ -31,7 +31,8 @@ class FakePort implements HostPort {
 }
 
 const unused = (): Promise<never> => Promise.reject(new Error('not used in this test'));
-const handlers = (over: Partial<EngineHandlers>): EngineHandlers => ({ init: unused, tokenize: unused, decode: unused, ...over });
+const handlers = (over: Partial<EngineHandlers>): EngineHandlers =>
+  ({ ...(Object.fromEntries(ENGINE_METHODS.map((m) => [m, unused])) as unknown as EngineHandlers), ...over });
 const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 const decodeCall = (id: number): Request => ({ kind: 'call', id, method: 'decode', args: { codes: new Int32Array(2), k: 1, t: 2 } });
 

@@ -15,6 +15,68 @@ export interface EngineApi {
   tokenize(a: { channels: Float32Array[]; sampleRate: number; name: string }): Promise<TokenizeResult>;
   /** Turns codes [K, T] back into audio at the codec's rate. */
   decode(a: { codes: Int32Array; k: number; t: number }): Promise<{ pcm: Float32Array; sampleRate: number }>;
+  /** Tokenizes a prompt (cheap; for the live token count). */
+  promptInfo(a: { text: string }): Promise<PromptInfo>;
+  /** The melody chromagram of mono PCM (pcm is transferred). */
+  chroma(a: { pcm: Float32Array; sampleRate: number }): Promise<ChromaResult>;
+  /** Generates one take: text prompt (+ optional continuation) through the LM, then the codec. */
+  generate(a: GenerateRequest): Promise<GenerateResult>;
+}
+
+export interface PromptInfo {
+  /** Tokens the encoder will see, `</s>` included; 0 for the empty (unconditional) prompt. */
+  tokens: number;
+  maxTokens: number;
+  /** The prompt was longer than maxTokens and was cut. */
+  truncated: boolean;
+  /** Pieces that fell back to <unk>. */
+  unknown: number;
+}
+
+export interface ChromaResult {
+  frames: number;
+  /** Seconds between chroma frames (hop / sample rate). */
+  hopSeconds: number;
+  /** Dominant pitch class per frame, 0 = C .. 11 = B. */
+  argmax: Uint8Array;
+  /** Per-frame max-normalised chroma, row-major [frames, 12]. */
+  norm: Float32Array;
+}
+
+export interface GenerateRequest {
+  /** The text prompt; '' = unconditional. */
+  prompt: string;
+  seconds: number;
+  temperature: number;
+  topK: number;
+  /** 0 = off; > 0 overrides topK (audiocraft semantics). */
+  topP: number;
+  /** Classifier-free guidance coefficient; 1 = off. */
+  cfg: number;
+  seed: number;
+  /** Continue this audio: its codes [K, T] are the prompt (the first `t` frames are kept). */
+  continuation?: { codes: Int32Array; k: number; t: number };
+}
+
+export interface GenerateResult {
+  codes: Int32Array;
+  k: number;
+  t: number;
+  pcm: Float32Array;
+  sampleRate: number;
+  /** The seed actually used (always recorded with the take). */
+  seed: number;
+  /** Wall time of the LM part, for tokens/s. */
+  lmMs: number;
+}
+
+/** What the pack's LM offers the UI (absent when the pack has no LM). */
+export interface LmInfo {
+  params: number;
+  /** Longest generation (the model's position window), in seconds. */
+  maxSeconds: number;
+  conditioning: 'cross' | 'prefix';
+  defaults: { seconds: number; temperature: number; topK: number; topP: number; cfg: number };
 }
 
 export interface EngineInfo {
@@ -24,6 +86,12 @@ export interface EngineInfo {
   /** Why `auto` picked this backend, or why a forced one fell back. */
   backendReason: string;
   codec: CodecSpec;
+  /** The backend tfjs (the LM) runs on; may differ from the codec's when WebGPU is unusable for it. */
+  lmBackend?: BackendName;
+  /** Present when the pack has a text encoder. */
+  text?: { maxTokens: number; hiddenSize: number };
+  /** Present when the pack has a language model. */
+  lm?: LmInfo;
 }
 
 export interface TokenizeResult {
@@ -40,15 +108,17 @@ export interface TokenizeResult {
 
 /** Progress of a call: `value` in 0..1, `label` for people (screen readers read it). */
 export interface Progress {
-  phase: 'load' | 'tokenize' | 'decode';
+  phase: 'load' | 'tokenize' | 'decode' | 'chroma' | 'generate';
   value: number;
   label: string;
+  /** Generation only: frames done of total, speed and time left. */
+  generation?: { step: number; steps: number; tokensPerSecond: number; etaSeconds: number };
 }
 
 export type Method = keyof EngineApi;
 
 /** Every engine method, once: the client builds its methods from this list, the host checks names against it. */
-export const ENGINE_METHODS = ['init', 'tokenize', 'decode'] as const satisfies readonly Method[];
+export const ENGINE_METHODS = ['init', 'tokenize', 'decode', 'promptInfo', 'chroma', 'generate'] as const satisfies readonly Method[];
 
 // Compile-time check that ENGINE_METHODS lists every method of EngineApi: a missing one makes this line fail.
 true satisfies [Exclude<Method, (typeof ENGINE_METHODS)[number]>] extends [never] ? true : never;

@@ -1,0 +1,83 @@
+import { expect, test, type Page } from '@playwright/test';
+import { dropFiles, fixture } from './helpers';
+
+async function openStudio(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /^(webgpu|wasm|cpu)$/);
+}
+
+const tokensOf = (text: string | null) => Number(/^(\d+) \/ \d+ tokens$/.exec(text ?? '')?.[1] ?? NaN);
+
+test('the token count follows the prompt; examples fill the box', async ({ page }) => {
+  await openStudio(page);
+  const box = page.getByTestId('prompt-input');
+  const count = page.getByTestId('prompt-token-count');
+  await expect(page.getByLabel('Describe the music')).toBeVisible();
+  await expect(count).toHaveText('unconditional');
+
+  await box.fill('slow piano');
+  await expect(count).toHaveText(/^\d+ \/ \d+ tokens$/);
+  await expect(count).not.toHaveAttribute('data-pending', 'true');
+  const short = tokensOf(await count.textContent());
+  expect(short).toBeGreaterThan(0);
+
+  await box.fill('slow piano melody in D minor with soft strings and a gentle pulse');
+  await expect(count).not.toHaveAttribute('data-pending', 'true');
+  await expect.poll(async () => tokensOf(await count.textContent())).toBeGreaterThan(short);
+  await expect(page.getByTestId('prompt-truncated')).toHaveCount(0);
+
+  const example = page.getByTestId('example-prompt').first();
+  const text = (await example.textContent())!.trim();
+  await example.click();
+  await expect(box).toHaveValue(text);
+  await expect(box).toBeFocused();
+
+  await box.fill('');
+  await expect(count).toHaveText('unconditional');
+});
+
+test('an over-long prompt is cut, and says so', async ({ page }) => {
+  await openStudio(page);
+  const words = ['piano', 'drums', 'bass', 'strings', 'warm', 'calm', 'fast', 'slow', 'guitar', 'synth'];
+  const long = Array.from({ length: 400 }, (_, i) => words[i % words.length]).join(' ');
+  await page.getByTestId('prompt-input').fill(long);
+  const count = page.getByTestId('prompt-token-count');
+  await expect(count).not.toHaveAttribute('data-pending', 'true');
+  await expect(count).toHaveText(/^(\d+) \/ \1 tokens$/); // at the maximum
+  await expect(page.getByTestId('prompt-truncated')).toBeVisible();
+  await expect(page.getByTestId('prompt-truncated')).toContainText(/Prompt cut to \d+ tokens/);
+  await page.getByTestId('prompt-input').fill('ambient pad');
+  await expect(page.getByTestId('prompt-truncated')).toHaveCount(0);
+});
+
+test('a clip chosen as melody shows its chroma strip, aligned with its waveform', async ({ page }) => {
+  await openStudio(page);
+  await dropFiles(page, [fixture('demo.flac')]);
+  const clip = page.getByTestId('clip').filter({ hasText: 'demo.flac' });
+  await expect(clip).toHaveAttribute('data-status', 'ready');
+
+  const picker = page.getByTestId('melody-select');
+  await expect(picker.locator('option')).toHaveText(['None', 'demo.flac']);
+  await picker.selectOption({ label: 'demo.flac' });
+
+  const strip = clip.getByTestId('chroma-strip');
+  await expect(strip).toBeVisible();
+  const frames = Number(await strip.getAttribute('data-frames'));
+  const hop = Number(await strip.getAttribute('data-hop-seconds'));
+  expect(frames).toBeGreaterThan(10);
+  expect(Math.abs(frames * hop - 12)).toBeLessThan(0.25); // the fixture is 12 s
+  await expect(strip).toHaveAttribute('aria-label', /12 pitch classes/);
+
+  // Same left edge and width as the waveform above it: time lines up.
+  const wave = await clip.getByRole('img', { name: 'Waveform of demo.flac' }).boundingBox();
+  const box = await strip.boundingBox();
+  expect(wave && box).toBeTruthy();
+  expect(Math.abs(box!.x - wave!.x)).toBeLessThan(1);
+  expect(Math.abs(box!.width - wave!.width)).toBeLessThan(1);
+
+  // Back to none: the strip goes; choosing again uses the cached chroma.
+  await picker.selectOption('');
+  await expect(clip.getByTestId('chroma-strip')).toHaveCount(0);
+  await picker.selectOption({ label: 'demo.flac' });
+  await expect(clip.getByTestId('chroma-strip')).toBeVisible();
+});

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { parseWav16 } from './helpers';
+
+const manifest = JSON.parse(readFileSync(new URL('../public/models/studio/manifest.json', import.meta.url), 'utf8'));
+const { frameRate, sampleRate } = manifest.codec;
+
+async function openStudio(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /^(webgpu|wasm|cpu)$/);
+  await expect(page.getByTestId('generate-button')).toBeEnabled();
+}
+
+async function settings(page: Page, seconds: number, seed: number | '') {
+  await page.getByTestId('duration-input').fill(String(seconds));
+  await page.getByTestId('seed-input').fill(String(seed));
+}
+
+test('generate a 1 s take with seed 7 and download it as WAV', async ({ page }) => {
+  await openStudio(page);
+  await page.getByTestId('prompt-input').fill('slow piano melody in D minor');
+  await settings(page, 1, 7);
+  await page.getByTestId('generate-button').click();
+  const take = page.getByTestId('take');
+  // A 1 s take can finish quickly; either the progress or the finished take shows.
+  await expect(page.getByTestId('generation-progress').or(take).first()).toBeVisible();
+  await expect(take).toHaveCount(1);
+  await expect(take).toHaveAttribute('data-seed', '7');
+  await expect(take.getByTestId('take-seed')).toHaveText('seed 7');
+  await expect(take).toContainText('slow piano melody in D minor');
+  await expect(take.getByTestId('token-grid')).toHaveAttribute('data-cols', String(frameRate));
+  await expect(page.getByTestId('generate-button')).toBeEnabled();
+  await expect(page.getByTestId('generation-error')).toHaveCount(0);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), take.getByTestId('take-download').click()]);
+  expect(download.suggestedFilename()).toMatch(/^slow-piano-melody.*-seed-7\.wav$/);
+  const wav = parseWav16(new Uint8Array(readFileSync(await download.path())));
+  expect(wav).toMatchObject({ sampleRate, channels: 1, bits: 16 });
+  expect(Math.abs(wav.samples - sampleRate)).toBeLessThanOrEqual((2 * sampleRate) / frameRate);
+
+  // The take is usable wherever clips are.
+  await expect(page.getByTestId('melody-select').locator('option', { hasText: 'Take 1' })).toHaveCount(1);
+  await take.getByTestId('take-continue').click();
+  await expect(page.getByTestId('continue-select')).toHaveValue(/^take-/);
+});
+
+test('Stop during a 10 s generation adds no take and Generate is ready at once', async ({ page }) => {
+  await openStudio(page);
+  await page.getByTestId('prompt-input').fill('upbeat funk bass line with drums, 120 bpm');
+  await settings(page, 10, 3);
+  await page.getByTestId('generate-button').click();
+  const progress = page.getByTestId('generation-progress');
+  await expect(progress).toBeVisible();
+  await expect(progress).toContainText(/\d+ \/ \d+ steps/);
+  await expect(page.getByTestId('generate-button')).toBeDisabled();
+  await page.getByTestId('stop-button').click();
+  await expect(page.getByTestId('generate-button')).toBeEnabled({ timeout: 1000 });
+  await expect(page.getByTestId('stop-button')).toHaveCount(0);
+  await expect(progress).toHaveCount(0);
+  await page.waitForTimeout(1500); // a late answer from the engine must not add a take
+  await expect(page.getByTestId('take')).toHaveCount(0);
+  await expect(page.getByTestId('generation-error')).toHaveCount(0);
+  await expect(page.getByTestId('status')).toContainText(/stopped/i);
+});
+
+test('the same seed and settings give the same tokens', async ({ page }) => {
+  await openStudio(page);
+  await page.getByTestId('prompt-input').fill('ambient pad, warm and calm');
+  await settings(page, 1, 1234);
+  const takes = page.getByTestId('take');
+  for (const n of [1, 2]) {
+    await page.getByTestId('generate-button').click();
+    await expect(takes).toHaveCount(n);
+    await expect(page.getByTestId('generate-button')).toBeEnabled();
+  }
+  const hashes = await takes.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.codesHash));
+  expect(hashes[0]).toMatch(/^[0-9a-f]{8}$/);
+  expect(hashes[0]).toBe(hashes[1]);
+  await expect(takes.nth(0)).toHaveAttribute('data-seed', '1234');
+  await expect(takes.nth(1)).toHaveAttribute('data-seed', '1234');
+
+  // Another seed, another take.
+  await page.getByTestId('seed-input').fill('1235');
+  await page.getByTestId('generate-button').click();
+  await expect(takes).toHaveCount(3);
+  await expect(takes.first()).toHaveAttribute('data-seed', '1235');
+  expect(await takes.first().getAttribute('data-codes-hash')).not.toBe(hashes[0]);
+});

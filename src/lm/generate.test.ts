@@ -1,0 +1,125 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../errors/StudioError';
+import { parseLmConfig } from './config';
+import { buildDelayed } from './delayPattern';
+import { generate, type StepInfo } from './generate';
+import { disposeLm, forward, type Lm, type LmCondition } from './model';
+import { argmax, cfgCombine } from './sampling';
+import { caseFull, disposeCond, flat, loadTiny } from './testdata/lmTiny';
+import { initLm } from './weights';
+
+let lm: Lm;
+let before = 0;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  lm = loadTiny();
+});
+afterAll(() => disposeLm(lm));
+beforeEach(() => {
+  before = tf.memory().numTensors;
+});
+afterEach(() => {
+  expect(tf.memory().numTensors).toBe(before);
+});
+
+/** case_full text rows [rows] as a condition (B = rows.length). */
+function cond(rows: number[]): LmCondition {
+  const states = rows.flatMap((r) => flat(caseFull.text_states[r]));
+  const mask = rows.flatMap((r) => flat(caseFull.text_mask[r]));
+  return { textStates: tf.tensor3d(states, [rows.length, 5, 32]), textMask: tf.tensor2d(mask, [rows.length, 5]) };
+}
+
+async function run(c: LmCondition, extra: Partial<Parameters<typeof generate>[1]> = {}) {
+  return generate(lm, { ...c, frames: 12, seed: 5, ...extra });
+}
+
+describe('generate', () => {
+  it('is deterministic per seed and returns codes [K, T] in range', async () => {
+    const c = cond([0]);
+    const a = await run(c);
+    expect(a.length).toBe(4 * 12);
+    expect(a.every((x) => x >= 0 && x < 64)).toBe(true);
+    expect(await run(c)).toEqual(a);
+    expect(await run(c, { seed: 6 })).not.toEqual(a);
+    disposeCond(c);
+  });
+
+  it('keeps prompt cells and reports every step', async () => {
+    const c = cond([0]);
+    const P = 4;
+    const prompt = Int32Array.from(caseFull.codes[0].flatMap((row: number[]) => row.slice(0, P))); // [K, P]
+    const steps: StepInfo[] = [];
+    const out = await run(c, { prompt: { codes: prompt, frames: P }, onStep: (s) => steps.push(s) });
+    for (let q = 0; q < 4; q++) expect(Array.from(out.subarray(q * 12, q * 12 + P))).toEqual(Array.from(prompt.subarray(q * P, (q + 1) * P)));
+    // sampling starts at column P + 1 and runs to S - 1 = T + K - 1
+    expect(steps.map((s) => s.column)).toEqual(Array.from({ length: 16 - (P + 1) }, (_, i) => P + 1 + i));
+    expect(steps.at(-1)!.steps).toBe(steps.length);
+    disposeCond(c);
+  });
+
+  it('greedy cached generation equals argmax of the recomputed full forward (CFG 3, B = 2)', async () => {
+    const c = cond([0, 1]);
+    const T = 12, K = 4, S = T + K;
+    const codes = await run(c, { temperature: 0, cfg: 3 }); // [2, K, T]
+    // rebuild the delayed sequences, run one full forward on [cond; null], re-derive every token
+    const seq = new Int32Array(4 * K * S);
+    for (let b = 0; b < 2; b++) {
+      const { values } = buildDelayed(codes.subarray(b * K * T, (b + 1) * K * T), K, T, 64);
+      seq.set(values, b * K * S);
+      seq.set(values, (2 + b) * K * S);
+    }
+    const { mask } = buildDelayed(new Int32Array(K * T), K, T, 64);
+    const both: LmCondition = tf.tidy(() => ({
+      textStates: tf.concat([c.textStates, tf.zerosLike(c.textStates)]) as tf.Tensor3D,
+      textMask: tf.concat([c.textMask, tf.zerosLike(c.textMask)]) as tf.Tensor2D,
+    }));
+    const input = tf.tensor3d(seq, [4, K, S], 'int32');
+    const logits = forward(lm, input, both); // [4, K, S, 64]
+    const data = (await logits.data()) as Float32Array;
+    const row = (r: number, q: number, s: number) => data.subarray(((r * K + q) * S + s) * 64, ((r * K + q) * S + s + 1) * 64);
+    let checked = 0;
+    for (let b = 0; b < 2; b++) for (let q = 0; q < K; q++) for (let s = 1; s < S; s++) {
+      if (!mask[q * S + s]) continue;
+      expect(seq[(b * K + q) * S + s]).toBe(argmax(cfgCombine(row(b, q, s - 1), row(2 + b, q, s - 1), 3)));
+      checked++;
+    }
+    expect(checked).toBe(2 * K * T);
+    tf.dispose([logits, input, both.textStates, both.textMask]);
+    disposeCond(c);
+  });
+
+  it('runs without CFG (cfg = 1) and leaks nothing over 5 generations', async () => {
+    const c = cond([1]);
+    const start = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) await run(c, { cfg: i % 2 ? 1 : 3, seed: i, topK: 10 });
+    expect(tf.memory().numTensors).toBe(start);
+    disposeCond(c);
+  });
+
+  it('stops within one step on abort and frees everything', async () => {
+    const c = cond([0]);
+    const ctl = new AbortController();
+    let steps = 0;
+    const p = run(c, { signal: ctl.signal, onStep: () => ++steps === 2 && ctl.abort() });
+    await expect(p).rejects.toBeInstanceOf(StudioError);
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(steps).toBe(2);
+    disposeCond(c);
+  });
+
+  it('generates with prefix (melody) conditioning', async () => {
+    const cfg = parseLmConfig({ dim: 32, layers: 1, heads: 2, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64, conditioning: 'prefix', chromaBins: 12 });
+    const mel = initLm(cfg, 3);
+    const c: LmCondition = {
+      textStates: tf.ones([1, 3, 8]),
+      textMask: tf.ones([1, 3]),
+      chroma: tf.tidy(() => tf.oneHot(tf.tensor2d([[0, 4, 7, 0]], [1, 4], 'int32'), 12).toFloat() as tf.Tensor3D),
+    };
+    const out = await generate(mel, { ...c, frames: 10, seed: 1 });
+    expect(out.length).toBe(40);
+    expect(out.every((x) => x >= 0 && x < 16)).toBe(true);
+    disposeCond(c);
+    disposeLm(mel);
+  });
+});

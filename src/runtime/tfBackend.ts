@@ -1,0 +1,36 @@
+// tfjs backend setup for the LM, browser only (the engine worker). Node tests use 'cpu' directly.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { StudioError } from '../errors/StudioError';
+import type { BackendName } from './backend';
+
+let wasmConfigured = false;
+
+/**
+ * Switches tfjs to `backend` and returns the one in use. tfjs-backend-wasm's threaded build
+ * crashes in cross-origin-isolated pages after a Vite build, so threads are switched off
+ * (ORT has its own threads). A backend that cannot start falls back to wasm, then cpu.
+ */
+export async function useTfBackend(backend: BackendName): Promise<BackendName> {
+  if (!wasmConfigured) {
+    setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasmConfigured = true;
+  }
+  for (const name of [backend, 'wasm', 'cpu'] as const) {
+    try {
+      if (tf.getBackend() === name) return name;
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        return name;
+      }
+    } catch {
+      // try the next one
+    }
+  }
+  throw new StudioError('BACKEND_UNAVAILABLE', 'no tfjs backend could start (webgpu, wasm and cpu all failed)');
+}

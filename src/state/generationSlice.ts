@@ -1,0 +1,182 @@
+import { StudioError } from '../errors/StudioError';
+import type { EngineInfo, LmInfo } from '../workers/protocol';
+import type { SliceContext } from './context';
+import { isCancel, toErrorInfo } from './errors';
+import { codesHash, continuationArgs, findSource, parseSeed, sourceFrameRate } from './sources';
+import type { GenerationParams, GenerationSettings, GenerationSlice, Take } from './types';
+
+/** audiocraft's defaults, used until the pack's LM says otherwise. */
+export const FALLBACK_DEFAULTS: LmInfo['defaults'] = { seconds: 10, temperature: 1, topK: 250, topP: 0, cfg: 3 };
+export const MAX_VARIATIONS = 4;
+/** Random seeds stay below 2^31 so they read well and survive any int32 path. */
+const RANDOM_SEED_RANGE = 2 ** 31;
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+export interface GenerationOptions {
+  random: () => number;
+}
+
+export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): GenerationSlice {
+  let controller: AbortController | null = null;
+  let takeCount = 0;
+  const drawSeed = () => Math.floor(o.random() * RANDOM_SEED_RANGE);
+  const setGeneration = (p: Partial<GenerationSlice['generation']>) =>
+    ctx.set((s) => ({ generation: { ...s.generation, ...p } }));
+  const fail = (err: unknown) => {
+    const error = toErrorInfo(err);
+    setGeneration({ error });
+    ctx.get().announce(`Generation failed: ${error.message}`);
+  };
+
+  async function run(): Promise<void> {
+    const s = ctx.get();
+    const lm = s.engine.info?.lm;
+    if (!lm) return fail(new StudioError('INTERNAL', 'This model pack has no language model, so it cannot generate.'));
+    const st = s.genSettings;
+    const seed0 = parseSeed(st.seed);
+    if (seed0 === null) return fail(new StudioError('INTERNAL', `The seed must be a whole number from 0 to 4294967295 (got "${st.seed}").`));
+    const base = seed0 === 'random' ? drawSeed() : seed0;
+    const n = clamp(Math.round(st.variations) || 1, 1, MAX_VARIATIONS);
+    const params: GenerationParams = {
+      seconds: clamp(st.seconds, 1, lm.maxSeconds),
+      temperature: st.temperature,
+      topK: Math.max(0, Math.round(st.topK)),
+      topP: clamp(st.topP, 0, 1),
+      cfg: st.cfg,
+    };
+    const prompt = s.prompt.trim();
+
+    let continuation: ReturnType<typeof continuationArgs> | undefined;
+    let contInfo: Take['continuation'];
+    if (st.continueFrom) {
+      const src = findSource(s, st.continueFrom.sourceId);
+      if (!src) return fail(new StudioError('INTERNAL', 'The audio to continue from is no longer in the session.'));
+      const frameRate = s.engine.info?.codec.frameRate ?? sourceFrameRate(src);
+      continuation = continuationArgs(src, st.continueFrom.startSec, frameRate);
+      contInfo = { sourceId: src.id, sourceName: src.name, startSec: continuation.t / frameRate, frames: continuation.t };
+    }
+
+    const ac = new AbortController();
+    controller = ac;
+    ctx.set({ generation: { running: true, progress: { take: 1, takes: n, value: 0 } } });
+    ctx.get().announce(n > 1 ? `Generating ${n} takes…` : 'Generating…');
+    try {
+      await ctx.gate.wait();
+      for (let i = 0; i < n; i++) {
+        if (ac.signal.aborted) return;
+        const seed = (base + i) >>> 0;
+        const progress = { take: i + 1, takes: n, value: i / n };
+        setGeneration({ progress });
+        if (i > 0) ctx.get().announce(`Generating take ${i + 1} of ${n}…`);
+        let lastTenth = 0;
+        // Each call gets its own copy: the engine takes the buffer.
+        const cont = continuation && { ...continuation, codes: continuation.codes.slice() };
+        const result = await ctx.engine.generate(
+          { prompt, ...params, seed, ...(cont ? { continuation: cont } : {}) },
+          {
+            signal: ac.signal,
+            transfer: cont ? [cont.codes.buffer] : [],
+            onProgress: (p) => {
+              if (controller !== ac) return;
+              setGeneration({ progress: { ...progress, value: (i + clamp(p.value, 0, 1)) / n, engine: p } });
+              const tenth = Math.floor(clamp(p.value, 0, 1) * 10);
+              if (tenth > lastTenth && tenth < 10) {
+                lastTenth = tenth;
+                ctx.get().announce(`Generating take ${i + 1} of ${n}… ${tenth * 10}%`);
+              }
+            },
+          },
+        );
+        if (ac.signal.aborted || controller !== ac) return; // stopped: the take is dropped
+        const take: Take = {
+          id: `take-${++takeCount}`,
+          number: takeCount,
+          prompt,
+          params,
+          seed: result.seed,
+          continuation: contInfo,
+          result,
+          durationSec: result.sampleRate > 0 ? result.pcm.length / result.sampleRate : 0,
+          codesHash: codesHash(result.codes, result.k, result.t),
+          createdAt: Date.now(),
+        };
+        ctx.set((st2) => ({ takes: [take, ...st2.takes] }));
+        ctx.get().announce(
+          `Take ${take.number} ready${n > 1 ? ` (${i + 1} of ${n})` : ''}: seed ${take.seed}, ${take.durationSec.toFixed(1)} s.`,
+        );
+      }
+    } catch (err) {
+      if (controller !== ac) return;
+      if (isCancel(err)) ctx.get().announce('Generation stopped.');
+      else fail(err);
+    } finally {
+      if (controller === ac) {
+        controller = null;
+        setGeneration({ running: false, progress: undefined });
+      }
+    }
+  }
+
+  return {
+    genSettings: { ...FALLBACK_DEFAULTS, seed: '', variations: 1, continueFrom: null },
+    generation: { running: false },
+    takes: [],
+
+    setGenSettings(patch) {
+      ctx.set((s) => ({ genSettings: { ...s.genSettings, ...patch } }));
+    },
+    randomizeSeed() {
+      const seed = String(drawSeed());
+      ctx.set((s) => ({ genSettings: { ...s.genSettings, seed } }));
+      ctx.get().announce(`Seed set to ${seed}.`);
+    },
+    resetSampling() {
+      const d = ctx.get().engine.info?.lm?.defaults ?? FALLBACK_DEFAULTS;
+      ctx.set((s) => ({
+        genSettings: { ...s.genSettings, temperature: d.temperature, topK: d.topK, topP: d.topP, cfg: d.cfg },
+      }));
+      ctx.get().announce('Sampling settings reset to the model defaults.');
+    },
+    continueFrom(id, startSec) {
+      const src = findSource(ctx.get(), id);
+      if (!src) return;
+      const at = clamp(startSec ?? src.durationSec, 0, src.durationSec);
+      ctx.set((s) => ({ genSettings: { ...s.genSettings, continueFrom: { sourceId: id, startSec: at } } }));
+      ctx.get().announce(`Continue from ${src.name} at ${at.toFixed(1)} s.`);
+    },
+    async generate() {
+      if (ctx.get().generation.running) return;
+      setGeneration({ error: undefined });
+      await run();
+    },
+    stopGeneration() {
+      const ac = controller;
+      if (!ac) return;
+      controller = null;
+      ac.abort();
+      ctx.set({ generation: { running: false } });
+      ctx.get().announce('Generation stopped; the unfinished take was dropped.');
+    },
+    removeTake(id) {
+      const take = ctx.get().takes.find((t) => t.id === id);
+      if (!take) return;
+      ctx.set((s) => ({ takes: s.takes.filter((t) => t.id !== id) }));
+      ctx.get().announce(`Removed take ${take.number}.`);
+    },
+    dismissGenerationError() {
+      setGeneration({ error: undefined });
+    },
+  };
+}
+
+/** New engine info: take the LM's defaults once per pack, and keep the duration within its window. */
+export function settingsForEngine(st: GenerationSettings, info: EngineInfo | undefined): GenerationSettings | null {
+  const lm = info?.lm;
+  if (!info || !lm) return null;
+  if (st.defaultsFor !== info.packId) {
+    return { ...st, ...lm.defaults, seconds: clamp(lm.defaults.seconds, 1, lm.maxSeconds), defaultsFor: info.packId };
+  }
+  if (st.seconds > lm.maxSeconds) return { ...st, seconds: lm.maxSeconds };
+  return null;
+}

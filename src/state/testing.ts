@@ -1,0 +1,144 @@
+/**
+ * Test doubles for the store: a fake EngineClient (no worker, no models) and a fake decoder.
+ * Used by the state unit tests only; nothing in the app imports this.
+ */
+import { StudioError } from '../errors/StudioError';
+import type {
+  Args, CallOptions, ChromaResult, EngineClient, EngineInfo, GenerateRequest, GenerateResult, LmInfo, PromptInfo,
+  TokenizeResult,
+} from '../workers/protocol';
+import type { DecodeFn } from './types';
+
+export const codec = {
+  encoder: 'encoder', decoder: 'decoder', sampleRate: 32000, frameRate: 50, hopLength: 640,
+  codebooks: 4, cardinality: 2048, specialToken: 2048,
+};
+
+export const lmInfo: LmInfo = {
+  params: 1000, maxSeconds: 30, conditioning: 'cross',
+  defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3 },
+};
+
+export interface FakeOptions {
+  failInit?: boolean;
+  /** Tokenize calls wait for this before resolving (lets tests act mid-call). */
+  hold?: Promise<void>;
+  /** Generate calls wait for this before resolving. */
+  holdGenerate?: Promise<void>;
+  /** Pack without an LM / text encoder. */
+  noLm?: boolean;
+  /** Generate throws this (e.g. a StudioError) instead of returning. */
+  generateError?: Error;
+}
+
+export function fakeEngine(o: FakeOptions = {}) {
+  const inits: Args<'init'>[] = [];
+  const tokenizes: { args: Args<'tokenize'>; opts?: CallOptions }[] = [];
+  const promptInfos: string[] = [];
+  const chromas: { args: Args<'chroma'>; opts?: CallOptions }[] = [];
+  const generates: { args: GenerateRequest; opts?: CallOptions }[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const engine: EngineClient = {
+    async init(a, opts) {
+      inits.push(a);
+      opts?.onProgress?.({ phase: 'load', value: 0.5, label: 'Loading codec' });
+      await Promise.resolve();
+      if (o.failInit) throw new StudioError('MODEL_FETCH_FAILED', 'encoder.onnx');
+      const backend = a.backend === 'auto' ? 'wasm' : a.backend;
+      const info: EngineInfo = { packId: 'tiny', packName: 'Tiny', backend, backendReason: `picked ${backend}`, codec };
+      if (!o.noLm) {
+        info.text = { maxTokens: 128, hiddenSize: 64 };
+        info.lm = lmInfo;
+      }
+      return info;
+    },
+    async tokenize(a, opts) {
+      tokenizes.push({ args: a, opts });
+      active++;
+      maxActive = Math.max(maxActive, active);
+      try {
+        opts?.onProgress?.({ phase: 'tokenize', value: 0.4, label: 'Encoding' });
+        if (o.hold) await holdOrAbort(o.hold, opts);
+        await new Promise((r) => setTimeout(r, 1));
+        if (a.name.startsWith('silent')) throw new StudioError('AUDIO_SILENT', a.name);
+        const t = Math.round((a.channels[0].length / a.sampleRate) * 50);
+        const result: TokenizeResult = {
+          codes: new Int32Array(4 * t).map((_, i) => i % 2048), k: 4, t,
+          pcm: new Float32Array(t * 640).fill(0.1), sampleRate: 32000, reconstruction: new Float32Array(t * 640),
+        };
+        return result;
+      } finally {
+        active--;
+      }
+    },
+    async decode() {
+      return { pcm: new Float32Array(0), sampleRate: 32000 };
+    },
+    async promptInfo({ text }) {
+      promptInfos.push(text);
+      await Promise.resolve();
+      const words = text.split(/\s+/).filter(Boolean).length;
+      const info: PromptInfo = {
+        tokens: Math.min(128, words + 1), maxTokens: 128, truncated: words + 1 > 128, unknown: (text.match(/☃/g) ?? []).length,
+      };
+      return info;
+    },
+    async chroma(a, opts) {
+      chromas.push({ args: a, opts });
+      await Promise.resolve();
+      const frames = Math.ceil(a.pcm.length / 512);
+      const result: ChromaResult = {
+        frames, hopSeconds: 512 / a.sampleRate, argmax: new Uint8Array(frames).fill(2), norm: new Float32Array(frames * 12).fill(0.5),
+      };
+      return result;
+    },
+    async generate(a, opts) {
+      generates.push({ args: a, opts });
+      const T = Math.round(a.seconds * 50);
+      for (let step = 1; step <= 10; step++) {
+        opts?.onProgress?.({
+          phase: 'generate', value: step / 10, label: 'Generating',
+          generation: { step: (step * T) / 10, steps: T, tokensPerSecond: 100, etaSeconds: 1 },
+        });
+      }
+      if (o.holdGenerate) await holdOrAbort(o.holdGenerate, opts);
+      await Promise.resolve();
+      if (o.generateError) throw o.generateError;
+      const codes = new Int32Array(4 * T).map((_, i) => (i * 7 + a.seed) % 2048);
+      const result: GenerateResult = {
+        codes, k: 4, t: T, pcm: new Float32Array(T * 640), sampleRate: 32000, seed: a.seed, lmMs: 10,
+      };
+      return result;
+    },
+    terminate() {},
+  };
+  return { engine, inits, tokenizes, promptInfos, chromas, generates, maxActive: () => maxActive };
+}
+
+/** Waits for `hold`, or rejects with CANCELLED when the call's signal aborts (as the real client does). */
+function holdOrAbort(hold: Promise<void>, opts?: CallOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    void hold.then(resolve);
+    opts?.signal?.addEventListener('abort', () => reject(new StudioError('CANCELLED')));
+  });
+}
+
+export const fakeDecode: DecodeFn = async (file) => {
+  if (file.size === 0) throw new StudioError('FILE_EMPTY', file.name);
+  if (file.name.startsWith('bad')) throw new StudioError('FILE_NOT_AUDIO', file.name);
+  const rate = file.name.endsWith('.mp3') ? 44100 : 48000;
+  const left = new Float32Array(rate).fill(0.5);
+  const right = new Float32Array(rate).fill(-0.25);
+  return { channels: [left, right], sampleRate: rate, container: file.name.split('.').pop()!.toUpperCase() };
+};
+
+export const file = (name: string, bytes = 16) => new File([new Uint8Array(bytes)], name);
+
+export async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}

@@ -1,0 +1,272 @@
+import { useEffect, useId, useMemo, useRef } from 'react';
+import { MAX_VARIATIONS } from '../state/generationSlice';
+import { listSources, parseSeed } from '../state/sources';
+import type { AudioSource } from '../state/types';
+import { formatParams, formatSeconds, generationLabel } from './format';
+import { NumberField } from './NumberField';
+import { ProgressBar } from './ProgressBar';
+import { SourceOptions } from './SourceOptions';
+import { useStudio } from './StoreContext';
+import { Waveform } from './Waveform';
+
+/** Length, seed, variations, continuation, sampling; Generate / Stop with progress and errors. */
+export function GeneratePanel() {
+  const id = useId();
+  const engine = useStudio((s) => s.engine);
+  const lm = engine.info?.lm;
+
+  let body;
+  if (lm) body = <GenerateControls maxSeconds={lm.maxSeconds} />;
+  else if (engine.info)
+    body = (
+      <p className="hint" data-testid="no-lm-note">
+        This model pack has no language model, so it cannot generate music. You can still tokenize clips.
+      </p>
+    );
+  else if (engine.status === 'error') body = <p className="hint">The engine did not start, so generation is unavailable.</p>;
+  else body = <p className="hint">Loading the model…</p>;
+
+  return (
+    <section className="panel" aria-labelledby={`${id}-h`} data-testid="generate-panel">
+      <h2 id={`${id}-h`}>Generate</h2>
+      {body}
+    </section>
+  );
+}
+
+function GenerateControls({ maxSeconds }: { maxSeconds: number }) {
+  const id = useId();
+  const st = useStudio((s) => s.genSettings);
+  const set = useStudio((s) => s.setGenSettings);
+  const randomizeSeed = useStudio((s) => s.randomizeSeed);
+  const resetSampling = useStudio((s) => s.resetSampling);
+  const generation = useStudio((s) => s.generation);
+  const generate = useStudio((s) => s.generate);
+  const stopGeneration = useStudio((s) => s.stopGeneration);
+  const dismissError = useStudio((s) => s.dismissGenerationError);
+  const ready = useStudio((s) => s.engine.status === 'ready');
+  const cardinality = useStudio((s) => s.engine.info?.codec.cardinality ?? 2048);
+  const seed = parseSeed(st.seed);
+  const { running, progress, error } = generation;
+  const genBtn = useRef<HTMLButtonElement>(null);
+  const stopBtn = useRef<HTMLButtonElement>(null);
+
+  // Keep keyboard focus on a live control: Generate -> Stop while running, and back after.
+  const wasRunning = useRef(running);
+  useEffect(() => {
+    const active = document.activeElement;
+    if (running && !wasRunning.current && active === genBtn.current) stopBtn.current?.focus();
+    if (!running && wasRunning.current && (active === stopBtn.current || active === document.body)) genBtn.current?.focus();
+    wasRunning.current = running;
+  }, [running]);
+
+  return (
+    <div className="generate">
+      <div className="field-grid">
+        <NumberField
+          label="Length"
+          unit="s"
+          value={st.seconds}
+          min={1}
+          max={maxSeconds}
+          step={0.5}
+          slider
+          testId="duration-input"
+          hint={`1 to ${formatSeconds(maxSeconds)}`}
+          onCommit={(seconds) => set({ seconds })}
+        />
+        <div className="field seed">
+          <label htmlFor={`${id}-seed`}>Seed</label>
+          <div className="field-row">
+            <input
+              id={`${id}-seed`}
+              type="text"
+              inputMode="numeric"
+              autoComplete="off"
+              placeholder="random"
+              data-testid="seed-input"
+              value={st.seed}
+              aria-invalid={seed === null || undefined}
+              aria-describedby={`${id}-seed-hint`}
+              onChange={(e) => set({ seed: e.currentTarget.value })}
+            />
+            <button type="button" data-testid="seed-randomize" onClick={randomizeSeed} title="Put a new random seed in the box">
+              Randomize
+            </button>
+          </div>
+          <p id={`${id}-seed-hint`} className={`hint${seed === null ? ' is-error' : ''}`}>
+            {seed === null
+              ? 'A seed is a whole number from 0 to 4294967295.'
+              : 'Empty: a new random seed each time. The seed used is kept with each take.'}
+          </p>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-var`}>Variations</label>
+          <select
+            id={`${id}-var`}
+            data-testid="variations-select"
+            value={st.variations}
+            aria-describedby={`${id}-var-hint`}
+            onChange={(e) => set({ variations: Number(e.currentTarget.value) })}
+          >
+            {Array.from({ length: MAX_VARIATIONS }, (_, i) => i + 1).map((n) => (
+              <option key={n} value={n}>
+                {n === 1 ? '1 take' : `${n} takes`}
+              </option>
+            ))}
+          </select>
+          <p id={`${id}-var-hint`} className="hint">
+            {st.variations > 1 ? 'Seeds seed, seed + 1, …' : 'One take per click.'}
+          </p>
+        </div>
+      </div>
+
+      <ContinueFrom />
+
+      <details className="advanced" data-testid="advanced">
+        <summary>
+          Sampling <span className="summary-meta">{formatParams(st)}</span>
+        </summary>
+        <div className="field-grid">
+          <NumberField
+            label="Temperature"
+            value={st.temperature}
+            min={0.05}
+            max={2}
+            step={0.05}
+            testId="temperature-input"
+            hint="Higher is more adventurous."
+            onCommit={(temperature) => set({ temperature })}
+          />
+          <NumberField
+            label="Top-k"
+            value={st.topK}
+            min={0}
+            max={cardinality}
+            step={10}
+            testId="topk-input"
+            hint="Sample from the k likeliest tokens; 0 = all."
+            onCommit={(topK) => set({ topK: Math.round(topK) })}
+          />
+          <NumberField
+            label="Top-p"
+            value={st.topP}
+            min={0}
+            max={1}
+            step={0.05}
+            testId="topp-input"
+            hint="0 = off; above 0 it replaces top-k."
+            onCommit={(topP) => set({ topP })}
+          />
+          <NumberField
+            label="Guidance (CFG)"
+            value={st.cfg}
+            min={1}
+            max={15}
+            step={0.5}
+            testId="cfg-input"
+            hint="How closely to follow the prompt; 1 = off."
+            onCommit={(cfg) => set({ cfg })}
+          />
+        </div>
+        <button type="button" className="link-button" onClick={resetSampling}>
+          Reset to model defaults
+        </button>
+      </details>
+
+      <div className="generate-actions">
+        <button
+          ref={genBtn}
+          type="button"
+          className="primary"
+          data-testid="generate-button"
+          disabled={running || !ready || seed === null}
+          onClick={() => void generate()}
+        >
+          {st.variations > 1 ? `Generate ${st.variations} takes` : 'Generate'}
+        </button>
+        {running && (
+          <button ref={stopBtn} type="button" data-testid="stop-button" onClick={stopGeneration}>
+            ■ Stop
+          </button>
+        )}
+      </div>
+      {running && (
+        <div data-testid="generation-progress" className="generation-progress">
+          <ProgressBar value={progress?.value ?? null} label={progress ? generationLabel(progress) : 'Generating · starting…'} />
+        </div>
+      )}
+      {error && (
+        <div className="inline-error" role="alert" data-testid="generation-error" data-code={error.code}>
+          <p>{error.message}</p>
+          <button type="button" className="link-button" onClick={dismissError}>
+            Dismiss
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ContinueFrom() {
+  const id = useId();
+  const clips = useStudio((s) => s.clips);
+  const takes = useStudio((s) => s.takes);
+  const cf = useStudio((s) => s.genSettings.continueFrom);
+  const set = useStudio((s) => s.setGenSettings);
+  const continueFrom = useStudio((s) => s.continueFrom);
+  const frameRate = useStudio((s) => s.engine.info?.codec.frameRate);
+  const sources = useMemo(() => listSources({ clips, takes }), [clips, takes]);
+  const src = cf ? sources.find((s) => s.id === cf.sourceId) : undefined;
+
+  return (
+    <div className="field continue">
+      <label htmlFor={`${id}-sel`}>Continue from</label>
+      <select
+        id={`${id}-sel`}
+        data-testid="continue-select"
+        value={src?.id ?? ''}
+        onChange={(e) => {
+          const v = e.currentTarget.value;
+          if (v) continueFrom(v);
+          else set({ continueFrom: null });
+        }}
+      >
+        <option value="">Nothing: start fresh</option>
+        <SourceOptions sources={sources} />
+      </select>
+      {src && cf && <ContinuePoint src={src} startSec={cf.startSec} frameRate={frameRate} />}
+    </div>
+  );
+}
+
+function ContinuePoint({ src, startSec, frameRate }: { src: AudioSource; startSec: number; frameRate?: number }) {
+  const set = useStudio((s) => s.setGenSettings);
+  const dur = src.durationSec;
+  const setAt = (sec: number) => set({ continueFrom: { sourceId: src.id, startSec: Math.min(dur, Math.max(0, sec)) } });
+  const fr = frameRate ?? (dur > 0 ? src.t / dur : 50);
+  const frames = Math.max(1, Math.min(src.t, Math.round(startSec * fr)));
+  return (
+    <div className="continue-point">
+      <Waveform
+        pcm={src.pcm}
+        height={48}
+        marker={dur > 0 ? startSec / dur : 1}
+        onPick={(f) => setAt(Math.round(f * dur * 10) / 10)}
+        testId="continue-waveform"
+        label={`Waveform of ${src.name}; the take continues from ${startSec.toFixed(1)} s. Click to move the point.`}
+      />
+      <NumberField
+        label="Continue after"
+        unit="s"
+        value={Number(startSec.toFixed(2))}
+        min={0}
+        max={Number(dur.toFixed(2))}
+        step={0.1}
+        testId="continue-start"
+        hint={`Keeps the first ${formatSeconds(Number((frames / fr).toFixed(2)))} (${frames} frames) of ${src.name} and continues from there. Click the waveform to choose.`}
+        onCommit={setAt}
+      />
+    </div>
+  );
+}

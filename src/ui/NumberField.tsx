@@ -1,0 +1,78 @@
+import { useId, useState, type ReactNode } from 'react';
+
+interface Props {
+  label: ReactNode;
+  value: number;
+  min: number;
+  max: number;
+  step: number;
+  onCommit(value: number): void;
+  testId?: string;
+  hint?: ReactNode;
+  disabled?: boolean;
+  /** Shown after the box, e.g. "s". */
+  unit?: string;
+  /** Also show a slider (mouse/touch convenience; the box is the keyboard control). */
+  slider?: boolean;
+}
+
+const show = (v: number) => String(Number(v.toFixed(4)));
+
+/**
+ * A labelled number box that lets people type freely: every valid in-range value is committed
+ * as they type, anything else is marked invalid and reverts when they leave the box.
+ */
+export function NumberField({ label, value, min, max, step, onCommit, testId, hint, disabled, unit, slider }: Props) {
+  const id = useId();
+  const [text, setText] = useState<string | null>(null); // null: not editing, show the value
+  const shown = text ?? show(value);
+  const parsed = shown.trim() === '' ? NaN : Number(shown);
+  const invalid = !(Number.isFinite(parsed) && parsed >= min && parsed <= max);
+  return (
+    <div className={`field${slider ? ' has-slider' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <div className="field-row">
+        {slider && (
+          <input
+            type="range"
+            min={min}
+            max={max}
+            step={step}
+            value={Math.min(max, Math.max(min, value))}
+            disabled={disabled}
+            tabIndex={-1}
+            aria-hidden="true"
+            onChange={(e) => onCommit(Number(e.currentTarget.value))}
+          />
+        )}
+        <input
+          id={id}
+          type="number"
+          inputMode="decimal"
+          min={min}
+          max={max}
+          step={step}
+          value={shown}
+          disabled={disabled}
+          data-testid={testId}
+          aria-invalid={invalid || undefined}
+          aria-describedby={hint ? `${id}-hint` : undefined}
+          onFocus={() => setText(show(value))}
+          onBlur={() => setText(null)}
+          onChange={(e) => {
+            const t = e.currentTarget.value;
+            setText(t);
+            const v = Number(t);
+            if (t.trim() !== '' && Number.isFinite(v) && v >= min && v <= max) onCommit(v);
+          }}
+        />
+        {unit && <span className="unit">{unit}</span>}
+      </div>
+      {hint && (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,141 @@
+import { useId, useMemo, useRef } from 'react';
+import { listSources } from '../state/sources';
+import { SourceOptions } from './SourceOptions';
+import { useStudio } from './StoreContext';
+
+export const EXAMPLE_PROMPTS = [
+  'slow piano melody in D minor',
+  'upbeat funk bass line with drums, 120 bpm',
+  'ambient pad, warm and calm',
+  'lofi hip hop beat with soft keys',
+] as const;
+
+/** The text prompt (with a live token count) and the melody picker. */
+export function PromptPanel() {
+  const id = useId();
+  const prompt = useStudio((s) => s.prompt);
+  const setPrompt = useStudio((s) => s.setPrompt);
+  const box = useRef<HTMLTextAreaElement>(null);
+  return (
+    <section className="panel" aria-labelledby={`${id}-h`} data-testid="prompt-panel">
+      <h2 id={`${id}-h`}>Prompt &amp; melody</h2>
+      <div className="field">
+        <label htmlFor={`${id}-prompt`}>Describe the music</label>
+        <textarea
+          ref={box}
+          id={`${id}-prompt`}
+          data-testid="prompt-input"
+          rows={3}
+          value={prompt}
+          placeholder="e.g. slow piano melody in D minor"
+          aria-describedby={`${id}-count ${id}-notes`}
+          spellCheck
+          onChange={(e) => setPrompt(e.currentTarget.value)}
+        />
+        <PromptCount id={`${id}-count`} notesId={`${id}-notes`} />
+      </div>
+      <div className="examples" role="group" aria-label="Example prompts">
+        <span className="examples-label" aria-hidden="true">
+          Try:
+        </span>
+        {EXAMPLE_PROMPTS.map((p) => (
+          <button
+            key={p}
+            type="button"
+            className="chip"
+            data-testid="example-prompt"
+            aria-label={`Use example prompt: ${p}`}
+            aria-pressed={prompt === p}
+            onClick={() => {
+              setPrompt(p);
+              box.current?.focus();
+            }}
+          >
+            {p}
+          </button>
+        ))}
+      </div>
+      <MelodyPicker />
+    </section>
+  );
+}
+
+function PromptCount({ id, notesId }: { id: string; notesId: string }) {
+  const prompt = useStudio((s) => s.prompt);
+  const pi = useStudio((s) => s.promptInfo);
+  const error = useStudio((s) => s.promptInfoError);
+  const engineInfo = useStudio((s) => s.engine.info);
+  const text = prompt.trim();
+  const noEncoder = engineInfo !== undefined && !engineInfo.text;
+  const current = pi !== undefined && pi.text === text;
+
+  let count: string;
+  if (text === '') count = 'unconditional';
+  else if (noEncoder) count = 'no text encoder in this pack';
+  else if (pi) count = `${pi.info.tokens} / ${pi.info.maxTokens} tokens`;
+  else if (error) count = 'token count unavailable';
+  else count = 'counting…';
+
+  const info = text !== '' && pi ? pi.info : undefined;
+  return (
+    <div className="prompt-meta">
+      <span
+        id={id}
+        className="token-count"
+        data-testid="prompt-token-count"
+        data-pending={text !== '' && !current && !noEncoder ? 'true' : undefined}
+        title={error && !current ? error.message : text === '' ? 'An empty prompt generates without text conditioning' : undefined}
+      >
+        {count}
+      </span>
+      <div id={notesId} className="prompt-notes">
+        {info?.truncated && (
+          <p className="notice" data-testid="prompt-truncated">
+            Prompt cut to {info.maxTokens} tokens: the model only reads the first {info.maxTokens}.
+          </p>
+        )}
+        {info && info.unknown > 0 && (
+          <p className="notice" data-testid="prompt-unknown">
+            {info.unknown === 1 ? '1 piece' : `${info.unknown} pieces`} of the prompt {info.unknown === 1 ? 'is' : 'are'} not in the
+            model's vocabulary and will be read as “unknown”.
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function MelodyPicker() {
+  const id = useId();
+  const clips = useStudio((s) => s.clips);
+  const takes = useStudio((s) => s.takes);
+  const melodyId = useStudio((s) => s.melodyId);
+  const setMelody = useStudio((s) => s.setMelody);
+  const entry = useStudio((s) => (s.melodyId ? s.chroma[s.melodyId] : undefined));
+  const lm = useStudio((s) => s.engine.info?.lm);
+  const sources = useMemo(() => listSources({ clips, takes }), [clips, takes]);
+  const chosen = sources.find((s) => s.id === melodyId);
+  const textOnly = !lm || lm.conditioning === 'cross';
+
+  return (
+    <div className="field melody">
+      <label htmlFor={`${id}-sel`}>Melody</label>
+      <select
+        id={`${id}-sel`}
+        data-testid="melody-select"
+        value={melodyId ?? ''}
+        aria-describedby={`${id}-note`}
+        onChange={(e) => setMelody(e.currentTarget.value || null)}
+      >
+        <option value="">None</option>
+        <SourceOptions sources={sources} />
+      </select>
+      <p id={`${id}-note`} className="hint" data-testid="melody-note">
+        {chosen && entry?.status === 'computing' && `Computing the chroma of ${chosen.name}… `}
+        {chosen && entry?.status === 'ready' && `Chroma shown under ${chosen.name}. `}
+        {sources.length === 0 && 'Add a clip or generate a take to use it as a melody. '}
+        {textOnly && 'This model is conditioned on text only: the melody is shown for reference and not used when generating.'}
+      </p>
+    </div>
+  );
+}

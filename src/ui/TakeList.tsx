@@ -1,0 +1,161 @@
+import { useEffect, useState } from 'react';
+import { encodeWav16 } from '../audio/wav';
+import { takeFileName, takeName } from '../state/sources';
+import { downloadBytes } from './download';
+import { formatDuration, formatParams } from './format';
+import { Lane, MelodyLane } from './MelodyLane';
+import { stopIfPlaying, togglePlayback, useNowPlaying } from './playback';
+import { useStudio } from './StoreContext';
+import { TokenGrid } from './TokenGrid';
+import { Waveform } from './Waveform';
+
+/** The session's takes, newest first. */
+export function TakeList() {
+  const takes = useStudio((s) => s.takes);
+  const hasLm = useStudio((s) => !!s.engine.info?.lm);
+  if (takes.length === 0) {
+    return hasLm ? <p className="empty-hint">Your takes will appear here, newest first, with their seed and settings.</p> : null;
+  }
+  return (
+    <section aria-labelledby="takes-heading" className="clips takes">
+      <h2 id="takes-heading">
+        Takes <span className="count">{takes.length}</span>
+      </h2>
+      <ol className="clip-list" data-testid="take-list">
+        {takes.map((t) => (
+          <TakeCard key={t.id} id={t.id} />
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function TakeCard({ id }: { id: string }) {
+  const take = useStudio((s) => s.takes.find((t) => t.id === id));
+  const codec = useStudio((s) => s.engine.info?.codec);
+  const isMelody = useStudio((s) => s.melodyId === id);
+  const continuing = useStudio((s) => s.genSettings.continueFrom?.sourceId === id);
+  const setMelody = useStudio((s) => s.setMelody);
+  const continueFrom = useStudio((s) => s.continueFrom);
+  const removeTake = useStudio((s) => s.removeTake);
+  const setPrompt = useStudio((s) => s.setPrompt);
+  const setGenSettings = useStudio((s) => s.setGenSettings);
+  const announce = useStudio((s) => s.announce);
+  const playing = useNowPlaying();
+  const [playError, setPlayError] = useState<string | null>(null);
+
+  useEffect(() => () => stopIfPlaying(`${id}:`), [id]);
+  if (!take) return null;
+
+  const { result, seed, params, prompt } = take;
+  const name = takeName(take);
+  const headingId = `${id}-name`;
+  const playKey = `${id}:take`;
+  const frameRate = codec?.frameRate ?? (take.durationSec > 0 ? result.t / take.durationSec : 50);
+
+  return (
+    <li
+      className="clip take"
+      data-testid="take"
+      data-take-id={id}
+      data-seed={seed}
+      data-codes-hash={take.codesHash}
+      aria-labelledby={headingId}
+    >
+      <div className="clip-head">
+        <div className="clip-title">
+          <h3 id={headingId} className="clip-name" title={prompt || 'Unconditional (empty prompt)'}>
+            <span className="take-number">Take {take.number}</span> {prompt ? `“${prompt}”` : <em>unconditional</em>}
+          </h3>
+          <p className="clip-meta">
+            <span>{formatDuration(take.durationSec)}</span>
+            <span data-testid="take-seed">seed {seed}</span>
+            <span>{formatParams(params)}</span>
+            {take.continuation && (
+              <span>
+                continues {take.continuation.sourceName} from {take.continuation.startSec.toFixed(1)} s
+              </span>
+            )}
+            {isMelody && <span className="tag">melody</span>}
+          </p>
+        </div>
+        <button
+          type="button"
+          className="clip-remove"
+          data-testid="take-remove"
+          aria-label={`Remove take ${take.number}`}
+          title="Remove"
+          onClick={(e) => {
+            const li = e.currentTarget.closest('li');
+            const next = li?.nextElementSibling ?? li?.previousElementSibling;
+            removeTake(id);
+            const target =
+              next?.querySelector<HTMLElement>('[data-testid="take-remove"]') ??
+              document.querySelector<HTMLElement>('[data-testid="generate-button"]');
+            target?.focus();
+          }}
+        >
+          ✕
+        </button>
+      </div>
+      {playError && (
+        <p className="clip-error" role="alert">
+          {playError}
+        </p>
+      )}
+      <Lane>
+        <Waveform pcm={result.pcm} label={`Waveform of take ${take.number}`} />
+      </Lane>
+      <MelodyLane sourceId={id} name={name} durationSec={take.durationSec} />
+      <TokenGrid
+        codes={result.codes}
+        k={result.k}
+        t={result.t}
+        cardinality={codec?.cardinality ?? 2048}
+        frameRate={frameRate}
+        name={`take ${take.number}`}
+      />
+      <div className="clip-actions">
+        <button
+          type="button"
+          data-testid="take-play"
+          className={playing === playKey ? 'is-playing' : undefined}
+          aria-pressed={playing === playKey}
+          aria-label={`${playing === playKey ? 'Stop' : 'Play'} take ${take.number}`}
+          onClick={() =>
+            togglePlayback(playKey, result.pcm, result.sampleRate).catch((err: unknown) =>
+              setPlayError(`Playback failed: ${err instanceof Error ? err.message : String(err)}`),
+            )
+          }
+        >
+          {playing === playKey ? '■ Stop' : '▶ Play'}
+        </button>
+        <button
+          type="button"
+          data-testid="take-download"
+          onClick={() => downloadBytes(encodeWav16(result.pcm, result.sampleRate), takeFileName(prompt, seed))}
+        >
+          ⤓ Download WAV
+        </button>
+        <button type="button" data-testid="take-use-melody" aria-pressed={isMelody} onClick={() => setMelody(isMelody ? null : id)}>
+          {isMelody ? 'Melody ✓' : 'Use as melody'}
+        </button>
+        <button type="button" data-testid="take-continue" aria-pressed={continuing} onClick={() => continueFrom(id)}>
+          Continue this
+        </button>
+        <button
+          type="button"
+          data-testid="take-reuse"
+          title="Put this take's prompt, settings and seed back in the panel"
+          onClick={() => {
+            setPrompt(prompt);
+            setGenSettings({ ...params, seed: String(seed), variations: 1 });
+            announce(`Prompt, settings and seed ${seed} of take ${take.number} restored.`);
+          }}
+        >
+          Reuse settings
+        </button>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Codec } from '../codec/encodec';
+import { StudioError } from '../errors/StudioError';
+import { generate, type Lm } from '../lm';
+import type { T5Encoder } from '../text/t5Encoder';
+import type { TextTokenizer } from '../text/tokenizer';
+import { encodePrompt } from '../text/prompt';
+import type { CallContext, GenerateRequest, GenerateResult } from './protocol';
+
+export interface GenerateParts {
+  lm: Lm;
+  codec: Codec;
+  tokenizer: TextTokenizer;
+  t5: T5Encoder;
+}
+
+/** Longest generation the LM's position table allows, in frames (S = T + K columns). */
+export function maxFrames(lm: Lm): number {
+  return lm.config.maxPositions - lm.config.codebooks;
+}
+
+/**
+ * One take: prompt -> T5 states -> LM (CFG, sampling, optional continuation) -> codec decode.
+ * Progress is reported per step (throttled to ~20 per second); cancellation within one step.
+ */
+export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: CallContext): Promise<GenerateResult> {
+  const { frameRate, codebooks: K } = p.codec.spec;
+  const frames = Math.round(a.seconds * frameRate);
+  const limit = maxFrames(p.lm);
+  if (!(frames >= 1) || frames > limit) {
+    throw new StudioError('INTERNAL', `duration ${a.seconds} s is outside 1/${frameRate} .. ${(limit / frameRate).toFixed(1)} s for this model`);
+  }
+  const cont = a.continuation;
+  if (cont && (cont.k !== K || cont.t >= frames || cont.codes.length !== K * cont.t)) {
+    throw new StudioError('INTERNAL', `the continuation must be [${K}, t] with t shorter than the take (${frames} frames)`);
+  }
+  ctx.progress({ phase: 'generate', value: 0, label: 'Encoding the prompt' });
+  const text = await encodePrompt(p.tokenizer, p.t5, a.prompt, { signal: ctx.signal });
+  const textStates = tf.tensor3d(text.states, [1, text.dims.s, text.dims.d]); // [1, S, D]
+  const textMask = tf.tensor2d(Float32Array.from(text.mask), [1, text.dims.s]); // [1, S]
+  const t0 = performance.now();
+  let last = 0;
+  try {
+    const codes = await generate(p.lm, {
+      textStates, textMask, frames,
+      prompt: cont ? { codes: cont.codes, frames: cont.t } : undefined,
+      cfg: a.cfg, temperature: a.temperature, topK: a.topK, topP: a.topP, seed: a.seed, signal: ctx.signal,
+      onStep: ({ step, steps }) => {
+        const now = performance.now();
+        if (now - last < 50 && step < steps) return;
+        last = now;
+        const perSec = (step / (now - t0)) * 1000;
+        const eta = (steps - step) / Math.max(perSec, 1e-6);
+        ctx.progress({
+          phase: 'generate', value: (0.9 * step) / steps,
+          label: `Generating: ${step} / ${steps} steps · ${perSec.toFixed(0)} steps/s · ${Math.ceil(eta)} s left`,
+          generation: { step, steps, tokensPerSecond: perSec * K, etaSeconds: eta },
+        });
+      },
+    });
+    const lmMs = performance.now() - t0;
+    ctx.progress({ phase: 'generate', value: 0.92, label: 'Decoding tokens to audio' });
+    const pcm = await p.codec.decode({ codes, k: K, t: frames }, { signal: ctx.signal });
+    ctx.transfer(codes.buffer, pcm.buffer);
+    return { codes, k: K, t: frames, pcm, sampleRate: p.codec.spec.sampleRate, seed: a.seed, lmMs };
+  } finally {
+    textStates.dispose();
+    textMask.dispose();
+  }
+}
