@@ -22,6 +22,8 @@ export const ERROR_TEXT = {
   GPU_DEVICE_LOST: 'The GPU device was lost. The studio switched to a safe backend; please retry.',
   OUT_OF_MEMORY: 'Ran out of memory for this operation. Try a shorter clip or another backend.',
   STORAGE_FULL: 'The browser storage is full, so this could not be saved. It is kept in memory.',
+  TRAIN_DIVERGED: 'Training became unstable and was stopped; the model was rolled back to its last good checkpoint.',
+  TRAIN_INVALID: 'These training settings or clips cannot be used.',
   ENGINE_CRASHED: 'The audio engine stopped unexpectedly and was restarted.',
   CANCELLED: 'Cancelled.',
   INTERNAL: 'Something went wrong inside the studio.',

@@ -8,3 +8,4 @@ export { readSafetensors, writeSafetensors } from './safetensors';
 export { cfgCombine, DEFAULT_SAMPLING, sampleToken, type SamplingOptions } from './sampling';
 export { generate, type GenerateOptions, type StepInfo } from './generate';
 export { alignDelayedLogits, maskedCrossEntropy } from './loss';
+export * from './train';

@@ -1,0 +1,56 @@
+/**
+ * One optimisation step: teacher-forced forward on the delayed input, masked cross-entropy
+ * (mean over codebooks, loss.ts), gradients of every LM variable, global-norm clipping, AdamW.
+ * The loss and the norm are read back in one sync; a non-finite loss or norm skips the update,
+ * so a NaN never reaches the weights. Every intermediate tensor is freed before returning.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { alignDelayedLogits, maskedCrossEntropy } from '../loss';
+import { forward, type Lm } from '../model';
+import type { AdamW } from './adamw';
+import type { Batch } from './batches';
+import { clipByGlobalNorm } from './clip';
+
+export interface StepResult {
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** False when the loss or the norm was not finite and the update was skipped. */
+  applied: boolean;
+}
+
+/** Masked CE of the model on a batch (differentiable; call inside a tidy or variableGrads). */
+export function batchLoss(lm: Lm, batch: Batch): tf.Scalar {
+  const logits = forward(lm, batch.input, batch.cond); // [B, K, C + 1, card]
+  return maskedCrossEntropy(alignDelayedLogits(logits, batch.frames), batch.targets, batch.mask);
+}
+
+export async function trainStep(lm: Lm, opt: AdamW, batch: Batch, lr: number, clipNorm: number): Promise<StepResult> {
+  const all = [...lm.named];
+  const { value, grads } = tf.variableGrads(() => batchLoss(lm, batch), all.map(([, v]) => v));
+  const names = all.filter(([, v]) => grads[v.name]).map(([n]) => n); // a variable the loss never touches has no gradient
+  const raw = names.map((n) => grads[lm.named.get(n)!.name]);
+  const clipped = clipByGlobalNorm(raw, clipNorm);
+  tf.dispose(Object.values(grads));
+  const stats = tf.stack([value, clipped.norm]);
+  let loss = NaN;
+  let gradNorm = NaN;
+  try {
+    [loss, gradNorm] = (await stats.data()) as Float32Array;
+    const applied = Number.isFinite(loss) && Number.isFinite(gradNorm);
+    if (applied) opt.step(new Map(names.map((n, i) => [n, clipped.grads[i]])), lr);
+    return { loss, gradNorm, applied };
+  } finally {
+    tf.dispose([value, stats, clipped.norm, ...clipped.grads]);
+  }
+}
+
+/** Loss without gradients (validation). */
+export async function evalLoss(lm: Lm, batch: Batch): Promise<number> {
+  const loss = tf.tidy(() => batchLoss(lm, batch));
+  try {
+    return (await loss.data())[0];
+  } finally {
+    loss.dispose();
+  }
+}
