@@ -3,7 +3,7 @@ export { buildDelayed, delayedLayout, firstStepWithTimestep, revertDelayed, vali
 export { fromHfConfig, parseLmConfig, type LmConfig } from './config';
 export { disposeLm, encodeCondition, forward, sinusoidTable, type Lm, type LmCondition } from './model';
 export { createCache, disposeCache, extend, step, type KvCache } from './cache';
-export { initLm, loadLm, saveLm } from './weights';
+export { initLm, lmFromTensors, loadLm, saveLm } from './weights';
 export { readSafetensors, writeSafetensors } from './safetensors';
 export { cfgCombine, DEFAULT_SAMPLING, sampleToken, type SamplingOptions } from './sampling';
 export { generate, type GenerateOptions, type StepInfo } from './generate';

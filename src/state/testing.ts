@@ -3,9 +3,10 @@
  * Used by the state unit tests only; nothing in the app imports this.
  */
 import { StudioError } from '../errors/StudioError';
-import type {
-  Args, CallOptions, ChromaResult, EngineClient, EngineInfo, GenerateRequest, GenerateResult, LmInfo, PromptInfo,
-  TokenizeResult,
+import {
+  ENGINE_METHODS,
+  type Args, type CallOptions, type ChromaResult, type EngineClient, type EngineInfo, type GenerateRequest, type GenerateResult, type LmInfo,
+  type PromptInfo, type TokenizeResult,
 } from '../workers/protocol';
 import type { DecodeFn } from './types';
 
@@ -15,7 +16,7 @@ export const codec = {
 };
 
 export const lmInfo: LmInfo = {
-  params: 1000, maxSeconds: 30, conditioning: 'cross',
+  modelId: null, modelName: 'Tiny LM', params: 1000, maxSeconds: 30, conditioning: 'cross',
   defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3 },
 };
 
@@ -39,7 +40,12 @@ export function fakeEngine(o: FakeOptions = {}) {
   const generates: { args: GenerateRequest; opts?: CallOptions }[] = [];
   let active = 0;
   let maxActive = 0;
+  // Methods the store tests do not use reject, so the fake keeps up with a growing protocol.
+  const unused = Object.fromEntries(
+    ENGINE_METHODS.map((m) => [m, () => Promise.reject(new StudioError('INTERNAL', `fake engine: ${m} is not faked`))]),
+  ) as unknown as EngineClient;
   const engine: EngineClient = {
+    ...unused,
     async init(a, opts) {
       inits.push(a);
       opts?.onProgress?.({ phase: 'load', value: 0.5, label: 'Loading codec' });

@@ -95,7 +95,7 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
           </p>
         )}
         {info && info.unknown > 0 && (
-          <p className="notice" data-testid="prompt-unknown">
+          <p className="notice is-warn" data-testid="prompt-unknown">
             {info.unknown === 1 ? '1 piece' : `${info.unknown} pieces`} of the prompt {info.unknown === 1 ? 'is' : 'are'} not in the
             model's vocabulary and will be read as “unknown”.
           </p>

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
 import { createNodeOrtSession } from '../runtime/ortSessionNode';
+import { memoryModelStore } from '../runtime/modelStore';
 import type { AdapterProbe } from '../runtime/backend';
 import { createEngineHandlers, type EngineDeps } from './engine';
 import type { CallContext, Progress } from './protocol';
@@ -28,6 +29,7 @@ function deps(over: Partial<EngineDeps> = {}, probe: AdapterProbe = { available:
   return {
     fetch: diskFetch(), probe: async () => probe, createSession: (b) => createNodeOrtSession(b),
     useTf: async () => { await tf.setBackend('cpu'); return 'cpu' as const; },
+    modelStore: memoryModelStore(),
     ...over,
   };
 }
@@ -147,4 +149,47 @@ describe('engine handlers (Node, real bundled pack)', () => {
     await h.generate(req, ctx());
     expect(tf.memory().numTensors).toBe(tensors);
   });
+
+  it('fine-tunes on captioned clips, saves the model, switches, exports and imports it', async () => {
+    const store = memoryModelStore();
+    const h = createEngineHandlers(deps({ modelStore: store }));
+    const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    expect(info.lm?.modelId).toBeNull();
+    const clip = async (hz: number) => h.tokenize({ channels: [tone(32000 * 2, 32000, hz)], sampleRate: 32000, name: `${hz}.wav` }, ctx());
+    const [a, b] = [await clip(220), await clip(660)];
+    const progress: Progress[] = [];
+    const summary = await h.train({
+      name: 'two tones',
+      clips: [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }, { name: 'b', caption: 'high tone', codes: b.codes, k: b.k, t: b.t }],
+      options: { steps: 6, cropFrames: 25, batchSize: 2, lr: 1e-3, warmup: 1, evalEvery: 3, checkpointEvery: 3 },
+    }, ctx(progress));
+    expect(summary).toMatchObject({ step: 6, steps: 6, stopped: false });
+    expect(progress.filter((p) => p.training).map((p) => p.training!.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    const list = await h.listModels({}, ctx());
+    expect(list.active).toBe(summary.id);
+    expect(list.models).toHaveLength(1);
+    expect(list.models[0]).toMatchObject({ name: 'two tones', step: 6 });
+    const req = { prompt: 'low tone', seconds: 0.3, temperature: 1, topK: 50, topP: 0, cfg: 3, seed: 1 };
+    const tuned = await h.generate(req, ctx());
+    const base = await h.useModel({ id: null }, ctx());
+    expect(base.modelId).toBeNull();
+    const fromBase = await h.generate(req, ctx());
+    expect(Array.from(fromBase.codes)).not.toEqual(Array.from(tuned.codes));
+    await h.useModel({ id: summary.id }, ctx());
+    expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(Array.from(tuned.codes));
+    // Export -> import gives the same model.
+    const exported = await h.exportWeights({}, ctx());
+    expect(exported.fileName).toBe('two-tones.safetensors');
+    await h.useModel({ id: null }, ctx());
+    const imported = await h.importWeights({ bytes: exported.bytes, name: 'imported' }, ctx());
+    expect(imported.modelName).toBe('imported');
+    expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(Array.from(tuned.codes));
+    const renamed = await h.renameModel({ id: summary.id, name: 'tones v1' }, ctx());
+    expect(renamed.models.map((m) => m.name).sort()).toEqual(['imported', 'tones v1']);
+    const after = await h.deleteModel({ id: imported.modelId! }, ctx());
+    expect(after.active).toBeNull(); // deleting the model in use falls back to the pack's own
+    expect(after.models).toHaveLength(1);
+    // Wrong weights are refused and the model in use stays.
+    await expect(h.importWeights({ bytes: new Uint8Array([1, 2, 3]), name: 'bad' }, ctx())).rejects.toMatchObject({ code: 'MODEL_INTEGRITY' });
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import { downmix } from '../audio/downmix';
 import { resample } from '../audio/resample';
 import { Codec } from '../codec/encodec';
 import { StudioError } from '../errors/StudioError';
-import { disposeLm, loadLm, type Lm } from '../lm';
+import { disposeLm, loadLm, saveLm } from '../lm';
 import type { Fetcher } from '../packs/fetchFile';
 import type { Manifest } from '../packs/manifest';
 import { chooseBackend, type AdapterProbe, type BackendName } from '../runtime/backend';
@@ -12,6 +12,10 @@ import type { SessionRunner } from '../runtime/sessionRunner';
 import { T5Encoder } from '../text/t5Encoder';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer';
 import { generateTake, maxFrames } from './generateTake';
+import { BASE_NAME, importWeights, modelList, runTraining, useSaved, type LmSlot } from './training';
+import { indexedDbModelStore, type ModelStore } from '../runtime/modelStore';
+import type { Trainer } from '../lm/train';
+import type { LmInfo } from './protocol';
 import { fetchManifest, fetchRoles } from './packFiles';
 import type { CallContext, EngineHandlers, EngineInfo } from './protocol';
 
@@ -22,6 +26,8 @@ export interface EngineDeps {
   createSession(bytes: Uint8Array, backend: BackendName): Promise<SessionRunner>;
   /** Puts tfjs on `backend` (or the nearest that works) and says which. */
   useTf(backend: BackendName): Promise<BackendName>;
+  /** Where fine-tuned models are kept (IndexedDB in the browser). */
+  modelStore: ModelStore;
 }
 
 interface Loaded {
@@ -30,7 +36,7 @@ interface Loaded {
   codec: Codec;
   sessions: SessionRunner[];
   text?: { tokenizer: TextTokenizer; t5: T5Encoder };
-  lm?: Lm;
+  slot?: LmSlot;
 }
 
 async function startSessions(deps: EngineDeps, bytes: Uint8Array[], backend: BackendName, ctx: CallContext): Promise<SessionRunner[]> {
@@ -48,7 +54,17 @@ async function startSessions(deps: EngineDeps, bytes: Uint8Array[], backend: Bac
 async function release(l: Loaded | null): Promise<void> {
   if (!l) return;
   for (const s of l.sessions) await s.release();
-  if (l.lm) disposeLm(l.lm);
+  if (l.slot) disposeLm(l.slot.lm);
+}
+
+function lmInfo(l: Loaded): LmInfo {
+  const slot = l.slot!;
+  const params = [...slot.lm.named.values()].reduce((s, v) => s + v.size, 0);
+  return {
+    modelId: slot.modelId, modelName: slot.modelName, params,
+    maxSeconds: Math.floor(maxFrames(slot.lm) / l.manifest.codec.frameRate),
+    conditioning: slot.config.conditioning, defaults: l.manifest.lm!.defaults,
+  };
 }
 
 /**
@@ -58,6 +74,12 @@ async function release(l: Loaded | null): Promise<void> {
  */
 export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHandlers {
   let loaded: Loaded | null = null;
+  const trainers: { current: Trainer | null } = { current: null };
+  const needLm = (): Loaded & { slot: LmSlot; text: NonNullable<Loaded['text']> } => {
+    const l = need();
+    if (!l.slot || !l.text) throw new StudioError('INTERNAL', 'this pack has no language model');
+    return l as Loaded & { slot: LmSlot; text: NonNullable<Loaded['text']> };
+  };
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = queue.then(fn, fn);
@@ -105,10 +127,9 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       if (manifest.lm) {
         ctx.progress({ phase: 'load', value: 0.9, label: 'Loading the language model' });
         l.info.lmBackend = await deps.useTf(backend);
-        l.lm = loadLm(manifest.lm.config, files.get(manifest.lm.weights)!);
-        const cfg = manifest.lm.config;
-        const params = [...l.lm.named.values()].reduce((s, v) => s + v.size, 0);
-        l.info.lm = { params, maxSeconds: Math.floor(maxFrames(l.lm) / manifest.codec.frameRate), conditioning: cfg.conditioning, defaults: manifest.lm.defaults };
+        const baseWeights = files.get(manifest.lm.weights)!;
+        l.slot = { lm: loadLm(manifest.lm.config, baseWeights), config: manifest.lm.config, packId: manifest.id, baseWeights, modelId: null, modelName: BASE_NAME };
+        l.info.lm = lmInfo(l);
       }
     } catch (e) {
       await release(l);
@@ -170,9 +191,64 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     },
 
     generate: (a, ctx) => serial(async () => {
-      const { lm, text, codec } = need();
-      if (!lm || !text) throw new StudioError('INTERNAL', 'this pack has no language model');
-      return generateTake({ lm, codec, tokenizer: text.tokenizer, t5: text.t5 }, a, ctx);
+      const { slot, text, codec } = needLm();
+      return generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5 }, a, ctx);
+    }),
+
+    train: (a, ctx) => serial(async () => {
+      const l = needLm();
+      const summary = await runTraining(l.slot, deps.modelStore, l.text, a, ctx, trainers);
+      l.info.lm = lmInfo(l);
+      return summary;
+    }),
+
+    pauseTraining: async (a) => {
+      const t = trainers.current;
+      if (!t) return { paused: false };
+      if (a.paused) t.pause();
+      else t.resume();
+      return { paused: t.paused };
+    },
+
+    listModels: async () => modelList(deps.modelStore, needLm().slot),
+
+    useModel: (a, ctx) => serial(async () => {
+      const l = needLm();
+      ctx.progress({ phase: 'load', value: 0.5, label: 'Loading the model' });
+      await useSaved(l.slot, deps.modelStore, a.id);
+      l.info.lm = lmInfo(l);
+      return l.info.lm;
+    }),
+
+    renameModel: (a) => serial(async () => {
+      const l = needLm();
+      const m = await deps.modelStore.get(a.id);
+      if (!m) throw new StudioError('MODEL_FETCH_FAILED', 'that saved model is no longer in browser storage');
+      const name = a.name.trim().slice(0, 80) || m.name;
+      await deps.modelStore.put({ ...m, name, updatedAt: Date.now() });
+      if (l.slot.modelId === a.id) l.slot.modelName = name;
+      return modelList(deps.modelStore, l.slot);
+    }),
+
+    deleteModel: (a) => serial(async () => {
+      const l = needLm();
+      await deps.modelStore.delete(a.id);
+      if (l.slot.modelId === a.id) await useSaved(l.slot, deps.modelStore, null);
+      return modelList(deps.modelStore, l.slot);
+    }),
+
+    exportWeights: () => serial(async () => {
+      const { slot } = needLm();
+      const bytes = await saveLm(slot.lm, { config: JSON.stringify(slot.config), name: slot.modelName });
+      const base = slot.modelName.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '') || 'model';
+      return { bytes, fileName: `${base}.safetensors`, config: slot.config };
+    }),
+
+    importWeights: (a) => serial(async () => {
+      const l = needLm();
+      const storageError = await importWeights(l.slot, deps.modelStore, a.bytes, a.name);
+      l.info.lm = { ...lmInfo(l), ...(storageError ? { notice: storageError } : {}) };
+      return l.info.lm;
     }),
   };
 }
@@ -184,5 +260,6 @@ function browserDeps(): EngineDeps {
     probe: async () => (await import('../runtime/gpuProbe')).probeWebGpu(),
     createSession: async (bytes, backend) => (await import('../runtime/ortSession')).createOrtSession(bytes, backend),
     useTf: async (backend) => (await import('../runtime/tfBackend')).useTfBackend(backend),
+    modelStore: indexedDbModelStore(),
   };
 }

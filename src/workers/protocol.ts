@@ -21,6 +21,55 @@ export interface EngineApi {
   chroma(a: { pcm: Float32Array; sampleRate: number }): Promise<ChromaResult>;
   /** Generates one take: text prompt (+ optional continuation) through the LM, then the codec. */
   generate(a: GenerateRequest): Promise<GenerateResult>;
+  /** Fine-tunes the LM in use on captioned clips; checkpoints go to browser storage as they come. */
+  train(a: TrainRequest): Promise<TrainSummary>;
+  /** Pauses or resumes a running training (answers at once, not queued behind it). */
+  pauseTraining(a: { paused: boolean }): Promise<{ paused: boolean }>;
+  /** Saved fine-tuned models, newest first, and which one is in use (null = the pack's own). */
+  listModels(a: Record<string, never>): Promise<ModelList>;
+  /** Switches the LM to a saved model (null = the pack's own weights). */
+  useModel(a: { id: string | null }): Promise<LmInfo>;
+  renameModel(a: { id: string; name: string }): Promise<ModelList>;
+  deleteModel(a: { id: string }): Promise<ModelList>;
+  /** The LM in use as `.safetensors` (Hugging Face MusicGen names) plus its config. */
+  exportWeights(a: Record<string, never>): Promise<{ bytes: Uint8Array; fileName: string; config: unknown }>;
+  /** Loads `.safetensors` weights (validated against the pack's LM config), saves and uses them. */
+  importWeights(a: { bytes: Uint8Array; name: string }): Promise<LmInfo>;
+}
+
+export interface TrainClipInput {
+  name: string;
+  /** '' = unconditional. */
+  caption: string;
+  codes: Int32Array;
+  k: number;
+  t: number;
+}
+
+export interface TrainRequest {
+  /** Name for the saved model. */
+  name: string;
+  clips: TrainClipInput[];
+  /** Overrides of the defaults (steps, lr, cropFrames, batchSize, ...). */
+  options: Record<string, number>;
+  /** Continue this saved model's run from its last checkpoint. */
+  resumeId?: string;
+}
+
+export interface TrainSummary {
+  id: string;
+  step: number;
+  steps: number;
+  stopped: boolean;
+  loss: number;
+  valLoss?: number;
+  /** Set when checkpoints could not be saved (the trained model stays in memory). */
+  storageError?: string;
+}
+
+export interface ModelList {
+  active: string | null;
+  models: { id: string; name: string; step: number; updatedAt: number; bytes: number; history: [number, number, number | null][] }[];
 }
 
 export interface PromptInfo {
@@ -72,6 +121,11 @@ export interface GenerateResult {
 
 /** What the pack's LM offers the UI (absent when the pack has no LM). */
 export interface LmInfo {
+  /** Saved model in use, or null for the pack's own weights. */
+  modelId: string | null;
+  modelName: string;
+  /** Something the user should know about this model (e.g. it could not be saved). */
+  notice?: string;
   params: number;
   /** Longest generation (the model's position window), in seconds. */
   maxSeconds: number;
@@ -108,17 +162,22 @@ export interface TokenizeResult {
 
 /** Progress of a call: `value` in 0..1, `label` for people (screen readers read it). */
 export interface Progress {
-  phase: 'load' | 'tokenize' | 'decode' | 'chroma' | 'generate';
+  phase: 'load' | 'tokenize' | 'decode' | 'chroma' | 'generate' | 'train';
   value: number;
   label: string;
   /** Generation only: frames done of total, speed and time left. */
   generation?: { step: number; steps: number; tokensPerSecond: number; etaSeconds: number };
+  /** Training only. */
+  training?: { step: number; steps: number; loss: number; valLoss?: number; lr: number; tokensPerSecond: number; etaSeconds: number };
 }
 
 export type Method = keyof EngineApi;
 
 /** Every engine method, once: the client builds its methods from this list, the host checks names against it. */
-export const ENGINE_METHODS = ['init', 'tokenize', 'decode', 'promptInfo', 'chroma', 'generate'] as const satisfies readonly Method[];
+export const ENGINE_METHODS = [
+  'init', 'tokenize', 'decode', 'promptInfo', 'chroma', 'generate',
+  'train', 'pauseTraining', 'listModels', 'useModel', 'renameModel', 'deleteModel', 'exportWeights', 'importWeights',
+] as const satisfies readonly Method[];
 
 // Compile-time check that ENGINE_METHODS lists every method of EngineApi: a missing one makes this line fail.
 true satisfies [Exclude<Method, (typeof ENGINE_METHODS)[number]>] extends [never] ? true : never;

@@ -1,0 +1,107 @@
+/**
+ * Where fine-tuned models live between sessions: IndexedDB (available in the worker), one record
+ * per model with its latest checkpoint. Quota errors become STORAGE_FULL; the caller keeps the
+ * in-memory model. Node tests use `memoryModelStore()`.
+ */
+import { StudioError } from '../errors/StudioError';
+
+export interface SavedModelMeta {
+  id: string;
+  name: string;
+  packId: string;
+  createdAt: number;
+  updatedAt: number;
+  step: number;
+  /** Training history: [step, train loss, val loss or null]. */
+  history: [number, number, number | null][];
+  bytes: number;
+}
+
+export interface SavedModel extends SavedModelMeta {
+  checkpoint: Uint8Array;
+}
+
+export interface ModelStore {
+  put(m: SavedModel): Promise<void>;
+  get(id: string): Promise<SavedModel | null>;
+  list(): Promise<SavedModelMeta[]>;
+  delete(id: string): Promise<void>;
+}
+
+export function memoryModelStore(): ModelStore {
+  const rows = new Map<string, SavedModel>();
+  const meta = ({ checkpoint: _c, ...m }: SavedModel): SavedModelMeta => m;
+  return {
+    put: async (m) => void rows.set(m.id, { ...m, checkpoint: m.checkpoint.slice() }),
+    get: async (id) => rows.get(id) ?? null,
+    list: async () => [...rows.values()].map(meta).sort((a, b) => b.updatedAt - a.updatedAt),
+    delete: async (id) => void rows.delete(id),
+  };
+}
+
+const DB = 'musicgen-studio';
+// Metadata and checkpoints in separate stores, so listing never reads the weights.
+const META = 'models';
+const BLOBS = 'checkpoints';
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+function done(t: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    t.oncomplete = () => resolve();
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error ?? new DOMException('aborted', 'AbortError'));
+  });
+}
+
+function storageError(e: unknown): StudioError {
+  const name = (e as DOMException)?.name;
+  if (name === 'QuotaExceededError') return new StudioError('STORAGE_FULL', 'the model is kept in memory for this session');
+  return new StudioError('STORAGE_FULL', `browser storage failed (${name ?? String(e)}); the model is kept in memory`);
+}
+
+export function indexedDbModelStore(): ModelStore {
+  let db: Promise<IDBDatabase> | null = null;
+  const open = () => (db ??= new Promise((resolve, reject) => {
+    const r = indexedDB.open(DB, 1);
+    r.onupgradeneeded = () => {
+      r.result.createObjectStore(META, { keyPath: 'id' });
+      r.result.createObjectStore(BLOBS);
+    };
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => { db = null; reject(r.error); };
+  }));
+  return {
+    async put({ checkpoint, ...meta }) {
+      try {
+        const t = (await open()).transaction([META, BLOBS], 'readwrite');
+        t.objectStore(META).put(meta);
+        t.objectStore(BLOBS).put(checkpoint, meta.id);
+        await done(t);
+      } catch (e) {
+        throw storageError(e);
+      }
+    },
+    async get(id) {
+      const t = (await open()).transaction([META, BLOBS], 'readonly');
+      const meta = (await request(t.objectStore(META).get(id))) as SavedModelMeta | undefined;
+      const checkpoint = (await request(t.objectStore(BLOBS).get(id))) as Uint8Array | undefined;
+      return meta && checkpoint ? { ...meta, checkpoint } : null;
+    },
+    async list() {
+      const all = (await request((await open()).transaction(META, 'readonly').objectStore(META).getAll())) as SavedModelMeta[];
+      return all.sort((a, b) => b.updatedAt - a.updatedAt);
+    },
+    async delete(id) {
+      const t = (await open()).transaction([META, BLOBS], 'readwrite');
+      t.objectStore(META).delete(id);
+      t.objectStore(BLOBS).delete(id);
+      await done(t);
+    },
+  };
+}
