@@ -20,7 +20,7 @@ const t0 = Date.now();
 const log = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
 
 const scale = bandScale();
-const { codebooks, dims } = trainRvq({ seed: SEED, segments: Number(process.env.PACK_SEGMENTS ?? 200), iters: Number(process.env.PACK_ITERS ?? 8), scale, log });
+const { codebooks, dims } = trainRvq({ seed: SEED, segments: Number(process.env.PACK_SEGMENTS ?? 320), iters: Number(process.env.PACK_ITERS ?? 10), scale, log });
 const text = buildStudioTextPack(SEED);
 const lmConfig = studioLmConfig(text.hiddenSize, CODEC_DESIGN.cardinality, CODEC_DESIGN.codebooks);
 const lmWeights = await buildStudioLm(lmConfig, SEED + 7);

@@ -21,7 +21,11 @@ describe('bundled codec (EnCodec interface, onnxruntime-node)', () => {
   beforeAll(async () => { codec = await loadBundledCodec(); });
 
   it('encodes N samples to K x ceil(N / hop) tokens in range, deterministically', async () => {
-    const x = chord(1.013, sr, [60, 64, 67]);
+    // Two different chords back to back (a steady sound may well use one codeword throughout).
+    const half = chord(0.5065, sr, [60, 64, 67]);
+    const x = new Float32Array(half.length * 2);
+    x.set(half);
+    x.set(chord(0.5065, sr, [62, 65, 69]), half.length);
     const a = await codec.encode(x);
     expect(a.k).toBe(K);
     expect(a.t).toBe(Math.ceil(x.length / hop));
@@ -29,8 +33,8 @@ describe('bundled codec (EnCodec interface, onnxruntime-node)', () => {
     for (const v of a.codes) expect(v >= 0 && v < cardinality).toBe(true);
     const b = await codec.encode(x);
     expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
-    // Not degenerate: the tonal frames use more than one codeword per codebook.
-    expect(new Set(a.codes.subarray(K > 1 ? a.t : 0, (K > 1 ? 2 : 1) * a.t)).size).toBeGreaterThan(1);
+    // Not degenerate: every codebook tells the two chords apart.
+    for (let q = 0; q < K; q++) expect(new Set(a.codes.subarray(q * a.t, (q + 1) * a.t)).size).toBeGreaterThan(1);
   });
 
   it('decodes K x T tokens to T * hop samples that keep the level and the pitch', async () => {
@@ -73,8 +77,9 @@ describe('bundled codec (EnCodec interface, onnxruntime-node)', () => {
     const mask = nonSilentMask(x, sr, opts.hopLength, opts.nFft);
     const agree = dominantPitchClassAgreement(chromagram(x, sr, opts).argmax, chromagram(y, sr, opts).argmax, mask);
     console.log(`${name}: chroma agreement ${(agree * 100).toFixed(1)}%`);
-    // Drums have an almost flat chroma (median second/first peak 0.8), so their argmax is fragile;
-    // the bar there is a weaker one until the codec keeps phase (see README, "Model packs").
+    // Drums have an almost flat chroma (median second/first peak 0.8), so their argmax follows the
+    // exact noise of each hit, which a codec that resynthesises phase cannot keep (even unquantized
+    // features give ~65%); the bar there is a regression guard, not the 80% goal (README, "Model packs").
     expect(agree).toBeGreaterThanOrEqual(name === 'drums.flac' ? 0.4 : 0.8);
   });
 });
