@@ -16,6 +16,9 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
+    // No preload helper: it touches `document`, and onnxruntime-web's thread workers import the
+    // chunks it would live in (a worker has no document, so ORT's threads would crash).
+    modulePreload: false,
     // bench.html: the harness `npm run bench` and the backend-parity e2e test drive.
     rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
   },

@@ -27,37 +27,43 @@ async function waitFor(url: string, ms: number): Promise<void> {
 }
 
 async function browserRuns() {
-  execSync('npx vite build', { cwd: ROOT, stdio: 'inherit' });
-  const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], { cwd: ROOT, stdio: 'ignore', detached: true });
+  // Its own output folder, so a test run building dist/ at the same time is not disturbed.
+  execSync('npx vite build --outDir dist-bench', { cwd: ROOT, stdio: 'inherit' });
+  const server = spawn('npx', ['vite', 'preview', '--outDir', 'dist-bench', '--port', String(PORT), '--strictPort'], { cwd: ROOT, stdio: 'ignore', detached: true });
   const exe = findChromium();
   if (!exe) throw new Error('no Chromium (set CHROMIUM_PATH or apt-get install chromium)');
-  const browser = await chromium.launch({ executablePath: exe, headless: true,
+  const launch = () => chromium.launch({ executablePath: exe, headless: true,
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  let version = '';
   try {
     await waitFor(`http://localhost:${PORT}/bench.html`, 60_000);
     const rows = [];
     // WebGPU here may be a software adapter: time it on a shorter clip, and say which adapter it was.
+    // A fresh browser per backend: ORT fixes its thread count when its wasm first starts.
     for (const [backend, seconds, repeats] of [['wasm', 30, 3], ['cpu', 30, 2], ['webgpu', 5, 1]] as const) {
-      const page = await browser.newPage();
-      await page.goto(`http://localhost:${PORT}/bench.html`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true');
-      const adapter = await page.evaluate(async () => {
-        const a = await navigator.gpu?.requestAdapter();
-        return a ? `${a.info.vendor} ${a.info.architecture}`.trim() + ((a.info as { isFallbackAdapter?: boolean }).isFallbackAdapter ? ' (software fallback)' : '') : 'none';
-      });
-      const env = await page.evaluate(() => ({ coi: window.studioBench.crossOriginIsolated, cores: window.studioBench.hardwareConcurrency }));
+      const browser = await launch();
+      version = browser.version();
       try {
+        const page = await browser.newPage();
+        await page.goto(`http://localhost:${PORT}/bench.html`);
+        await page.waitForFunction(() => document.body.dataset.ready === 'true');
+        const adapter = await page.evaluate(async () => {
+          const a = await navigator.gpu?.requestAdapter();
+          return a ? `${a.info.vendor} ${a.info.architecture}`.trim() + ((a.info as { isFallbackAdapter?: boolean }).isFallbackAdapter ? ' (software fallback)' : '') : 'none';
+        });
+        const env = await page.evaluate(() => ({ coi: window.studioBench.crossOriginIsolated, cores: window.studioBench.hardwareConcurrency }));
         const r = await page.evaluate(([b, s, n]) => window.studioBench.runCodec(b, s, n), [backend, seconds, repeats] as const);
         rows.push({ backend, seconds, encodeMs: r.encodeMs, decodeMs: r.decodeMs, encodeRtf: r.encodeMs / 1000 / seconds, decodeRtf: r.decodeMs / 1000 / seconds,
           note: backend === 'webgpu' ? `adapter: ${adapter}` : `threads: ${backend === 'cpu' ? 1 : Math.min(4, env.cores)}${env.coi ? '' : ' (not isolated: 1)'}` });
       } catch (e) {
-        rows.push({ backend, seconds, error: String(e).slice(0, 200) });
+        rows.push({ backend, seconds, error: String(e).split('\n')[0].slice(0, 160) });
+      } finally {
+        await browser.close().catch(() => {});
       }
-      await page.close();
+      console.log(JSON.stringify(rows.at(-1)));
     }
-    return { rows, chromium: browser.version() };
+    return { rows, chromium: version };
   } finally {
-    await browser.close();
     try { process.kill(-server.pid!); } catch { /* gone */ }
   }
 }

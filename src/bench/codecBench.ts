@@ -4,9 +4,11 @@ import { Codec } from '../codec/encodec';
 import { fetchPackFile } from '../packs/fetchFile';
 import { fileUrl, parseManifest } from '../packs/manifest';
 import type { BackendName } from '../runtime/backend';
-import { createOrtSession } from '../runtime/ortSession';
 
 async function loadCodec(backend: BackendName): Promise<Codec> {
+  // A dynamic import keeps onnxruntime-web in its own chunk: its thread workers load that chunk,
+  // and must not run this page's top-level code.
+  const { createOrtSession } = await import('../runtime/ortSession');
   const manifestUrl = new URL('models/studio/manifest.json', document.baseURI).toString();
   const manifest = parseManifest(await (await fetch(manifestUrl)).json());
   const bytes = async (role: string) => fetchPackFile(fetch, fileUrl(manifestUrl, manifest.files[role]), manifest.files[role]);

@@ -152,7 +152,13 @@ export function disposeCondState(c: CondState): void {
 /** Sum of the K codebook embeddings: codes [B, K, L] int32 -> [B, L, d]. */
 export function embedCodes(lm: Lm, codes: tf.Tensor3D): tf.Tensor3D {
   const [B, K, L] = codes.shape;
-  const perBook = lm.params.embed.map((table, k) => tf.gather(table, codes.slice([0, k, 0], [B, 1, L]).reshape([B, L]))); // K x [B, L, d]
+  // gather's gradient needs UnsortedSegmentSum, which tfjs-backend-wasm lacks: there, look up by
+  // one-hot matmul instead (same values; its gradient is a matmul every backend has).
+  const byGather = !!tf.getKernel('UnsortedSegmentSum', tf.getBackend());
+  const lookup = (table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D => (byGather
+    ? tf.gather(table, ids) as unknown as tf.Tensor3D // [B, L, d]
+    : tf.matMul(tf.oneHot(ids.reshape([B * L]), table.shape[0]), table).reshape([B, L, table.shape[1]])); // [B, L, d]
+  const perBook = lm.params.embed.map((table, k) => lookup(table as tf.Tensor2D, codes.slice([0, k, 0], [B, 1, L]).reshape([B, L]) as tf.Tensor2D)); // K x [B, L, d]
   return (K === 1 ? perBook[0] : tf.addN(perBook)) as tf.Tensor3D; // [B, L, d]
 }
 

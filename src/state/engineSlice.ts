@@ -23,6 +23,8 @@ export function createEngineSlice(ctx: SliceContext, initialBackend: BackendChoi
       if (gen !== generation) return;
       set({ engine: { status: 'ready', info } });
       get().announce(`Engine ready: ${info.packName} on ${info.backend.toUpperCase()}.`);
+      // Saved fine-tuned models live in IndexedDB: list them (a fresh engine uses the pack's weights).
+      void get().refreshModels();
     } catch (err) {
       if (gen !== generation) return;
       const error = toErrorInfo(err);

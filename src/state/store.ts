@@ -5,13 +5,18 @@ import { createConditioningSlice } from './conditioningSlice';
 import { createEngineGate, type SliceContext } from './context';
 import { createEngineSlice } from './engineSlice';
 import { createGenerationSlice, settingsForEngine } from './generationSlice';
+import { createModelsSlice } from './modelsSlice';
 import { findSource } from './sources';
+import { createTrainingSlice } from './trainingSlice';
 import type { DecodeFn, StudioOptions, StudioState } from './types';
 
 export type StudioStore = StoreApi<StudioState>;
 
 /** The browser decoder, loaded lazily so this module (and its tests) runs in Node. */
 const browserDecode: DecodeFn = async (file) => (await import('../audio/decode')).decodeAudioFile(file);
+
+/** Asks the browser to keep this origin's storage (saved models); absent or refused is fine. */
+const browserPersist = async (): Promise<unknown> => globalThis.navigator?.storage?.persist?.();
 
 /**
  * The studio's one store. The engine client is injected (created in bootstrap, never in a
@@ -34,6 +39,8 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
       ...createClipsSlice(ctx),
       ...createConditioningSlice(ctx, { debounceMs: options.promptDebounceMs ?? 150 }),
       ...createGenerationSlice(ctx, { random: options.random ?? Math.random }),
+      ...createTrainingSlice(ctx, { persist: options.persistStorage ?? browserPersist }),
+      ...createModelsSlice(ctx),
       announcement: { text: '', seq: 0 },
       announce(text) {
         set({ announcement: { text, seq: ++seq } });
@@ -59,6 +66,12 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
         const chroma = { ...s.chroma };
         for (const id of stale) delete chroma[id];
         patch.chroma = chroma;
+      }
+      const orphans = Object.keys(s.captions).filter((id) => !s.clips.some((c) => c.id === id));
+      if (orphans.length) {
+        const captions = { ...s.captions };
+        for (const id of orphans) delete captions[id];
+        patch.captions = captions;
       }
       if (Object.keys(patch).length) store.setState(patch);
     }

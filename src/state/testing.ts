@@ -9,6 +9,7 @@ import {
   type PromptInfo, type TokenizeResult,
 } from '../workers/protocol';
 import type { DecodeFn } from './types';
+import { fakeModelMethods, type FakeTrainOptions } from './testingModels';
 
 export const codec = {
   encoder: 'encoder', decoder: 'decoder', sampleRate: 32000, frameRate: 50, hopLength: 640,
@@ -20,7 +21,7 @@ export const lmInfo: LmInfo = {
   defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3 },
 };
 
-export interface FakeOptions {
+export interface FakeOptions extends FakeTrainOptions {
   failInit?: boolean;
   /** Tokenize calls wait for this before resolving (lets tests act mid-call). */
   hold?: Promise<void>;
@@ -40,12 +41,14 @@ export function fakeEngine(o: FakeOptions = {}) {
   const generates: { args: GenerateRequest; opts?: CallOptions }[] = [];
   let active = 0;
   let maxActive = 0;
+  const models = fakeModelMethods(o, lmInfo);
   // Methods the store tests do not use reject, so the fake keeps up with a growing protocol.
   const unused = Object.fromEntries(
     ENGINE_METHODS.map((m) => [m, () => Promise.reject(new StudioError('INTERNAL', `fake engine: ${m} is not faked`))]),
   ) as unknown as EngineClient;
   const engine: EngineClient = {
     ...unused,
+    ...models.methods,
     async init(a, opts) {
       inits.push(a);
       opts?.onProgress?.({ phase: 'load', value: 0.5, label: 'Loading codec' });
@@ -119,7 +122,7 @@ export function fakeEngine(o: FakeOptions = {}) {
     },
     terminate() {},
   };
-  return { engine, inits, tokenizes, promptInfos, chromas, generates, maxActive: () => maxActive };
+  return { engine, inits, tokenizes, promptInfos, chromas, generates, models, maxActive: () => maxActive };
 }
 
 /** Waits for `hold`, or rejects with CANCELLED when the call's signal aborts (as the real client does). */

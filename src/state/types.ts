@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors/codes';
 import type { BackendChoice } from '../runtime/backend';
+import type { ModelsSlice, TrainingSlice } from './trainingTypes';
 import type { ChromaResult, EngineInfo, GenerateResult, PromptInfo, Progress, TokenizeResult } from '../workers/protocol';
 
 /** An error as the UI shows it: a stable code plus the sentence (with details) for people. */
@@ -77,6 +78,8 @@ export interface StudioOptions {
   random?: () => number;
   /** Delay before the prompt's token count is asked for, in ms (default 150). */
   promptDebounceMs?: number;
+  /** Asks the browser to keep saved models (navigator.storage.persist by default); called once, before the first training. */
+  persistStorage?: () => Promise<unknown>;
 }
 
 export interface EngineSlice {
@@ -226,4 +229,4 @@ export interface GenerationSlice {
   dismissGenerationError(): void;
 }
 
-export type StudioState = EngineSlice & ClipsSlice & AnnounceSlice & ConditioningSlice & GenerationSlice;
+export type StudioState = EngineSlice & ClipsSlice & AnnounceSlice & ConditioningSlice & GenerationSlice & TrainingSlice & ModelsSlice;

@@ -7,6 +7,7 @@ import { LiveStatus } from './LiveStatus';
 import { PromptPanel } from './PromptPanel';
 import { useStudio } from './StoreContext';
 import { TakeList } from './TakeList';
+import { TrainPanel } from './TrainPanel';
 
 export function App() {
   const packName = useStudio((s) => s.engine.info?.packName);
@@ -25,15 +26,16 @@ export function App() {
         </div>
       </header>
       <EngineStatus />
-      {/* DOM (and tab) order: drop zone, prompt + generate, takes, clips. Wide screens put the
+      {/* DOM (and tab) order: drop zone, prompt + generate + train, takes, clips. Wide screens put the
           panels in a right-hand column; narrow ones stack everything in that order. */}
       <main className="app-main">
         <div className="area-drop">
           <DropZone />
         </div>
-        <aside className="area-panels" aria-label="Prompt and generation">
+        <aside className="area-panels" aria-label="Prompt, generation and training">
           <PromptPanel />
           <GeneratePanel />
+          <TrainPanel />
         </aside>
         <div className="area-takes">
           <TakeList />

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { selectClip, selectCodec } from '../state/selectors';
 import { formatDuration, formatRate, formatSource } from './format';
 import { stopIfPlaying } from './playback';
@@ -101,7 +101,33 @@ export function ClipCard({ id }: { id: string }) {
           name={name}
         />
       )}
+      <CaptionField clipId={id} name={name} />
       <ClipActions clip={clip} onError={setPlayError} />
     </li>
+  );
+}
+
+/** The clip's training caption (kept in the store per clip; empty = unconditional). */
+function CaptionField({ clipId, name }: { clipId: string; name: string }) {
+  const id = useId();
+  const caption = useStudio((s) => s.captions[clipId] ?? '');
+  const setCaption = useStudio((s) => s.setCaption);
+  const training = useStudio((s) => s.training.running);
+  return (
+    <div className="field caption">
+      <label htmlFor={id}>Caption for training</label>
+      <input
+        id={id}
+        type="text"
+        className="wide"
+        data-testid="caption-input"
+        value={caption}
+        placeholder="e.g. plucked strings, calm (empty = unconditional)"
+        autoComplete="off"
+        disabled={training}
+        aria-description={`Describes ${name} when the model is fine-tuned on it`}
+        onChange={(e) => setCaption(clipId, e.currentTarget.value)}
+      />
+    </div>
   );
 }

@@ -45,6 +45,8 @@ function GenerateControls({ maxSeconds }: { maxSeconds: number }) {
   const stopGeneration = useStudio((s) => s.stopGeneration);
   const dismissError = useStudio((s) => s.dismissGenerationError);
   const ready = useStudio((s) => s.engine.status === 'ready');
+  const training = useStudio((s) => s.training.running);
+  const modelName = useStudio((s) => s.engine.info?.lm?.modelName ?? '');
   const cardinality = useStudio((s) => s.engine.info?.codec.cardinality ?? 2048);
   const seed = parseSeed(st.seed);
   const { running, progress, error } = generation;
@@ -180,7 +182,8 @@ function GenerateControls({ maxSeconds }: { maxSeconds: number }) {
           type="button"
           className="primary"
           data-testid="generate-button"
-          disabled={running || !ready || seed === null}
+          disabled={running || training || !ready || seed === null}
+          aria-describedby={`${id}-model`}
           onClick={() => void generate()}
         >
           {st.variations > 1 ? `Generate ${st.variations} takes` : 'Generate'}
@@ -190,7 +193,11 @@ function GenerateControls({ maxSeconds }: { maxSeconds: number }) {
             ■ Stop
           </button>
         )}
+        <span id={`${id}-model`} className="model-in-use" data-testid="generate-model" title="The language model in use">
+          Model: <strong>{modelName}</strong>
+        </span>
       </div>
+      {training && <p className="hint">The model is training; Generate is available when it ends.</p>}
       {running && (
         <div data-testid="generation-progress" className="generation-progress">
           <ProgressBar value={progress?.value ?? null} label={progress ? generationLabel(progress) : 'Generating · starting…'} />

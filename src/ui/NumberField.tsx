@@ -16,7 +16,8 @@ interface Props {
   slider?: boolean;
 }
 
-const show = (v: number) => String(Number(v.toFixed(4)));
+/** 4 decimals for ordinary values; small ones (learning rates) keep 4 significant digits. */
+const show = (v: number) => String(v !== 0 && Math.abs(v) < 1e-3 ? Number(v.toPrecision(4)) : Number(v.toFixed(4)));
 
 /**
  * A labelled number box that lets people type freely: every valid in-range value is committed

@@ -90,3 +90,28 @@ export function dominantPitch(argmax: Uint8Array): string | null {
   for (let p = 1; p < 12; p++) if (counts[p] > counts[best]) best = p;
   return PITCH_CLASSES[best];
 }
+
+/** 850 -> "850 tok/s", 1234 -> "1.2k tok/s". */
+export function formatRatePerSecond(v: number): string {
+  return v >= 1000 ? `${Number((v / 1000).toFixed(1))}k tok/s` : `${Math.round(v)} tok/s`;
+}
+
+/** Time left for people: "45 s left", "2 min left", "1 h 5 min left". */
+export function formatTimeLeft(sec: number): string {
+  const s = Math.max(0, Math.ceil(sec));
+  if (s < 60) return `${s} s left`;
+  const m = Math.round(s / 60);
+  return m < 60 ? `${m} min left` : `${Math.floor(m / 60)} h ${m % 60} min left`;
+}
+
+/** "Step 120 / 300 · loss 3.21 · val 3.40 · 1.2k tok/s · 2 min left"; `val` is the latest validation loss. */
+export function trainStepLabel(
+  t: { step: number; steps: number; loss: number; tokensPerSecond: number; etaSeconds: number },
+  val?: number | null,
+): string {
+  const parts = [`Step ${t.step} / ${t.steps}`, `loss ${t.loss.toFixed(2)}`];
+  if (val !== undefined && val !== null) parts.push(`val ${val.toFixed(2)}`);
+  if (Number.isFinite(t.tokensPerSecond) && t.tokensPerSecond > 0) parts.push(formatRatePerSecond(t.tokensPerSecond));
+  if (t.step < t.steps && Number.isFinite(t.etaSeconds)) parts.push(formatTimeLeft(t.etaSeconds));
+  return parts.join(' · ');
+}

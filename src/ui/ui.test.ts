@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dominantPitch, formatDuration, formatParams, formatRate, formatSeconds, formatSource, generationLabel, reconstructionFileName, timeTicks,
+  dominantPitch, formatDuration, formatParams, formatRate, formatSeconds, formatSource, formatTimeLeft, generationLabel, reconstructionFileName,
+  timeTicks, trainStepLabel,
 } from './format';
 import { tokenImagePixels, tokenRgb } from './tokenColors';
 import { waveformPeaks } from './waveformPeaks';
@@ -69,5 +70,15 @@ describe('generation formatting', () => {
     expect(formatSeconds(8)).toBe('8 s');
     expect(dominantPitch(Uint8Array.from([2, 2, 9, 2]))).toBe('D');
     expect(dominantPitch(new Uint8Array(0))).toBeNull();
+  });
+});
+
+describe('training formatting', () => {
+  it('builds the step line', () => {
+    const t = { step: 120, steps: 300, loss: 3.2109, tokensPerSecond: 1234, etaSeconds: 100 };
+    expect(trainStepLabel(t, 3.4)).toBe('Step 120 / 300 · loss 3.21 · val 3.40 · 1.2k tok/s · 2 min left');
+    expect(trainStepLabel({ ...t, step: 300, tokensPerSecond: 850 })).toBe('Step 300 / 300 · loss 3.21 · 850 tok/s');
+    expect(formatTimeLeft(44.2)).toBe('45 s left');
+    expect(formatTimeLeft(3900)).toBe('1 h 5 min left');
   });
 });

@@ -74,7 +74,7 @@ function lmInfo(l: Loaded): LmInfo {
  */
 export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHandlers {
   let loaded: Loaded | null = null;
-  const trainers: { current: Trainer | null } = { current: null };
+  const trainers: { current: Trainer | null; stop: AbortController | null } = { current: null, stop: null };
   const needLm = (): Loaded & { slot: LmSlot; text: NonNullable<Loaded['text']> } => {
     const l = need();
     if (!l.slot || !l.text) throw new StudioError('INTERNAL', 'this pack has no language model');
@@ -201,6 +201,13 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       l.info.lm = lmInfo(l);
       return summary;
     }),
+
+    stopTraining: async () => {
+      if (!trainers.stop) return { stopping: false };
+      trainers.current?.resume(); // a paused run must wake up to stop
+      trainers.stop.abort();
+      return { stopping: true };
+    },
 
     pauseTraining: async (a) => {
       const t = trainers.current;

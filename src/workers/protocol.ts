@@ -23,6 +23,8 @@ export interface EngineApi {
   generate(a: GenerateRequest): Promise<GenerateResult>;
   /** Fine-tunes the LM in use on captioned clips; checkpoints go to browser storage as they come. */
   train(a: TrainRequest): Promise<TrainSummary>;
+  /** Stops a running training gracefully: the current step ends, a checkpoint is saved, `train` resolves with stopped = true. */
+  stopTraining(a: Record<string, never>): Promise<{ stopping: boolean }>;
   /** Pauses or resumes a running training (answers at once, not queued behind it). */
   pauseTraining(a: { paused: boolean }): Promise<{ paused: boolean }>;
   /** Saved fine-tuned models, newest first, and which one is in use (null = the pack's own). */
@@ -176,7 +178,7 @@ export type Method = keyof EngineApi;
 /** Every engine method, once: the client builds its methods from this list, the host checks names against it. */
 export const ENGINE_METHODS = [
   'init', 'tokenize', 'decode', 'promptInfo', 'chroma', 'generate',
-  'train', 'pauseTraining', 'listModels', 'useModel', 'renameModel', 'deleteModel', 'exportWeights', 'importWeights',
+  'train', 'stopTraining', 'pauseTraining', 'listModels', 'useModel', 'renameModel', 'deleteModel', 'exportWeights', 'importWeights',
 ] as const satisfies readonly Method[];
 
 // Compile-time check that ENGINE_METHODS lists every method of EngineApi: a missing one makes this line fail.

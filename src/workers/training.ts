@@ -40,7 +40,7 @@ export async function modelList(store: ModelStore, slot: LmSlot): Promise<ModelL
  * under one model id; a full store is reported in the summary and training goes on in memory.
  */
 export async function runTraining(slot: LmSlot, store: ModelStore, text: { tokenizer: TextTokenizer; t5: T5Encoder },
-  a: TrainRequest, ctx: CallContext, trainers: { current: Trainer | null }): Promise<TrainSummary> {
+  a: TrainRequest, ctx: CallContext, trainers: { current: Trainer | null; stop: AbortController | null }): Promise<TrainSummary> {
   if (a.clips.length === 0) throw new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on');
   const clips: TrainClip[] = [];
   for (const c of a.clips) {
@@ -57,8 +57,12 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   const history: SavedModelMeta['history'] = resumed?.history.slice() ?? [];
   const resumeFrom = resumed ? readCheckpoint(resumed.checkpoint, slot.lm) : undefined;
   let storageError: string | undefined;
+  let saved = false;
+  // Graceful stop (stopTraining) and a hard cancel of the call both end the run after this step.
+  const stop = new AbortController();
+  ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
   const trainer = new Trainer(slot.lm, clips, a.options as Partial<TrainOptions>, {
-    signal: ctx.signal,
+    signal: stop.signal,
     onStep: (i) => {
       history.push([i.step, i.loss, i.valLoss ?? null]);
       ctx.progress({
@@ -70,19 +74,31 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
     onCheckpoint: async (bytes, step) => {
       try {
         await store.put({ id, name: a.name, packId: slot.packId, createdAt: created, updatedAt: Date.now(), step, history, bytes: bytes.length, checkpoint: bytes });
+        saved = true;
       } catch (e) {
         storageError = e instanceof StudioError ? e.message : String(e);
       }
     },
   }, resumeFrom);
   trainers.current = trainer;
+  trainers.stop = stop;
+  // Once any step has run, the weights in the slot are this model's (also after a divergence
+  // rollback to a checkpoint of this run); name the slot after it even if saving failed.
+  let stepsRun = resumeFrom?.step ?? 0;
   try {
     const r = await trainer.run();
-    slot.modelId = id;
-    slot.modelName = a.name;
+    stepsRun = r.step;
     return { id, step: r.step, steps: trainer.options.steps, stopped: r.stopped, loss: r.loss, valLoss: r.valLoss, storageError };
+  } catch (e) {
+    if (saved) stepsRun = Math.max(stepsRun, 1);
+    throw e;
   } finally {
     trainers.current = null;
+    trainers.stop = null;
+    if (stepsRun > 0 || saved) {
+      slot.modelId = saved ? id : null;
+      slot.modelName = saved ? a.name : `${a.name} (not saved)`;
+    }
   }
 }
 

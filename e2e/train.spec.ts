@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { dropFiles, fixture } from './helpers';
+
+const NAME = 'E2E strings and drums';
+/** TRAIN_BACKEND=cpu|wasm|webgpu forces the engine backend (default: the studio's own choice). */
+const START = process.env.TRAIN_BACKEND ? `/?backend=${process.env.TRAIN_BACKEND}` : '/';
+
+async function openStudio(page: Page) {
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /^(webgpu|wasm|cpu)$/);
+  await expect(page.getByTestId('generate-button')).toBeEnabled();
+}
+
+/** Deterministic junk: not a safetensors file. */
+function junk(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) b[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  return b;
+}
+
+test('fine-tune on two captioned clips, export, reload, switch models, reject a bad import', async ({ page }) => {
+  test.setTimeout(300_000); // training speed depends on the backend (about 20 s a step on the CPU backend on a machine without a GPU)
+  await page.goto(START);
+  await openStudio(page);
+  await expect(page.getByTestId('train-button')).toBeDisabled();
+  await expect(page.getByTestId('train-hint')).toContainText(/at least one clip/);
+
+  await dropFiles(page, [fixture('daramud.flac'), fixture('drums.flac')]);
+  const clips = page.getByTestId('clip');
+  await expect(clips).toHaveCount(2);
+  await expect(clips.nth(0)).toHaveAttribute('data-status', 'ready');
+  await expect(clips.nth(1)).toHaveAttribute('data-status', 'ready');
+  await clips.nth(0).getByTestId('caption-input').fill('plucked strings');
+  await clips.nth(1).getByTestId('caption-input').fill('drum loop');
+
+  await page.getByTestId('train-name').fill(NAME);
+  await page.getByTestId('train-advanced').locator('summary').click();
+  await page.getByTestId('train-steps').fill('6');
+  await page.getByTestId('train-crop').fill('1');
+  await page.getByTestId('train-batch').fill('1'); // keeps each step short on CPU-only machines
+  await expect(page.getByTestId('train-hint')).toContainText('2 clips, 2 with a caption');
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('train-step')).toContainText('Step 6 / 6', { timeout: 180_000 });
+  await expect(page.getByTestId('train-button')).toBeEnabled();
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '6');
+  await expect(page.getByTestId('train-error')).toHaveCount(0);
+  await expect(page.getByTestId('status')).toContainText(/Training done/);
+
+  const select = page.getByTestId('model-select');
+  await expect(select).not.toHaveValue('');
+  await expect(select.locator('option:checked')).toContainText(NAME);
+  await expect(page.getByTestId('generate-model')).toContainText(NAME);
+  await expect(page.getByTestId('train-model-name')).toHaveText(NAME);
+  const savedId = await select.inputValue();
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-weights').click()]);
+  expect(download.suggestedFilename()).toMatch(/\.safetensors$/);
+  const bytes = readFileSync(await download.path());
+  const headerLen = Number(bytes.readBigUInt64LE(0));
+  expect(headerLen).toBeGreaterThan(0);
+  expect(8 + headerLen).toBeLessThan(bytes.length);
+  expect(typeof JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8'))).toBe('object');
+
+  // Saved models persist in IndexedDB: after a reload the engine starts on the pack's weights and lists it.
+  await page.reload();
+  await openStudio(page);
+  await expect(select.locator(`option[value="${savedId}"]`)).toContainText(NAME);
+  await expect(select).toHaveValue('');
+  await select.selectOption(savedId);
+  await expect(page.getByTestId('generate-model')).toContainText(NAME);
+  await select.selectOption('');
+  await expect(page.getByTestId('generate-model')).toContainText('Pack model');
+  await expect(select).toHaveValue('');
+  await select.selectOption(savedId);
+  await expect(page.getByTestId('generate-model')).toContainText(NAME);
+  await expect(select).toHaveValue(savedId);
+  // The saved run's loss history is shown for it.
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '6');
+
+  await page.getByTestId('import-weights').setInputFiles({ name: 'random.safetensors', mimeType: 'application/octet-stream', buffer: junk(4096) });
+  await expect(page.getByTestId('model-error')).toBeVisible();
+  await expect(page.getByTestId('model-error')).toHaveAttribute('data-code', 'MODEL_INTEGRITY');
+  await expect(page.getByTestId('generate-model')).toContainText(NAME);
+  await expect(select).toHaveValue(savedId);
+  await expect(select.locator('option')).toHaveCount(2);
+});

@@ -1,0 +1,106 @@
+import type { LmInfo, ModelList } from '../workers/protocol';
+import type { SliceContext } from './context';
+import { toErrorInfo } from './errors';
+import type { ModelsSlice } from './trainingTypes';
+import type { StudioState } from './types';
+
+/** What the engine calls the pack's own LM weights. */
+export const PACK_MODEL_NAME = 'Pack model';
+
+/** Saved fine-tuned models: list, switch, rename, delete, export and import. */
+export function createModelsSlice(ctx: SliceContext): ModelsSlice {
+  const announce = (text: string) => ctx.get().announce(text);
+  const setModels = (p: Partial<StudioState['models']>) => ctx.set((s) => ({ models: { ...s.models, ...p } }));
+  const apply = (list: ModelList) => setModels({ list: list.models, active: list.active });
+  const lmNow = () => ctx.get().engine.info?.lm;
+  const setLm = (lm: LmInfo) =>
+    ctx.set((s) => (s.engine.info ? { engine: { ...s.engine, info: { ...s.engine.info, lm } } } : {}));
+
+  /** Runs one model operation: busy while in flight, errors shown in models.error. */
+  async function op<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
+    // One at a time, and never while the engine trains the model in use.
+    if (ctx.get().training.running || ctx.get().models.busy) return null;
+    setModels({ busy: true, error: undefined, notice: undefined });
+    try {
+      return await fn();
+    } catch (err) {
+      const error = toErrorInfo(err);
+      setModels({ error });
+      announce(`${what} failed: ${error.message}`);
+      return null;
+    } finally {
+      setModels({ busy: false });
+    }
+  }
+
+  return {
+    models: { list: [], active: null, busy: false },
+
+    async refreshModels() {
+      if (!lmNow()) return;
+      try {
+        apply(await ctx.engine.listModels({}));
+      } catch (err) {
+        setModels({ error: toErrorInfo(err) });
+      }
+    },
+
+    async selectModel(id) {
+      if ((lmNow()?.modelId ?? null) === id) return;
+      await op('Switching the model', async () => {
+        const lm = await ctx.engine.useModel({ id });
+        setLm(lm);
+        setModels({ active: lm.modelId, notice: lm.notice });
+        announce(`Now using ${lm.modelName}.`);
+      });
+    },
+
+    async renameModel(id, name) {
+      if (!name.trim()) return;
+      await op('Renaming', async () => {
+        const list = await ctx.engine.renameModel({ id, name });
+        apply(list);
+        const m = list.models.find((x) => x.id === id);
+        const lm = lmNow();
+        if (m && lm?.modelId === id) setLm({ ...lm, modelName: m.name });
+        announce(`Renamed to ${m?.name ?? name}.`);
+      });
+    },
+
+    async deleteModel(id) {
+      const name = ctx.get().models.list.find((m) => m.id === id)?.name ?? 'the model';
+      await op('Deleting', async () => {
+        const list = await ctx.engine.deleteModel({ id });
+        apply(list);
+        const lm = lmNow();
+        // Deleting the model in use puts the pack's own weights back.
+        if (lm && lm.modelId === id) setLm({ ...lm, modelId: null, modelName: PACK_MODEL_NAME, notice: undefined });
+        announce(`Deleted ${name}.`);
+      });
+    },
+
+    async exportWeights() {
+      return op('Export', async () => {
+        const r = await ctx.engine.exportWeights({});
+        announce(`Exported ${r.fileName}.`);
+        return { bytes: r.bytes, fileName: r.fileName };
+      });
+    },
+
+    async importWeights(file) {
+      await op('Import', async () => {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const name = file.name.replace(/\.safetensors$/i, '').trim() || 'Imported model';
+        const lm = await ctx.engine.importWeights({ bytes, name }, { transfer: [bytes.buffer] });
+        setLm(lm);
+        setModels({ active: lm.modelId, notice: lm.notice });
+        apply(await ctx.engine.listModels({}));
+        announce(`Imported ${lm.modelName}; it is in use.`);
+      });
+    },
+
+    dismissModelError() {
+      setModels({ error: undefined, notice: undefined });
+    },
+  };
+}

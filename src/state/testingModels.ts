@@ -1,0 +1,118 @@
+/**
+ * The fake engine's training and saved-model methods (see testing.ts): an in-memory model store,
+ * training that reports one progress event per step, and the real client's abort behaviour on demand.
+ */
+import { StudioError } from '../errors/StudioError';
+import type { CallOptions, EngineClient, LmInfo, ModelList, TrainRequest, TrainSummary } from '../workers/protocol';
+
+export interface FakeTrainOptions {
+  /** Training waits for this after its first step (lets tests pause / stop mid-run). */
+  holdTrain?: Promise<void>;
+  /** Train throws this after its first step. */
+  trainError?: Error;
+  /** Checkpoints cannot be saved (summary.storageError). */
+  storageFull?: boolean;
+}
+
+type Methods = Pick<EngineClient, 'train' | 'stopTraining' | 'pauseTraining' | 'listModels' | 'useModel' | 'renameModel' | 'deleteModel' | 'exportWeights' | 'importWeights'>;
+
+export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
+  const trains: { args: TrainRequest; opts?: CallOptions }[] = [];
+  const pauses: boolean[] = [];
+  const stops = { count: 0 };
+  let stopCtl: AbortController | null = null;
+  const uses: (string | null)[] = [];
+  const imports: { bytes: Uint8Array; name: string }[] = [];
+  const saved: ModelList['models'] = [];
+  let active: string | null = null;
+  let nextId = 0;
+  const lm = (): LmInfo => ({ ...base, modelId: active, modelName: saved.find((m) => m.id === active)?.name ?? 'Pack model' });
+  const list = (): ModelList => ({ active, models: saved.map((m) => ({ ...m, history: m.history.slice() })) });
+  const find = (id: string) => {
+    const m = saved.find((x) => x.id === id);
+    if (!m) throw new StudioError('MODEL_FETCH_FAILED', 'that saved model is no longer in browser storage');
+    return m;
+  };
+
+  const methods: Methods = {
+    async train(args, opts) {
+      trains.push({ args, opts });
+      const steps = args.options.steps ?? 300;
+      const id = `model-${++nextId}`;
+      const history: [number, number, number | null][] = [];
+      // Like the engine: stopTraining (or cancelling the call) ends the run after the current step.
+      const stop = new AbortController();
+      stopCtl = stop;
+      opts?.signal?.addEventListener('abort', () => stop.abort());
+      const signal = stop.signal;
+      const run = async (): Promise<TrainSummary> => {
+        let step = 0;
+        while (step < steps && !signal?.aborted) {
+          step++;
+          const loss = 5 - step / steps;
+          const valLoss = step === steps || step % 25 === 0 ? loss + 0.2 : undefined;
+          history.push([step, loss, valLoss ?? null]);
+          opts?.onProgress?.({
+            phase: 'train', value: step / steps, label: `step ${step}`,
+            training: { step, steps, loss, valLoss, lr: 2e-5, tokensPerSecond: 1200, etaSeconds: steps - step },
+          });
+          if (step === 1 && o.trainError) throw o.trainError;
+          if (step === 1 && o.holdTrain) await Promise.race([o.holdTrain, new Promise((r) => signal?.addEventListener('abort', r))]);
+          await Promise.resolve();
+        }
+        if (!o.storageFull) saved.unshift({ id, name: args.name, step, updatedAt: Date.now(), bytes: 1000, history });
+        active = id;
+        const last = history.at(-1)!;
+        return {
+          id, step, steps, stopped: step < steps, loss: last[1], valLoss: last[2] ?? undefined,
+          ...(o.storageFull ? { storageError: 'The browser storage is full, so this could not be saved. It is kept in memory.' } : {}),
+        };
+      };
+      try {
+        return await run();
+      } finally {
+        stopCtl = null;
+      }
+    },
+    async stopTraining() {
+      stops.count++;
+      stopCtl?.abort();
+      return { stopping: stopCtl !== null };
+    },
+    async pauseTraining({ paused }) {
+      pauses.push(paused);
+      return { paused };
+    },
+    async listModels() {
+      return list();
+    },
+    async useModel({ id }) {
+      uses.push(id);
+      if (id !== null) find(id);
+      active = id;
+      return lm();
+    },
+    async renameModel({ id, name }) {
+      find(id).name = name.trim();
+      return list();
+    },
+    async deleteModel({ id }) {
+      saved.splice(saved.indexOf(find(id)), 1);
+      if (active === id) active = null;
+      return list();
+    },
+    async exportWeights() {
+      const name = lm().modelName.replace(/[^\w.-]+/g, '-');
+      return { bytes: Uint8Array.from([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]), fileName: `${name}.safetensors`, config: {} };
+    },
+    async importWeights({ bytes, name }) {
+      imports.push({ bytes, name });
+      if (bytes.length < 16) throw new StudioError('MODEL_INTEGRITY', 'safetensors: file too short');
+      const id = `model-${++nextId}`;
+      saved.unshift({ id, name, step: 0, updatedAt: Date.now(), bytes: bytes.length, history: [] });
+      active = id;
+      return lm();
+    },
+  };
+  return { methods, trains, pauses, stops, uses, imports, saved, active: () => active };
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it, vi } from 'vitest';
+import { StudioError } from '../errors/StudioError';
+import { createStudioStore } from './store';
+import { fakeDecode, fakeEngine, file, waitFor, type FakeOptions } from './testing';
+import { trainOptions } from './trainingSlice';
+
+async function readyStore(o: FakeOptions = {}) {
+  const fake = fakeEngine(o);
+  const persist = vi.fn(async () => true);
+  const store = createStudioStore(fake.engine, { decode: fakeDecode, promptDebounceMs: 20, persistStorage: persist });
+  await store.getState().initEngine();
+  const s = () => store.getState();
+  return { fake, store, s, persist };
+}
+
+async function withClips(o: FakeOptions = {}) {
+  const r = await readyStore(o);
+  await r.s().addFiles([file('strings.wav'), file('drums.wav'), file('bad.wav')]);
+  const [a, b] = r.s().clips;
+  r.s().setCaption(a.id, '  plucked strings ');
+  r.s().setCaption(b.id, '');
+  return r;
+}
+
+describe('training', () => {
+  it('trains on the ready clips with their captions and the panel options', async () => {
+    const { fake, s, persist } = await withClips();
+    s().setTrainSettings({ name: 'My strings', steps: 6, cropSeconds: 1, batchSize: 1, lr: 1e-4, condDropout: 0.2 });
+    await s().train();
+    expect(persist).toHaveBeenCalledTimes(1);
+    const { args } = fake.models.trains[0];
+    expect(args.name).toBe('My strings');
+    expect(args.clips.map((c) => [c.name, c.caption, c.k, c.t])).toEqual([['strings.wav', 'plucked strings', 4, 50], ['drums.wav', '', 4, 50]]);
+    expect(args.options).toEqual({ steps: 6, lr: 1e-4, cropFrames: 50, batchSize: 1, condDropout: 0.2 });
+    const t = s().training;
+    expect(t.running).toBe(false);
+    expect(t.history).toHaveLength(6);
+    expect(t.history[5]).toEqual([6, 4, 4.2]);
+    expect(t.progress?.step).toBe(6);
+    expect(t.summary).toMatchObject({ step: 6, steps: 6, stopped: false });
+    // The trained model is in use and listed.
+    expect(s().engine.info?.lm).toMatchObject({ modelId: 'model-1', modelName: 'My strings' });
+    await waitFor(() => s().models.list.length === 1);
+    expect(s().models.active).toBe('model-1');
+    expect(s().announcement.text).toMatch(/Training done: 6 steps/);
+    // Asked once only.
+    await s().train();
+    expect(persist).toHaveBeenCalledTimes(1);
+    expect(fake.models.trains[1].args.name).toBe('My strings');
+  });
+
+  it('announces progress about every 10%', async () => {
+    const { s, store } = await withClips();
+    s().setTrainSettings({ steps: 20 });
+    const said: string[] = [];
+    store.subscribe((st, prev) => st.announcement !== prev.announcement && said.push(st.announcement.text));
+    await s().train();
+    expect(said.filter((t) => /Training Fine-tune 1: \d+%/.test(t))).toHaveLength(9);
+  });
+
+  it('refuses without ready clips or without an LM', async () => {
+    const { fake, s } = await readyStore();
+    await s().train();
+    expect(s().training.error?.code).toBe('TRAIN_INVALID');
+    const noLm = await readyStore({ noLm: true });
+    await noLm.s().train();
+    expect(noLm.s().training.error?.code).toBe('TRAIN_INVALID');
+    expect(fake.models.trains).toHaveLength(0);
+  });
+
+  it('pauses, resumes and stops gracefully', async () => {
+    let release!: () => void;
+    const { fake, s } = await withClips({ holdTrain: new Promise<void>((r) => (release = r)) });
+    s().setTrainSettings({ steps: 10 });
+    const done = s().train();
+    await waitFor(() => s().training.history.length === 1);
+    await s().setTrainingPaused(true);
+    expect(s().training.paused).toBe(true);
+    await s().setTrainingPaused(false);
+    expect(fake.models.pauses).toEqual([true, false]);
+    s().stopTraining();
+    expect(s().training.stopping).toBe(true);
+    expect(fake.models.stops.count).toBe(1);
+    await done;
+    release();
+    expect(s().training).toMatchObject({ running: false, stopping: false, summary: { stopped: true, step: 1 } });
+    expect(s().engine.info?.lm?.modelId).toBe('model-1');
+    expect(s().announcement.text).toMatch(/stopped at step 1 of 10/);
+  });
+
+  it('shows divergence and storage problems', async () => {
+    const bad = await withClips({ trainError: new StudioError('TRAIN_DIVERGED', 'step 1') });
+    await bad.s().train();
+    expect(bad.s().training.error?.code).toBe('TRAIN_DIVERGED');
+    expect(bad.s().training.running).toBe(false);
+    const full = await withClips({ storageFull: true });
+    full.s().setTrainSettings({ steps: 2 });
+    await full.s().train();
+    expect(full.s().training.notice).toMatch(/storage is full/);
+    expect(full.s().engine.info?.lm?.notice).toMatch(/storage is full/);
+  });
+
+  it('converts crop seconds to frames and drops captions of removed clips', async () => {
+    expect(trainOptions({ name: '', steps: 6.4, lr: 2e-5, cropSeconds: 0.01, batchSize: 0, condDropout: 2 }, 50)).toEqual({
+      steps: 6, lr: 2e-5, cropFrames: 2, batchSize: 1, condDropout: 1,
+    });
+    const { s } = await withClips();
+    const id = s().clips[0].id;
+    expect(s().captions[id]).toBe('  plucked strings ');
+    s().removeClip(id);
+    expect(s().captions[id]).toBeUndefined();
+  });
+});
+
+describe('saved models', () => {
+  it('lists on startup, switches, renames and deletes', async () => {
+    const { fake, s } = await withClips();
+    s().setTrainSettings({ steps: 2, name: 'A' });
+    await s().train();
+    // A new session: the model is listed once the engine is ready.
+    const again = createStudioStore(fake.engine, { decode: fakeDecode, persistStorage: async () => true });
+    await again.getState().initEngine();
+    await waitFor(() => again.getState().models.list.length === 1);
+
+    await s().selectModel(null);
+    expect(fake.models.uses).toEqual([null]);
+    expect(s().engine.info?.lm).toMatchObject({ modelId: null, modelName: 'Pack model' });
+    await s().selectModel('model-1');
+    expect(s().engine.info?.lm).toMatchObject({ modelId: 'model-1', modelName: 'A' });
+    await s().renameModel('model-1', ' B ');
+    expect(s().models.list[0].name).toBe('B');
+    expect(s().engine.info?.lm?.modelName).toBe('B');
+    await s().deleteModel('model-1');
+    expect(s().models.list).toEqual([]);
+    expect(s().engine.info?.lm).toMatchObject({ modelId: null, modelName: 'Pack model' });
+    await s().selectModel('gone');
+    expect(s().models.error?.code).toBe('MODEL_FETCH_FAILED');
+  });
+
+  it('exports and imports weights; a bad file leaves the model in use', async () => {
+    const { fake, s } = await readyStore();
+    const out = await s().exportWeights();
+    expect(out?.fileName).toBe('Pack-model.safetensors');
+    await s().importWeights(new File([new Uint8Array(4)], 'junk.safetensors'));
+    expect(s().models.error?.code).toBe('MODEL_INTEGRITY');
+    expect(s().engine.info?.lm?.modelId).toBeNull();
+    await s().importWeights(new File([new Uint8Array(64)], 'Friend tune.safetensors'));
+    expect(s().models.error).toBeUndefined();
+    expect(fake.models.imports[1].name).toBe('Friend tune');
+    expect(s().engine.info?.lm).toMatchObject({ modelId: 'model-1', modelName: 'Friend tune' });
+    expect(s().models.list.map((m) => m.name)).toEqual(['Friend tune']);
+  });
+});
