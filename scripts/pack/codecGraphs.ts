@@ -75,7 +75,7 @@ export function phasePeriodFrames(): number {
 }
 
 export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed: number,
-  opts: { scale?: Float32Array; featuresIn?: boolean; jitter?: number } = {}): Uint8Array {
+  opts: { scale?: Float32Array; featuresIn?: boolean; jitter?: number; debug?: boolean } = {}): Uint8Array {
   const { featuresIn = false, jitter = 0.5, scale } = opts;
   const g = new GraphBuilder('studio_codec_decoder');
   const { weights, bands, bins } = bandWeights(d);
@@ -88,20 +88,21 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
     c = g.o('Transpose', [f], { perm: [0, 2, 1] }); // [B,D,T]: only its shape[2] = T is used
   } else {
     const codesIn = g.input('audio_codes', 'int64', [1, 'batch_size', codebooks.length, 'frames']);
-    c = g.o('Squeeze', [codesIn, g.i64('axis0', [1], [0])]); // [B,K,T]
+    // int32 from here on: WebGPU execution providers mishandle int64 gathers.
+    c = g.o('Cast', [g.o('Squeeze', [codesIn, g.i64('axis0', [1], [0])])], { to: 6 }); // [B,K,T] int32
     // Sum of codewords = quantised log band energies.
     codebooks.forEach((cb, k) => {
-      const ck = g.o('Gather', [c, g.i64(`k${k}`, [], [k])], { axis: 1 }); // [B,T]
+      const ck = g.o('Gather', [c, g.i32(`k${k}`, [], [k])], { axis: 1 }); // [B,T]
       const e = g.o('Gather', [g.f16(`vq${k}_codebook`, [card, dims], cb), ck], { axis: 0 }); // [B,T,D]
       f = f ? g.o('Add', [f, e]) : e;
     });
-    if (scale) f = g.o('Div', [f, g.f32('band_scale', [dims], scale)]);
+    if (scale) f = g.o('Div', [f, g.f32('band_scale', [dims], scale)], {}, 'log_energy');
   }
   // Undo the floors: the loudest band carried (1 + relFloor) * peak.
-  const p = g.o('Exp', [f]); // [B,T,D]
-  const peak = g.o('Div', [g.o('ReduceMax', [p, g.i64('axis_d', [1], [2])], { keepdims: 1 }), g.f32('one_rel', [1], [1 + d.relFloor])]);
+  const p = g.o('Exp', [f], {}, 'energy'); // [B,T,D]
+  const peak = g.o('Div', [g.o('ReduceMax', [p, g.i64('axis_d', [1], [2])], { keepdims: 1 }), g.f32('one_rel', [1], [1 + d.relFloor])], {}, 'peak_energy');
   const floor = g.o('Add', [g.o('Mul', [peak, g.f32('rel_floor', [1], [d.relFloor])]), g.f32('floor', [1], [d.logFloor])]);
-  const bandPower = g.o('Relu', [g.o('Sub', [p, floor])]); // [B,T,D]
+  const bandPower = g.o('Relu', [g.o('Sub', [p, floor])], {}, 'band_power'); // [B,T,D]
 
   // Spread each band's power over its bins (rows sum to 1), magnitude M_k = nFft * sqrt(p_k).
   const spread = new Float32Array(bands * bins);
@@ -111,7 +112,7 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
     for (let k = 0; k < bins; k++) spread[b * bins + k] = s > 0 ? weights[b * bins + k] / s : 0;
   }
   const binPower = g.o('MatMul', [bandPower, g.f16('band_spread', [bands, bins], spread)]); // [B,T,bins]
-  const mag = g.o('Mul', [g.o('Sqrt', [binPower]), g.f32('mag_scale', [1], [d.nFft])]); // [B,T,bins]
+  const mag = g.o('Mul', [g.o('Sqrt', [binPower]), g.f32('mag_scale', [1], [d.nFft])], {}, 'magnitude'); // [B,T,bins]
 
   // Phase advancing coherently per bin, as if bin k sat at (k + n_k / 8) bins, n_k a fixed random
   // integer in -2..2: the output's spectral lines are then irregularly spaced, which avoids a regular
@@ -121,14 +122,18 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
   const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
   const q = gcd(d.hopLength, 8 * d.nFft);
   const period = (8 * d.nFft) / q; // 256 frames for hop 640, nFft 4096
-  const T = g.o('Slice', [g.o('Shape', [c]), g.i64('two', [1], [2]), g.i64('three', [1], [3])]); // [1]
-  const tr = g.o('Range', [g.i64('r0', [], [0]), g.o('Squeeze', [T]), g.i64('r1', [], [1])]); // [T]
+  const T = g.o('Slice', [g.o('Shape', [c]), g.i64('two', [1], [2]), g.i64('three', [1], [3])]); // [1] int64
+  // Float arithmetic only (WebGPU EPs mishandle int64 math): k_step * t < 2^24, so it is exact in
+  // float32, and so is the modulo by a power of two.
+  const tf32 = g.o('Range', [g.f32('r0', [], [0]), g.o('Squeeze', [g.o('Cast', [T], { to: 1 })]), g.f32('r1', [], [1])]); // [T]
   const rand = mulberry32(phaseSeed);
   const nk = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 || jitter === 0 ? 0 : Math.floor(rand() * 5) - 2));
   const kStep = Array.from({ length: bins }, (_, k) => (((8 * k + nk[k]) * (d.hopLength / q)) % period + period) % period);
-  const tk = g.o('Mod', [g.o('Mul', [g.o('Unsqueeze', [tr, g.i64('ax1', [1], [1])]), g.i64('k_step', [1, bins], kStep)]), g.i64('period', [], [period])]); // [T,bins]
+  const prod = g.o('Mul', [g.o('Unsqueeze', [tf32, g.i64('ax1', [1], [1])]), g.f32('k_step', [1, bins], kStep)]); // [T,bins]
+  const wraps = g.o('Floor', [g.o('Mul', [prod, g.f32('inv_period', [1], [1 / period])])]);
+  const tk = g.o('Sub', [prod, g.o('Mul', [wraps, g.f32('period', [1], [period])])]); // (k_step * t) mod period
   const phi0 = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 ? 0 : rand() * 2 * Math.PI));
-  const phase = g.o('Add', [g.o('Mul', [g.o('Cast', [tk], { to: 1 }), g.f32('two_pi_over', [1], [(2 * Math.PI) / period])]), g.f32('phi0', [bins], phi0)]);
+  const phase = g.o('Add', [g.o('Mul', [tk, g.f32('two_pi_over', [1], [(2 * Math.PI) / period])]), g.f32('phi0', [bins], phi0)], {}, 'phase');
   const re = g.o('Mul', [mag, g.o('Cos', [phase])]); // [B,T,bins]
   const im = g.o('Mul', [mag, g.o('Sin', [phase])]);
 
@@ -137,12 +142,12 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
   const reF = g.o('Concat', [re, g.o('Gather', [re, rev], { axis: 2 })], { axis: 2 }); // [B,T,nFft]
   const imF = g.o('Concat', [im, g.o('Neg', [g.o('Gather', [im, rev], { axis: 2 })])], { axis: 2 });
   const ax3 = g.i64('ax3', [1], [3]);
-  const z = g.o('Concat', [g.o('Unsqueeze', [reF, ax3]), g.o('Unsqueeze', [imF, ax3])], { axis: 3 }); // [B,T,nFft,2]
+  const z = g.o('Concat', [g.o('Unsqueeze', [reF, ax3]), g.o('Unsqueeze', [imF, ax3])], { axis: 3 }, 'spectrum'); // [B,T,nFft,2]
   const y = g.o('DFT', [z, g.i64('dft_len', [], [d.nFft]), g.i64('dft_axis', [], [2])], { inverse: 1 }); // [B,T,nFft,2]
   const yr = g.o('Squeeze', [g.o('Slice', [y, g.i64('s0', [2], [0, 0]), g.i64('s1', [2], [d.windowLength, 1]), g.i64('s_ax', [2], [2, 3])]), ax3]); // [B,T,W]
   // Synthesis window; Hann at m-fold overlap sums to m/2, hence the 2/m.
   const synth = Float32Array.from(hann(d.windowLength), (v) => (v * 2 * d.hopLength) / d.windowLength);
-  const yw = g.o('Mul', [yr, g.f32('synth_window', [d.windowLength], synth)]);
+  const yw = g.o('Mul', [yr, g.f32('synth_window', [d.windowLength], synth)], {}, 'frames_windowed');
 
   // Overlap-add: frame t's chunk i lands in block t + i.
   const m = d.windowLength / d.hopLength;
@@ -158,5 +163,7 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
   const outAudio = g.o('Slice', [flat, g.i64('lpad_s', [1], [pad]), end, g.i64('ax1s', [1], [1])]); // [B,T*hop]
   g.o('Unsqueeze', [outAudio, g.i64('ax1u', [1], [1])], {}, 'audio_values'); // [B,1,T*hop]
   g.output('audio_values', 'float32', ['batch_size', 1, 'audio_length']);
+  // Diagnostics (not shipped): expose the intermediate values, e.g. to compare execution providers.
+  if (opts.debug) for (const n of ['log_energy', 'energy', 'peak_energy', 'band_power', 'magnitude', 'phase', 'spectrum', 'frames_windowed']) g.output(n, 'float32', null);
   return g.build('MusicGen Studio bundled codec decoder (EnCodec ONNX interface).');
 }

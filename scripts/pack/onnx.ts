@@ -13,6 +13,7 @@ export type Dim = number | string;
 const FLOAT = 1;
 const INT64 = 7;
 const FLOAT16 = 10;
+const INT32 = 6;
 
 /**
  * A tiny ONNX graph builder over onnx-proto: initializers, nodes with generated output names,
@@ -45,6 +46,12 @@ export class GraphBuilder {
     return this.o('Cast', [`${name}_f16`], { to: FLOAT }, name);
   }
 
+  i32(name: string, dims: number[], data: ArrayLike<number>): string {
+    const arr = Int32Array.from(data);
+    this.inits.push(onnx.TensorProto.create({ name, dims, dataType: INT32, rawData: new Uint8Array(arr.buffer) }));
+    return name;
+  }
+
   i64(name: string, dims: number[], data: ArrayLike<number>): string {
     const arr = BigInt64Array.from(Array.from(data, (v) => BigInt(v)));
     this.inits.push(onnx.TensorProto.create({ name, dims, dataType: INT64, rawData: new Uint8Array(arr.buffer) }));
@@ -74,7 +81,7 @@ export class GraphBuilder {
     return name;
   }
 
-  output(name: string, elemType: 'float32' | 'int64', dims: Dim[]): void {
+  output(name: string, elemType: 'float32' | 'int64', dims: Dim[] | null): void {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
@@ -90,9 +97,11 @@ export class GraphBuilder {
   }
 }
 
-function valueInfo(name: string, elemType: 'float32' | 'int64', dims: Dim[]) {
+/** dims null: shape left unspecified. */
+function valueInfo(name: string, elemType: 'float32' | 'int64', dims: Dim[] | null) {
+  const elem = elemType === 'float32' ? FLOAT : INT64;
   return onnx.ValueInfoProto.create({
     name,
-    type: { tensorType: { elemType: elemType === 'float32' ? FLOAT : INT64, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: { tensorType: dims === null ? { elemType: elem } : { elemType: elem, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   });
 }
