@@ -15,7 +15,7 @@ import {
 import { parseNpy } from './npy';
 import { mulberry32 } from '../util/rng';
 
-const PARITY = '/work/shared/reference/parity/chroma';
+const PARITY = new URL('./testdata/parity', import.meta.url).pathname;
 const hasParity = existsSync(join(PARITY, 'triad_c_major_32k.wav'));
 
 function loadNpy(name: string) {

@@ -208,7 +208,7 @@ describe('sniffAudio on files written by real encoders', () => {
     }
   });
 
-  const shared = join(__dirname, '..', '..', '..', 'shared', 'fixtures');
+  const shared = join(__dirname, '..', '..', 'e2e', 'fixtures');
   const flacs = existsSync(shared) ? readdirSync(shared).filter((f) => f.endsWith('.flac')) : [];
   it.skipIf(flacs.length === 0)('reads the shared FLAC fixtures as 24 kHz mono', () => {
     for (const f of flacs) {
