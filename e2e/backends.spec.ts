@@ -26,3 +26,17 @@ test('the codec on the WebGPU EP agrees with WASM on a short clip', async ({ pag
   expect(peak).toBeGreaterThan(0.01);
   expect(maxDiff).toBeLessThan(1e-3 * peak + 1e-5);
 });
+
+test('the text encoder on the WebGPU EP agrees with WASM within 1e-4', async ({ page }) => {
+  await page.goto('/bench.html');
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  const hasGpu = await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()));
+  test.skip(!hasGpu, 'this browser exposes no WebGPU adapter');
+  const wasm = await page.evaluate(() => window.studioBench.runText('wasm'));
+  const gpu = await page.evaluate(() => window.studioBench.runText('webgpu'));
+  expect(gpu.length).toBe(wasm.length);
+  expect(wasm.length).toBeGreaterThan(0);
+  let maxDiff = 0;
+  for (let i = 0; i < wasm.length; i++) maxDiff = Math.max(maxDiff, Math.abs(gpu[i] - wasm[i]));
+  expect(maxDiff).toBeLessThan(1e-4);
+});

@@ -66,9 +66,22 @@ async function decodeOn(backend: BackendName, codes: number[], k: number, t: num
 
 declare global {
   interface Window {
-    studioBench: { runCodec: typeof runCodec; decodeOn: typeof decodeOn; crossOriginIsolated: boolean; hardwareConcurrency: number };
+    studioBench: {
+      runCodec: typeof runCodec; decodeOn: typeof decodeOn;
+      runLm: (backend: BackendName, seconds: number) => Promise<import('./lmBench').LmRun>;
+      runText: (backend: BackendName) => Promise<number[]>;
+      crossOriginIsolated: boolean;
+      hardwareConcurrency: number;
+    };
   }
 }
 
-window.studioBench = { runCodec, decodeOn, crossOriginIsolated: globalThis.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
+window.studioBench = {
+  runCodec, decodeOn,
+  // Loaded on demand so the codec runs never import tfjs.
+  runLm: async (b, s) => (await import('./lmBench')).runLm(b, s),
+  runText: async (b) => (await import('./lmBench')).runText(b),
+  crossOriginIsolated: globalThis.crossOriginIsolated,
+  hardwareConcurrency: navigator.hardwareConcurrency,
+};
 document.body.dataset.ready = 'true';

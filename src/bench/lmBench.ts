@@ -1,0 +1,90 @@
+// Browser harness for the LM part of `npm run bench`: generation speed per tfjs backend on the
+// bundled pack, the KV cache against full recomputation, peak tfjs memory; and the text encoder
+// on one ONNX Runtime backend (for the WebGPU/WASM parity test).
+import * as tf from '@tensorflow/tfjs';
+import { Codec } from '../codec/encodec';
+import { createCache, disposeCache, disposeLm, forward, generate, loadLm, step } from '../lm';
+import { fetchPackFile } from '../packs/fetchFile';
+import { fileUrl, parseManifest, type Manifest } from '../packs/manifest';
+import type { BackendName } from '../runtime/backend';
+
+async function pack(): Promise<{ manifest: Manifest; bytes: (role: string) => Promise<Uint8Array> }> {
+  const url = new URL('models/studio/manifest.json', document.baseURI).toString();
+  const manifest = parseManifest(await (await fetch(url)).json());
+  return { manifest, bytes: (role) => fetchPackFile(fetch, fileUrl(url, manifest.files[role]), manifest.files[role]) };
+}
+
+/** The text encoder's states for fixed ids on one ORT backend. */
+export async function runText(backend: BackendName): Promise<number[]> {
+  const { manifest, bytes } = await pack();
+  const { createOrtSession } = await import('../runtime/ortSession');
+  const s = await createOrtSession(await bytes(manifest.text!.encoder), backend);
+  const ids = [1377, 670, 1429, 336, 255, 1406, 1];
+  const out = await s.run({
+    input_ids: { type: 'int64', data: BigInt64Array.from(ids.map(BigInt)), dims: [1, ids.length] },
+    attention_mask: { type: 'int64', data: new BigInt64Array(ids.length).fill(1n), dims: [1, ids.length] },
+  });
+  await s.release();
+  return Array.from(out.last_hidden_state.data as Float32Array);
+}
+
+export interface LmRun {
+  backend: string;
+  seconds: number;
+  frames: number;
+  generateMs: number;
+  decodeMs: number;
+  framesPerSecond: number;
+  /** (generate + decode) / audio seconds. */
+  rtf: number;
+  /** ms per step with the KV cache vs recomputing the whole prefix, at the same length. */
+  cachedStepMs: number;
+  recomputeStepMs: number;
+  peakBytes: number;
+}
+
+export async function runLm(backend: BackendName, seconds: number): Promise<LmRun> {
+  const { useTfBackend } = await import('../runtime/tfBackend');
+  const used = await useTfBackend(backend);
+  const { manifest, bytes } = await pack();
+  const lm = loadLm(manifest.lm!.config, await bytes(manifest.lm!.weights));
+  const { createOrtSession } = await import('../runtime/ortSession');
+  const codec = new Codec(manifest.codec, await createOrtSession(await bytes(manifest.codec.encoder), 'wasm'), await createOrtSession(await bytes(manifest.codec.decoder), 'wasm'));
+  const D = manifest.lm!.config.textDim;
+  const textStates = tf.randomNormal([1, 7, D], 0, 1, 'float32', 3) as tf.Tensor3D; // [1, S, D]
+  const textMask = tf.ones([1, 7]) as tf.Tensor2D; // [1, S]
+  const frames = Math.round(seconds * manifest.codec.frameRate);
+  let peakBytes = tf.memory().numBytes;
+  await generate(lm, { textStates, textMask, frames: 10, cfg: 3, seed: 1 }); // warm-up (kernels, shaders)
+  const t0 = performance.now();
+  const codes = await generate(lm, { textStates, textMask, frames, cfg: 3, seed: 1, onStep: () => { peakBytes = Math.max(peakBytes, tf.memory().numBytes); } });
+  const generateMs = performance.now() - t0;
+  const t1 = performance.now();
+  await codec.decode({ codes, k: manifest.codec.codebooks, t: frames });
+  const decodeMs = performance.now() - t1;
+  // KV cache vs full recompute at a prefix of `len` columns (batch 2, as with CFG).
+  const len = Math.min(frames, 250);
+  const cond = { textStates: tf.concat([textStates, textStates]) as tf.Tensor3D, textMask: tf.concat([textMask, textMask]) as tf.Tensor2D };
+  const K = manifest.codec.codebooks;
+  const prefix = tf.zeros([2, K, len], 'int32') as tf.Tensor3D; // [2, K, len]
+  const cache = createCache(lm, cond, len + 8);
+  tf.dispose(step(lm, prefix.slice([0, 0, 0], [2, K, len - 4]) as tf.Tensor3D, cache));
+  const col = tf.zeros([2, K, 1], 'int32') as tf.Tensor3D;
+  let t2 = performance.now();
+  for (let i = 0; i < 4; i++) (await step(lm, col, cache).data());
+  const cachedStepMs = (performance.now() - t2) / 4;
+  t2 = performance.now();
+  for (let i = 0; i < 2; i++) {
+    const out = forward(lm, prefix, cond);
+    await out.data();
+    out.dispose();
+  }
+  const recomputeStepMs = (performance.now() - t2) / 2;
+  disposeCache(cache);
+  tf.dispose([textStates, textMask, cond.textStates, cond.textMask, prefix, col]);
+  disposeLm(lm);
+  return {
+    backend: used, seconds, frames, generateMs, decodeMs, framesPerSecond: frames / (generateMs / 1000),
+    rtf: (generateMs + decodeMs) / 1000 / seconds, cachedStepMs, recomputeStepMs, peakBytes,
+  };
+}
