@@ -3,7 +3,7 @@
 // on one ONNX Runtime backend (for the WebGPU/WASM parity test).
 import * as tf from '@tensorflow/tfjs';
 import { Codec } from '../codec/encodec';
-import { createCache, disposeCache, disposeLm, forward, generate, loadLm, step } from '../lm';
+import { createCache, disposeCache, disposeLm, extend, forward, generate, loadLm, step } from '../lm';
 import { fetchPackFile } from '../packs/fetchFile';
 import { fileUrl, parseManifest, type Manifest } from '../packs/manifest';
 import type { BackendName } from '../runtime/backend';
@@ -68,10 +68,15 @@ export async function runLm(backend: BackendName, seconds: number): Promise<LmRu
   const K = manifest.codec.codebooks;
   const prefix = tf.zeros([2, K, len], 'int32') as tf.Tensor3D; // [2, K, len]
   const cache = createCache(lm, cond, len + 8);
-  tf.dispose(step(lm, prefix.slice([0, 0, 0], [2, K, len - 4]) as tf.Tensor3D, cache));
+  const head = prefix.slice([0, 0, 0], [2, K, len - 4]) as tf.Tensor3D; // [2, K, len - 4]
+  tf.dispose([extend(lm, head, cache), head]);
   const col = tf.zeros([2, K, 1], 'int32') as tf.Tensor3D;
   let t2 = performance.now();
-  for (let i = 0; i < 4; i++) (await step(lm, col, cache).data());
+  for (let i = 0; i < 4; i++) {
+    const logits = step(lm, col, cache);
+    await logits.data();
+    logits.dispose();
+  }
   const cachedStepMs = (performance.now() - t2) / 4;
   t2 = performance.now();
   for (let i = 0; i < 2; i++) {

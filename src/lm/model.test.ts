@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { createCache, disposeCache, extend, step } from './cache';
 import { parseLmConfig } from './config';
@@ -7,19 +7,11 @@ import { initLm } from './weights';
 import { caseFull, caseStreaming, disposeCond, f32, flat, loadTiny, maxAbsDiff, tinyCond, tinySequence } from './testdata/lmTiny';
 import { readSafetensors } from './safetensors';
 import { tinyWeights } from './testdata/lmTiny';
+import { useTfLeakCheck } from './testdata/tfLeakCheck';
 
 const TOL = 1e-4; // brief: ~1e-4 abs vs audiocraft float32
 const report: Record<string, number> = {};
-let before = 0;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before); // every test frees what it made
-});
+useTfLeakCheck(); // every test frees what it made
 afterAll(() => console.log('lm_tiny parity (max abs diff):', report));
 
 /** Row r of logits [2, K, S, card] as a flat array. */
