@@ -63,7 +63,7 @@ test('Stop during a 10 s generation adds no take and Generate is ready at once',
   await expect(page.getByTestId('status')).toContainText(/stopped/i);
 });
 
-test('the same seed and settings give the same tokens', async ({ page }) => {
+test('the same seed and settings give the same tokens and byte-identical WAVs', async ({ page }) => {
   await openStudio(page);
   await page.getByTestId('prompt-input').fill('ambient pad, warm and calm');
   await settings(page, 1, 1234);
@@ -78,6 +78,13 @@ test('the same seed and settings give the same tokens', async ({ page }) => {
   expect(hashes[0]).toBe(hashes[1]);
   await expect(takes.nth(0)).toHaveAttribute('data-seed', '1234');
   await expect(takes.nth(1)).toHaveAttribute('data-seed', '1234');
+  const wav = async (i: number) => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), takes.nth(i).getByTestId('take-download').click()]);
+    return readFileSync(await dl.path());
+  };
+  const [a, b] = [await wav(0), await wav(1)];
+  expect(a.length).toBeGreaterThan(44);
+  expect(Buffer.compare(a, b)).toBe(0);
 
   // Another seed, another take.
   await page.getByTestId('seed-input').fill('1235');
