@@ -222,6 +222,9 @@ describe('generation', () => {
     const take = s().takes[0];
     s().continueFrom(take.id);
     expect(s().genSettings.continueFrom).toEqual({ sourceId: take.id, startSec: 2 });
+    // The take must be longer than the kept part: the length grows past the start.
+    expect(s().genSettings.seconds).toBeGreaterThan(2);
+    expect(s().genSettings.seconds).toBeLessThanOrEqual(s().engine.info!.lm!.maxSeconds);
     // Takes are melody sources too; removing the take clears both references.
     s().setMelody(take.id);
     await waitFor(() => s().chroma[take.id]?.status === 'ready');

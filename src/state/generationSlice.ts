@@ -142,8 +142,14 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       const src = findSource(ctx.get(), id);
       if (!src) return;
       const at = clamp(startSec ?? src.durationSec, 0, src.durationSec);
-      ctx.set((s) => ({ genSettings: { ...s.genSettings, continueFrom: { sourceId: id, startSec: at } } }));
-      ctx.get().announce(`Continue from ${src.name} at ${at.toFixed(1)} s.`);
+      // The length is the whole take (kept part included, as in audiocraft): make room for new music.
+      const lm = ctx.get().engine.info?.lm;
+      const max = lm?.maxSeconds ?? Infinity;
+      ctx.set((s) => {
+        const seconds = s.genSettings.seconds > at ? s.genSettings.seconds : Math.min(max, at + (lm?.defaults.seconds ?? 4));
+        return { genSettings: { ...s.genSettings, seconds, continueFrom: { sourceId: id, startSec: at } } };
+      });
+      ctx.get().announce(`Continue from ${src.name} at ${at.toFixed(1)} s; the take will last ${ctx.get().genSettings.seconds.toFixed(1)} s.`);
     },
     async generate() {
       if (ctx.get().generation.running) return;
