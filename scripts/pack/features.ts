@@ -1,5 +1,6 @@
 import FFT from 'fft.js';
-import { CODEC_DESIGN, bandWeights, hann, leftPad, powerRef, framesFor } from '../../src/codec/design.ts';
+import { CODEC_DESIGN, bandWeights, hann, leftPad, powerRef } from '../../src/codec/design.ts';
+import { framesForSamples } from '../../src/codec/frames.ts';
 
 /**
  * The encoder's feature transform in plain TypeScript (float64), mirroring the ONNX graph:
@@ -9,7 +10,7 @@ import { CODEC_DESIGN, bandWeights, hann, leftPad, powerRef, framesFor } from '.
 export function codecFeatures(x: Float32Array): { feats: Float32Array; frames: number; dims: number } {
   const d = CODEC_DESIGN;
   const { weights, bands: D, bins } = bandWeights(d);
-  const T = framesFor(x.length, d.hopLength);
+  const T = framesForSamples(x.length, d.hopLength);
   const win = hann(d.windowLength);
   const fft = new FFT(d.nFft);
   const frame = new Array<number>(d.nFft).fill(0);

@@ -2,7 +2,8 @@
 // directly (no UI, no worker) on a chosen ONNX Runtime backend and times it.
 import { Codec } from '../codec/encodec';
 import { fetchPackFile } from '../packs/fetchFile';
-import { fileUrl, parseManifest } from '../packs/manifest';
+import { fileUrl } from '../packs/manifest';
+import { fetchManifest } from '../workers/packFiles';
 import type { BackendName } from '../runtime/backend';
 
 async function loadCodec(backend: BackendName): Promise<Codec> {
@@ -10,7 +11,7 @@ async function loadCodec(backend: BackendName): Promise<Codec> {
   // and must not run this page's top-level code.
   const { createOrtSession } = await import('../runtime/ortSession');
   const manifestUrl = new URL('models/studio/manifest.json', document.baseURI).toString();
-  const manifest = parseManifest(await (await fetch(manifestUrl)).json());
+  const manifest = await fetchManifest(fetch, manifestUrl);
   const bytes = async (role: string) => fetchPackFile(fetch, fileUrl(manifestUrl, manifest.files[role]), manifest.files[role]);
   const enc = await createOrtSession(await bytes(manifest.codec.encoder), backend);
   const dec = await createOrtSession(await bytes(manifest.codec.decoder), backend);

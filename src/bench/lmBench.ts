@@ -5,12 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import { Codec } from '../codec/encodec';
 import { createCache, disposeCache, disposeLm, extend, forward, generate, loadLm, step } from '../lm';
 import { fetchPackFile } from '../packs/fetchFile';
-import { fileUrl, parseManifest, type Manifest } from '../packs/manifest';
+import { fileUrl, type Manifest } from '../packs/manifest';
+import { fetchManifest } from '../workers/packFiles';
 import type { BackendName } from '../runtime/backend';
 
 async function pack(): Promise<{ manifest: Manifest; bytes: (role: string) => Promise<Uint8Array> }> {
   const url = new URL('models/studio/manifest.json', document.baseURI).toString();
-  const manifest = parseManifest(await (await fetch(url)).json());
+  const manifest = await fetchManifest(fetch, url);
   return { manifest, bytes: (role) => fetchPackFile(fetch, fileUrl(url, manifest.files[role]), manifest.files[role]) };
 }
 

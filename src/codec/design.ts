@@ -93,10 +93,6 @@ export function leftPad(d: CodecDesign = CODEC_DESIGN): number {
   return (d.windowLength - d.hopLength) / 2;
 }
 
-/** Frames produced for n input samples. */
-export function framesFor(n: number, hop: number): number {
-  return Math.ceil(n / hop);
-}
 
 /**
  * Per-band weights for the quantizers' squared error (scaled before VQ, unscaled after): the
