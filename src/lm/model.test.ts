@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { createCache, disposeCache, extend, step } from './cache';
+import { createCache, disposeCache, extend, step, type CacheLayout } from './cache';
 import { parseLmConfig } from './config';
 import { disposeLm, embedCodes, forward, sinusoidTable, type Lm } from './model';
 import { initLm } from './weights';
@@ -80,10 +80,10 @@ describe('LM forward vs audiocraft (lm_tiny)', () => {
 
 describe('LM KV cache', () => {
   /** Per-step logits [S][B, K, card] -> [B, K, S, card] flat. */
-  async function stepped(lm: Lm, which: 'cond' | 'null', chunk = 1): Promise<Float32Array> {
+  async function stepped(lm: Lm, which: 'cond' | 'null', chunk = 1, layout: CacheLayout = 'grow'): Promise<Float32Array> {
     const cond = tinyCond(which);
     const seq = tinySequence();
-    const cache = createCache(lm, cond, 9);
+    const cache = createCache(lm, cond, 9, layout);
     const out = new Float32Array(2 * 4 * 9 * 64);
     for (let s = 0; s < 9; ) {
       const L = s === 0 ? chunk : 1;
@@ -126,10 +126,20 @@ describe('LM KV cache', () => {
     disposeLm(lm);
   });
 
-  it('refuses to write past its capacity and frees everything', () => {
+  it.each([['audiocraft', 1], ['hf', 4]] as const)('the static layout (%s masking, first chunk %i) equals the growing one and the full forward', async (textMasking, chunk) => {
+    const lm = loadTiny({ textMasking });
+    const full = await fullLogits(lm, 'cond');
+    const grow = await stepped(lm, 'cond', chunk, 'grow');
+    const fixed = await stepped(lm, 'cond', chunk, 'static');
+    expect(maxAbsDiff(fixed, full)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(fixed, grow)).toBeLessThan(1e-5);
+    disposeLm(lm);
+  });
+
+  it.each(['grow', 'static'] as const)('refuses to write past its capacity and frees everything (%s)', (layout) => {
     const lm = loadTiny();
     const cond = tinyCond('cond');
-    const cache = createCache(lm, cond, 1);
+    const cache = createCache(lm, cond, 1, layout);
     const col = tf.fill([2, 4, 1], 64, 'int32') as tf.Tensor3D;
     tf.dispose(step(lm, col, cache));
     expect(() => step(lm, col, cache)).toThrow(/capacity/);
@@ -152,16 +162,26 @@ describe('LM prefix conditioning (melody style)', () => {
     const codes = tf.tensor3d(Array.from({ length: 2 * 4 * 6 }, (_, i) => (i * 5) % 17), [2, 4, 6], 'int32');
     const full = forward(lm, codes, cond); // [2, 4, 6, 16]
     expect(full.shape).toEqual([2, 4, 6, 16]);
-    const cache = createCache(lm, cond, 6);
-    expect(cache.prefixLength).toBe(8);
-    const cached = extend(lm, codes, cache); // [2, 4, 6, 16]
-    expect(maxAbsDiff(await cached.data(), await full.data())).toBeLessThan(1e-5);
+    for (const layout of ['grow', 'static'] as const) {
+      const cache = createCache(lm, cond, 6, layout);
+      expect(cache.prefixLength).toBe(8);
+      const head = codes.slice([0, 0, 0], [2, 4, 4]) as tf.Tensor3D; // [2, 4, 4]: a chunk, then single columns
+      const parts = [extend(lm, head, cache)]; // [2, 4, 4, 16]
+      for (let s = 4; s < 6; s++) {
+        const col = codes.slice([0, 0, s], [2, 4, 1]) as tf.Tensor3D;
+        parts.push(extend(lm, col, cache)); // [2, 4, 1, 16]
+        col.dispose();
+      }
+      const cached = tf.concat(parts, 2); // [2, 4, 6, 16]
+      expect(maxAbsDiff(await cached.data(), await full.data())).toBeLessThan(1e-5);
+      disposeCache(cache);
+      tf.dispose([head, cached, ...parts]);
+    }
     // the prefix matters: another melody gives other logits
     const other = { ...cond, chroma: oneHot([[9, 9, 9], [1, 1, 1]]) };
     const moved = forward(lm, codes, other);
     expect(maxAbsDiff(await moved.data(), await full.data())).toBeGreaterThan(1e-3);
-    disposeCache(cache);
-    tf.dispose([full, cached, moved, codes, other.chroma]);
+    tf.dispose([full, moved, codes, other.chroma]);
     disposeCond(cond);
     disposeLm(lm);
   });

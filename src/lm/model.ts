@@ -149,12 +149,15 @@ export function disposeCondState(c: CondState): void {
   tf.dispose(condTensors(c));
 }
 
-/** Sum of the K codebook embeddings: codes [B, K, L] int32 -> [B, L, d]. */
-export function embedCodes(lm: Lm, codes: tf.Tensor3D): tf.Tensor3D {
+/**
+ * Sum of the K codebook embeddings: codes [B, K, L] int32 -> [B, L, d].
+ * `differentiable`: gather's gradient needs UnsortedSegmentSum, which tfjs-backend-wasm lacks;
+ * there, training looks up by one-hot matmul instead (same values; its gradient is a matmul every
+ * backend has). Inference (false) always gathers.
+ */
+export function embedCodes(lm: Lm, codes: tf.Tensor3D, differentiable = true): tf.Tensor3D {
   const [B, K, L] = codes.shape;
-  // gather's gradient needs UnsortedSegmentSum, which tfjs-backend-wasm lacks: there, look up by
-  // one-hot matmul instead (same values; its gradient is a matmul every backend has).
-  const byGather = !!tf.getKernel('UnsortedSegmentSum', tf.getBackend());
+  const byGather = !differentiable || !!tf.getKernel('UnsortedSegmentSum', tf.getBackend());
   const lookup = (table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D => (byGather
     ? tf.gather(table, ids) as unknown as tf.Tensor3D // [B, L, d]
     : tf.matMul(tf.oneHot(ids.reshape([B * L]), table.shape[0]), table).reshape([B, L, table.shape[1]])); // [B, L, d]
@@ -166,7 +169,7 @@ export function embedCodes(lm: Lm, codes: tf.Tensor3D): tf.Tensor3D {
 export type KvWriter = (layer: number, k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D };
 
 /** The transformer stack: x [B, L, d] (positions added) -> final-normed hidden [B, L, d]. */
-export function runBlocks(lm: Lm, x: tf.Tensor, ctx: CondState, selfBias: tf.Tensor, kv: KvWriter | null): tf.Tensor3D {
+export function runBlocks(lm: Lm, x: tf.Tensor, ctx: CondState, selfBias: tf.Tensor | null, kv: KvWriter | null): tf.Tensor3D {
   const { config: cfg, params: p } = lm;
   p.blocks.forEach((b, i) => {
     const h = layerNorm(x, b.norm1); // [B, L, d]

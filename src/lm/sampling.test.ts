@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../util/rng';
-import { argmax, categorical, cfgCombine, DEFAULT_SAMPLING, sampleToken, softmax, topKFilter, topPFilter } from './sampling';
+import { argmax, categorical, cfgCombine, DEFAULT_SAMPLING, sampleToken, selectRank, softmax, topKFilter, topPFilter } from './sampling';
 
 const close = (a: ArrayLike<number>, b: number[], eps = 1e-12) => {
   expect(a.length).toBe(b.length);
@@ -24,6 +24,15 @@ describe('sampling', () => {
     close(topKFilter(Float64Array.of(0.2, 0.2, 0.2, 0.4), 2), [0.2, 0.2, 0.2, 0.4]); // tie at the 2nd: all kept
     close(topKFilter(Float64Array.of(0.5, 0.5), 250), [0.5, 0.5]); // k >= card: no-op
     expect(DEFAULT_SAMPLING.topK).toBe(250);
+  });
+
+  it('selectRank finds the same order statistic as a full sort, ties and duplicates included', () => {
+    const rand = mulberry32(11);
+    for (const n of [1, 2, 3, 7, 64, 2048]) {
+      const a = Float64Array.from({ length: n }, () => Math.floor(rand() * (n < 64 ? 3 : 500)) / 7); // many ties
+      const sorted = Float64Array.from(a).sort();
+      for (const rank of [0, n >> 1, n - 1, Math.max(0, n - 250)]) expect(selectRank(a, rank)).toBe(sorted[rank]);
+    }
   });
 
   it('top-p keeps the smallest sorted prefix reaching p', () => {

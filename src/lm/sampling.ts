@@ -49,10 +49,35 @@ function renormalise(p: Float64Array): Float64Array {
   return p;
 }
 
+/** The value that `Float64Array.from(a).sort()[rank]` would hold, in O(n) on average (Hoare's quickselect on a copy). */
+export function selectRank(a: Float64Array, rank: number): number {
+  const x = Float64Array.from(a);
+  let lo = 0;
+  let hi = x.length - 1;
+  while (lo < hi) {
+    const pivot = x[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (x[i] < pivot) i++;
+      while (x[j] > pivot) j--;
+      if (i <= j) {
+        const t = x[i];
+        x[i++] = x[j];
+        x[j--] = t;
+      }
+    }
+    if (rank <= j) hi = j;
+    else if (rank >= i) lo = i;
+    else return x[rank];
+  }
+  return x[rank];
+}
+
 /** Zero every probability below the k-th largest, renormalise (in place). */
 export function topKFilter(p: Float64Array, k: number): Float64Array {
   if (k <= 0 || k >= p.length) return p;
-  const kth = Float64Array.from(p).sort()[p.length - k]; // k-th largest
+  const kth = selectRank(p, p.length - k); // k-th largest
   for (let i = 0; i < p.length; i++) if (p[i] < kth) p[i] = 0;
   return renormalise(p);
 }
