@@ -40,3 +40,23 @@ test('the text encoder on the WebGPU EP agrees with WASM within 1e-4', async ({ 
   for (let i = 0; i < wasm.length; i++) maxDiff = Math.max(maxDiff, Math.abs(gpu[i] - wasm[i]));
   expect(maxDiff).toBeLessThan(1e-4);
 });
+
+test('the LM on tfjs WebGPU (static KV cache) agrees with WASM (growing KV cache)', async ({ page }) => {
+  await page.goto('/bench.html');
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  const hasGpu = await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()));
+  test.skip(!hasGpu, 'this browser exposes no WebGPU adapter');
+  const wasm = await page.evaluate(() => window.studioBench.lmLogits('wasm'));
+  const gpu = await page.evaluate(() => window.studioBench.lmLogits('webgpu'));
+  expect([wasm.backend, wasm.layout]).toEqual(['wasm', 'grow']);
+  expect([gpu.backend, gpu.layout]).toEqual(['webgpu', 'static']);
+  expect(gpu.logits.length).toBe(wasm.logits.length);
+  let maxDiff = 0;
+  let peak = 0;
+  for (let i = 0; i < wasm.logits.length; i++) {
+    peak = Math.max(peak, Math.abs(wasm.logits[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(gpu.logits[i] - wasm.logits[i]));
+  }
+  expect(peak).toBeGreaterThan(0.1);
+  expect(maxDiff).toBeLessThan(1e-3 * peak);
+});

@@ -71,6 +71,7 @@ declare global {
       runCodec: typeof runCodec; decodeOn: typeof decodeOn;
       runLm: (backend: BackendName, seconds: number) => Promise<import('./lmBench').LmRun>;
       runText: (backend: BackendName) => Promise<number[]>;
+      lmLogits: (backend: BackendName) => Promise<{ backend: string; layout: string; logits: number[] }>;
       crossOriginIsolated: boolean;
       hardwareConcurrency: number;
     };
@@ -82,6 +83,7 @@ window.studioBench = {
   // Loaded on demand so the codec runs never import tfjs.
   runLm: async (b, s) => (await import('./lmBench')).runLm(b, s),
   runText: async (b) => (await import('./lmBench')).runText(b),
+  lmLogits: async (b) => (await import('./lmBench')).lmLogits(b),
   crossOriginIsolated: globalThis.crossOriginIsolated,
   hardwareConcurrency: navigator.hardwareConcurrency,
 };

@@ -94,3 +94,33 @@ export async function runLm(backend: BackendName, seconds: number): Promise<LmRu
     rtf: (generateMs + decodeMs) / 1000 / seconds, cachedStepMs, recomputeStepMs, peakBytes,
   };
 }
+
+/**
+ * Logits of the bundled LM on one tfjs backend through the KV cache in that backend's default
+ * layout (static on GPUs, growing on CPU/WASM): a 6-column chunk then 3 single steps, batch 2.
+ * For the backend-parity e2e test. -> { layout, logits [2, K, 9, card] flat in step order }.
+ */
+export async function lmLogits(backend: BackendName): Promise<{ backend: string; layout: string; logits: number[] }> {
+  const { useTfBackend } = await import('../runtime/tfBackend');
+  const used = await useTfBackend(backend);
+  const { manifest, bytes } = await pack();
+  const lm = loadLm(manifest.lm!.config, await bytes(manifest.lm!.weights));
+  const { codebooks: K, card, textDim } = lm.config;
+  const textStates = tf.randomNormal([2, 5, textDim], 0, 1, 'float32', 9) as tf.Tensor3D; // [2, 5, textDim]
+  const textMask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]); // [2, 5]
+  const ids = Array.from({ length: 2 * K * 9 }, (_, i) => (i * 131 + 7) % (card + 1)); // [2, K, 9]
+  const codes = tf.tensor3d(ids, [2, K, 9], 'int32');
+  const cache = createCache(lm, { textStates, textMask }, 9);
+  const logits: number[] = [];
+  for (const [from, len] of [[0, 6], [6, 1], [7, 1], [8, 1]]) {
+    const cols = codes.slice([0, 0, from], [2, K, len]) as tf.Tensor3D; // [2, K, len]
+    const out = extend(lm, cols, cache); // [2, K, len, card]
+    logits.push(...(await out.data()));
+    tf.dispose([cols, out]);
+  }
+  const layout = cache.layout;
+  disposeCache(cache);
+  tf.dispose([textStates, textMask, codes]);
+  disposeLm(lm);
+  return { backend: used, layout, logits };
+}
