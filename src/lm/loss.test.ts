@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { buildDelayed, validTargetMask } from './delayPattern';
-import { alignDelayedLogits, maskedCrossEntropy } from './loss';
-import { disposeLm, forward } from './model';
+import { alignDelayedLogits, delayedCrossEntropy, maskedCrossEntropy } from './loss';
+import { disposeLm, forward, hiddenStates } from './model';
 import { caseFull, disposeCond, flat, loadTiny, maxAbsDiff, tinyCond } from './testdata/lmTiny';
 import { useTfLeakCheck } from './testdata/tfLeakCheck';
 
@@ -57,6 +57,30 @@ describe('training alignment vs audiocraft compute_predictions', () => {
     expect(Number.isFinite((await value.data())[0])).toBe(true);
     expect(Object.keys(grads).length).toBe(lm.named.size);
     tf.dispose([value, ...Object.values(grads), aligned, codes, targets, mask]);
+    disposeCond(cond);
+    disposeLm(lm);
+  });
+});
+
+describe('delayedCrossEntropy (what training runs)', () => {
+  it('equals the reference loss on aligned logits, with the same gradients', async () => {
+    const lm = loadTiny();
+    const K = 4, T = 5, S = T + K;
+    const rows = [0, 1].map((b) => buildDelayed(Int32Array.from(flat(caseFull.codes[b])), K, T, 64).values);
+    const input = new Int32Array(2 * K * (T + 1));
+    rows.forEach((v, b) => { for (let q = 0; q < K; q++) input.set(v.subarray(q * S, q * S + T + 1), (b * K + q) * (T + 1)); });
+    const cond = tinyCond('cond');
+    const codes = tf.tensor3d(input, [2, K, T + 1], 'int32');
+    const targets = tf.tensor3d(flat(caseFull.codes), [2, K, T], 'int32');
+    const mask = tf.tensor3d([...validTargetMask(K, T), ...validTargetMask(K, T)].map(Number), [2, K, T]);
+    const vars = [...lm.named.values()];
+    const ref = tf.variableGrads(() => maskedCrossEntropy(alignDelayedLogits(forward(lm, codes, cond), T), targets, mask), vars);
+    const fast = tf.variableGrads(() => delayedCrossEntropy(lm, hiddenStates(lm, codes, cond), targets, mask), vars);
+    expect(Math.abs((await fast.value.data())[0] - (await ref.value.data())[0])).toBeLessThan(1e-5);
+    let worst = 0;
+    for (const v of vars) worst = Math.max(worst, maxAbsDiff(await fast.grads[v.name].data(), await ref.grads[v.name].data()));
+    expect(worst).toBeLessThan(1e-5);
+    tf.dispose([ref.value, fast.value, ...Object.values(ref.grads), ...Object.values(fast.grads), codes, targets, mask]);
     disposeCond(cond);
     disposeLm(lm);
   });

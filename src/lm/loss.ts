@@ -8,6 +8,7 @@
  * predicted at position t + q. Valid targets: t + q + 1 <= T (`validTargetMask`).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Lm } from './model';
 
 /**
  * Model output on the delayed input -> logits aligned with the codes:
@@ -37,5 +38,33 @@ export function maskedCrossEntropy(logits: tf.Tensor4D, targets: tf.Tensor3D, ma
     const perBook = picked.mul(m).sum([0, 2]).neg(); // [K] summed CE
     const counts = m.sum([0, 2]).maximum(1); // [K]
     return perBook.div(counts).mean() as tf.Scalar; // mean over K
+  });
+}
+
+/**
+ * The same loss as `maskedCrossEntropy(alignDelayedLogits(forward(...)))`, computed from the final
+ * hidden states [B, S, d]: codebook q's head runs on positions t + q only, so the aligned logits
+ * are never built as one [B, K, T, card] tensor (no pad/slice/concat of logits, nor their
+ * gradients), and log p(target) is gathered instead of multiplied by a one-hot. This is what
+ * training runs; it is 3-4x cheaper in memory traffic per step.
+ * targets [B, K, T] int32, mask [B, K, T] (1 = valid) -> scalar.
+ */
+export function delayedCrossEntropy(lm: Lm, hidden: tf.Tensor3D, targets: tf.Tensor3D, mask: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const [B, S, d] = hidden.shape;
+    const [, K, T] = targets.shape;
+    const card = lm.config.card;
+    const h = tf.pad(hidden, [[0, 0], [0, Math.max(0, T + K - 1 - S)], [0, 0]]); // [B, >= T + K - 1, d]
+    const m = mask.toFloat(); // [B, K, T]
+    const rowStart = tf.range(0, B * T * card, card, 'int32'); // [B*T] flat offset of each row
+    const perBook = lm.params.heads.map((w, q) => {
+      const hq = h.slice([0, q, 0], [B, T, d]).reshape([B * T, d]); // [B*T, d] positions t + q
+      const logp = tf.logSoftmax(tf.matMul(hq, w, false, true)); // [B*T, card]
+      const tq = targets.slice([0, q, 0], [B, 1, T]).reshape([B * T]); // [B*T]
+      const picked = tf.gather(logp.reshape([B * T * card]), rowStart.add(tq)); // [B*T] log p(target)
+      return picked.mul(m.slice([0, q, 0], [B, 1, T]).reshape([B * T])).sum().neg(); // summed CE
+    });
+    const counts = m.sum([0, 2]).maximum(1); // [K]
+    return tf.stack(perBook).div(counts).mean() as tf.Scalar; // mean over K
   });
 }

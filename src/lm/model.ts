@@ -200,10 +200,11 @@ export function positionSlice(lm: Lm, offset: number, L: number): tf.Tensor3D {
 }
 
 /**
- * Full forward without cache (training, parity): codes [B, K, S] int32 -> logits [B, K, S, card].
- * In prefix mode the prefix is prepended, positions run over the whole sequence and prefix logits are stripped.
+ * The decoder without its heads (training, parity): codes [B, K, S] int32 -> final-normed hidden
+ * [B, S, d]. In prefix mode the prefix is prepended, positions run over the whole sequence and
+ * the prefix positions are stripped.
  */
-export function forward(lm: Lm, codes: tf.Tensor3D, cond: LmCondition): tf.Tensor4D {
+export function hiddenStates(lm: Lm, codes: tf.Tensor3D, cond: LmCondition): tf.Tensor3D {
   return tf.tidy(() => {
     const ctx = conditionState(lm, cond);
     const S = codes.shape[2];
@@ -214,8 +215,13 @@ export function forward(lm: Lm, codes: tf.Tensor3D, cond: LmCondition): tf.Tenso
     let bias: tf.Tensor = causalBias(0, P + S, P + S); // [1, 1, P+S, P+S]
     if (ctx.prefixBias) bias = bias.add(tf.pad(ctx.prefixBias, [[0, 0], [0, 0], [0, 0], [0, S]])); // [B, 1, P+S, P+S]
     const h = runBlocks(lm, x, ctx, bias, null); // [B, P + S, d]
-    return lmHeads(lm, h.slice([0, P, 0], [-1, S, -1])); // [B, K, S, card]
+    return (P ? h.slice([0, P, 0], [-1, S, -1]) : h) as tf.Tensor3D; // [B, S, d]
   });
+}
+
+/** Full forward without cache: codes [B, K, S] int32 -> logits [B, K, S, card]. */
+export function forward(lm: Lm, codes: tf.Tensor3D, cond: LmCondition): tf.Tensor4D {
+  return tf.tidy(() => lmHeads(lm, hiddenStates(lm, codes, cond))); // [B, K, S, card]
 }
 
 /** Free every variable and the position table. */

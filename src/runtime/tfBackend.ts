@@ -6,6 +6,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { StudioError } from '../errors/StudioError';
+import { patchWasmKernels } from './wasmKernels';
 import type { BackendName } from './backend';
 
 let wasmConfigured = false;
@@ -19,6 +20,7 @@ export async function useTfBackend(backend: BackendName): Promise<BackendName> {
   if (!wasmConfigured) {
     setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    patchWasmKernels(); // fast transposed matmuls, and gather gradients (wasmKernels.ts)
     wasmConfigured = true;
   }
   for (const name of [backend, 'wasm', 'cpu'] as const) {

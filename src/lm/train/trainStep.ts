@@ -5,8 +5,8 @@
  * so a NaN never reaches the weights. Every intermediate tensor is freed before returning.
  */
 import * as tf from '@tensorflow/tfjs';
-import { alignDelayedLogits, maskedCrossEntropy } from '../loss';
-import { forward, type Lm } from '../model';
+import { delayedCrossEntropy } from '../loss';
+import { hiddenStates, type Lm } from '../model';
 import type { AdamW } from './adamw';
 import type { Batch } from './batches';
 import { clipByGlobalNorm } from './clip';
@@ -21,8 +21,8 @@ export interface StepResult {
 
 /** Masked CE of the model on a batch (differentiable; call inside a tidy or variableGrads). */
 export function batchLoss(lm: Lm, batch: Batch): tf.Scalar {
-  const logits = forward(lm, batch.input, batch.cond); // [B, K, C + 1, card]
-  return maskedCrossEntropy(alignDelayedLogits(logits, batch.frames), batch.targets, batch.mask);
+  const hidden = hiddenStates(lm, batch.input, batch.cond); // [B, C + 1, d]
+  return delayedCrossEntropy(lm, hidden, batch.targets, batch.mask);
 }
 
 export async function trainStep(lm: Lm, opt: AdamW, batch: Batch, lr: number, clipNorm: number): Promise<StepResult> {
