@@ -23,7 +23,10 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    // The app, plus a local stand-in for the Hugging Face hub (tiny models with musicgen-small's file
+    // names and interfaces, written from code) at /hub and its pack manifest at /models/musicgen-small-tiny/.
+    // vite preview answers single Range requests, as the hub does.
+    command: `npx vite build && npx tsx scripts/hub/build-hub.ts dist/hub --models dist/models && npx vite preview --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 180_000,

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { CODEC_DESIGN, bandScale } from '../src/codec/design.ts';
 import { buildStudioTextPack } from './pack/textPack.ts';
-import { buildStudioLm, studioLmConfig } from './pack/lmPack.ts';
+import { buildStudioLm, packDescription, studioLmConfig } from './pack/lmPack.ts';
 import { trainRvq } from './pack/trainRvq.ts';
 import { buildDecoderGraph, buildEncoderGraph, phasePeriodFrames } from './pack/codecGraphs.ts';
 
@@ -23,7 +23,12 @@ const scale = bandScale();
 const { codebooks, dims } = trainRvq({ seed: SEED, segments: Number(process.env.PACK_SEGMENTS ?? 320), iters: Number(process.env.PACK_ITERS ?? 10), scale, log });
 const text = buildStudioTextPack(SEED);
 const lmConfig = studioLmConfig(text.hiddenSize, CODEC_DESIGN.cardinality, CODEC_DESIGN.codebooks);
-const lmWeights = await buildStudioLm(lmConfig, SEED + 7);
+// The LM: once pretrained (npm run pretrain, hours), its weights are kept here as committed and
+// `npm run pretrain -- --check` is what reproduces them; before that, seeded initial weights.
+const committed = existsSync(PACK_DIR + 'manifest.json') ? JSON.parse(readFileSync(PACK_DIR + 'manifest.json', 'utf8')) : null;
+const pretraining = committed?.lm?.pretraining;
+const lmWeights = pretraining ? new Uint8Array(readFileSync(PACK_DIR + committed.files[committed.lm.weights].path)) : await buildStudioLm(lmConfig, SEED + 7);
+if (pretraining) log(`LM: keeping the pretrained weights (${pretraining.steps} steps; npm run pretrain -- --check reproduces them)`);
 const files: Record<string, Uint8Array> = {
   'encodec_encoder.onnx': buildEncoderGraph(codebooks, dims, scale),
   'encodec_decode.onnx': buildDecoderGraph(codebooks, dims, SEED + 99, { scale }),
@@ -38,7 +43,7 @@ const manifest = {
   id: 'studio',
   name: 'Studio (bundled)',
   version: '0.1.0',
-  description: 'The bundled pack, built by scripts/build-pack.ts from code and seeds: an EnCodec-interface codec (STFT band energies + residual VQ) and a T5-architecture text encoder with seeded weights.',
+  description: packDescription(!!pretraining),
   files: {
     codecEncoder: { path: 'encodec_encoder.onnx', bytes: files['encodec_encoder.onnx'].length, sha256: sha(files['encodec_encoder.onnx']) },
     codecDecoder: { path: 'encodec_decode.onnx', bytes: files['encodec_decode.onnx'].length, sha256: sha(files['encodec_decode.onnx']) },
@@ -64,6 +69,7 @@ const manifest = {
     weights: 'lmWeights',
     config: lmConfig,
     defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3 },
+    ...(pretraining ? { pretraining } : {}),
   },
   chroma: { nFft: 16384, hopLength: 4096 },
 };

@@ -24,3 +24,9 @@ export async function buildStudioLm(cfg: LmConfig, seed: number): Promise<Uint8A
     disposeLm(lm);
   }
 }
+
+/** The pack manifest's description, which says whether the LM is pretrained. */
+export function packDescription(pretrained: boolean): string {
+  const lm = pretrained ? "a MusicGen decoder pretrained on the repo's procedural corpus (scripts/pretrain.ts)" : 'a MusicGen decoder with seeded (untrained) weights';
+  return `The bundled pack, built by scripts/build-pack.ts from code and seeds: an EnCodec-interface codec (STFT band energies + residual VQ), a T5-architecture text encoder with seeded weights, and ${lm}.`;
+}

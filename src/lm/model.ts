@@ -151,13 +151,15 @@ export function disposeCondState(c: CondState): void {
 
 /**
  * Sum of the K codebook embeddings: codes [B, K, L] int32 -> [B, L, d].
- * `differentiable`: gather's gradient needs UnsortedSegmentSum, which tfjs-backend-wasm lacks;
- * there, training looks up by one-hot matmul instead (same values; its gradient is a matmul every
- * backend has). Inference (false) always gathers.
+ * `differentiable`: gather's gradient is UnsortedSegmentSum, which tfjs's cpu backend runs as one
+ * full pass per segment (card + 1 of them) and stock tfjs-backend-wasm lacks (runtime/wasmKernels.ts
+ * adds it); there, training looks up by one-hot matmul instead (same values; its gradient is a
+ * matmul). Inference (false) always gathers.
  */
 export function embedCodes(lm: Lm, codes: tf.Tensor3D, differentiable = true): tf.Tensor3D {
   const [B, K, L] = codes.shape;
-  const byGather = !differentiable || !!tf.getKernel('UnsortedSegmentSum', tf.getBackend());
+  const backend = tf.getBackend();
+  const byGather = !differentiable || (backend !== 'cpu' && !!tf.getKernel('UnsortedSegmentSum', backend));
   const lookup = (table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D => (byGather
     ? tf.gather(table, ids) as unknown as tf.Tensor3D // [B, L, d]
     : tf.matMul(tf.oneHot(ids.reshape([B * L]), table.shape[0]), table).reshape([B, L, table.shape[1]])); // [B, L, d]

@@ -33,6 +33,29 @@ describe('parseManifest', () => {
     expect((err as Error).message).toMatch(field);
   });
 
+  it('accepts hub files: repo, revision, tensor prefixes, sizes and hashes optional', () => {
+    const m = clone();
+    m.files.lmWeights = { repo: 'facebook/musicgen-small', path: 'model.safetensors', tensors: ['decoder.', 'enc_to_dec_proj.'], approxBytes: 1e9 };
+    m.files.textEncoder = { repo: 'Xenova/musicgen-small', revision: 'abc123', path: 'onnx/text_encoder.onnx', sha256: 'a'.repeat(64) };
+    const p = parseManifest(m);
+    expect(p.files.lmWeights).toEqual({ repo: 'facebook/musicgen-small', path: 'model.safetensors', tensors: ['decoder.', 'enc_to_dec_proj.'], approxBytes: 1e9 });
+    expect(fileUrl('http://x.test/models/p/manifest.json', p.files.textEncoder)).toBe('https://huggingface.co/Xenova/musicgen-small/resolve/abc123/onnx/text_encoder.onnx');
+    expect(fileUrl('http://x.test/models/p/manifest.json', p.files.lmWeights, 'http://x.test/hub/')).toBe('http://x.test/hub/facebook/musicgen-small/resolve/main/model.safetensors');
+    expect(fileUrl('http://x.test/models/p/manifest.json', p.files.lmWeights, '/mirror')).toBe('http://x.test/mirror/facebook/musicgen-small/resolve/main/model.safetensors');
+  });
+
+  const brokenHub: [string, (m: ReturnType<typeof clone>) => unknown, RegExp][] = [
+    ['a repo without organisation', (m) => { m.files.lmWeights.repo = 'musicgen-small'; return m; }, /repo/],
+    ['an absolute path in a repo', (m) => { m.files.lmWeights.repo = 'a/b'; m.files.lmWeights.path = 'https://evil.test/x'; return m; }, /inside the repository/],
+    ['a revision without a repo', (m) => { m.files.lmWeights.revision = 'main'; return m; }, /revision/],
+    ['tensor prefixes on an ONNX file', (m) => { m.files.codecDecoder.tensors = ['decoder.']; return m; }, /tensors/],
+    ['an empty tensor list', (m) => { m.files.lmWeights.tensors = []; return m; }, /tensors/],
+    ['a whole-file hash on a file read by tensors', (m) => { m.files.lmWeights.tensors = ['decoder.']; return m; }, /sha256/],
+  ];
+  it.each(brokenHub)('rejects %s', (_, mutate, field) => {
+    expect(() => parseManifest(mutate(clone()))).toThrow(field);
+  });
+
   it('resolves file URLs against the manifest URL', () => {
     const m = parseManifest(bundled);
     expect(fileUrl('http://x.test/models/studio/manifest.json', m.files.codecEncoder)).toBe('http://x.test/models/studio/encodec_encoder.onnx');

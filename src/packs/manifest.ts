@@ -6,11 +6,27 @@ import { parseLmConfig, type LmConfig } from '../lm/config';
  * every number the engine needs about them. Nothing about a pack is hard-coded elsewhere.
  */
 export interface PackFile {
-  /** Path relative to the manifest's folder (or an absolute URL). */
+  /** Path relative to the manifest's folder; with `repo`, the path inside that hub repository. */
   path: string;
-  bytes: number;
-  sha256: string;
+  /** Exact size in bytes. Absent when not known in advance: the downloader then asks the server. */
+  bytes?: number;
+  /** Lowercase hex SHA-256 of the whole file. Absent: integrity is checked by size only. */
+  sha256?: string;
+  /** Rough download size, for showing before anything is fetched (when `bytes` is absent); for a file read by `tensors`, the part fetched. */
+  approxBytes?: number;
+  /** A Hugging Face hub repository ("facebook/musicgen-small"): the file is `<hub>/<repo>/resolve/<revision>/<path>`. */
+  repo?: string;
+  /** Branch, tag or commit of `repo`; default "main". */
+  revision?: string;
+  /**
+   * safetensors only: fetch just the tensors whose names start with one of these prefixes
+   * (e.g. "decoder.", "enc_to_dec_proj."), read with HTTP Range requests after the header.
+   */
+  tensors?: string[];
 }
+
+/** The public Hugging Face hub; a mirror or a local folder laid out the same way can replace it. */
+export const DEFAULT_HUB_BASE = 'https://huggingface.co';
 
 export interface CodecSpec {
   /** Which entry of `files` holds the encoder graph (`input_values [B,1,N]` -> `audio_codes [1,B,K,T]`). */
@@ -107,13 +123,40 @@ function posNum(o: Obj, key: string, where: string): number {
   return v;
 }
 
+const REPO = /^[\w.-]+\/[\w.-]+$/;
+
 function parseFile(x: unknown, where: string): PackFile {
   const o = obj(x, where);
   const path = str(o, 'path', where);
-  if (path.includes('..')) fail(`${where}.path`, 'must not climb out of the pack folder');
-  const sha256 = str(o, 'sha256', where);
-  if (!/^[0-9a-f]{64}$/.test(sha256)) fail(`${where}.sha256`, 'expected 64 lowercase hex digits');
-  return { path, bytes: posInt(o, 'bytes', where), sha256 };
+  if (path.split('/').includes('..')) fail(`${where}.path`, 'must not climb out of the pack folder');
+  const f: PackFile = { path };
+  if (o.bytes !== undefined) f.bytes = posInt(o, 'bytes', where);
+  if (o.approxBytes !== undefined) f.approxBytes = posInt(o, 'approxBytes', where);
+  if (o.sha256 !== undefined) {
+    const sha256 = str(o, 'sha256', where);
+    if (!/^[0-9a-f]{64}$/.test(sha256)) fail(`${where}.sha256`, 'expected 64 lowercase hex digits');
+    f.sha256 = sha256;
+  }
+  if (o.repo !== undefined) {
+    f.repo = str(o, 'repo', where);
+    if (!REPO.test(f.repo)) fail(`${where}.repo`, 'expected "organisation/name"');
+    if (/^\/|^[a-z][\w+.-]*:/i.test(path)) fail(`${where}.path`, 'must be a path inside the repository');
+  }
+  if (o.revision !== undefined) {
+    if (f.repo === undefined) fail(`${where}.revision`, 'only applies to a file with a repo');
+    f.revision = str(o, 'revision', where);
+    if (!/^[\w.-]+$/.test(f.revision)) fail(`${where}.revision`, 'expected a branch, tag or commit');
+  }
+  if (o.tensors !== undefined) {
+    const t = o.tensors;
+    if (!Array.isArray(t) || t.length === 0 || !t.every((p) => typeof p === 'string' && p.length > 0)) {
+      fail(`${where}.tensors`, 'expected a non-empty list of tensor name prefixes');
+    }
+    if (!path.endsWith('.safetensors')) fail(`${where}.tensors`, 'only a .safetensors file can be read tensor by tensor');
+    f.tensors = [...(t as string[])];
+  }
+  if (f.tensors && f.sha256 !== undefined) fail(`${where}.sha256`, 'cannot be checked on a file read tensor by tensor (omit it)');
+  return f;
 }
 
 function parseCodec(x: unknown, files: Record<string, PackFile>): CodecSpec {
@@ -209,7 +252,13 @@ export function parseManifest(json: unknown): Manifest {
   return m;
 }
 
-/** Resolves a pack file's URL against the (absolute) manifest URL. */
-export function fileUrl(manifestUrl: string, file: PackFile): string {
-  return new URL(file.path, manifestUrl).toString();
+/**
+ * A pack file's URL: relative to the (absolute) manifest URL, or, for a file with a `repo`, in the
+ * hub at `hubBase` (absolute, or relative to the manifest URL) as `<hubBase>/<repo>/resolve/<revision>/<path>`.
+ */
+export function fileUrl(manifestUrl: string, file: PackFile, hubBase: string = DEFAULT_HUB_BASE): string {
+  if (file.repo === undefined) return new URL(file.path, manifestUrl).toString();
+  const base = new URL(hubBase, manifestUrl).toString().replace(/\/+$/, '');
+  const path = file.path.split('/').map(encodeURIComponent).join('/');
+  return `${base}/${file.repo}/resolve/${encodeURIComponent(file.revision ?? 'main')}/${path}`;
 }

@@ -15,6 +15,15 @@ export interface SavedModelMeta {
   /** Training history: [step, train loss, val loss or null]. */
   history: [number, number, number | null][];
   bytes: number;
+  /** What the run was asked to do, so it can be resumed; absent for imported weights. */
+  plan?: TrainPlan;
+}
+
+/** A training run's request as saved with its model: the step target, the options and the clips (in order). */
+export interface TrainPlan {
+  steps: number;
+  options: Record<string, number>;
+  clips: Array<{ name: string; caption: string; frames: number }>;
 }
 
 export interface SavedModel extends SavedModelMeta {

@@ -28,6 +28,10 @@ export async function useTfBackend(backend: BackendName): Promise<BackendName> {
       if (tf.getBackend() === name) return name;
       if (await tf.setBackend(name)) {
         await tf.ready();
+        // tfjs-webgpu computes small tensors on the CPU by default, a GPU -> CPU -> GPU round trip
+        // in the middle of every decode step. Off, on an H200 (bench-results/gpu-h200-decode-step.md):
+        // the bundled LM's generation 38 -> 58 frames/s, a musicgen-small-sized prefill 1436 -> 295 ms.
+        if (name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
         return name;
       }
     } catch {

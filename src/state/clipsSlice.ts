@@ -86,7 +86,7 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
 
   return {
     clips: [],
-    async addFiles(files) {
+    async addFiles(files, captions) {
       const added: Clip[] = files.map((f) => ({
         id: `clip-${++nextId}`,
         name: f.name,
@@ -98,7 +98,8 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
         progress: { value: null, label: 'Waiting to decode…' },
       }));
       if (added.length === 0) return;
-      ctx.set((s) => ({ clips: [...s.clips, ...added] }));
+      const given = added.flatMap((c, i) => (captions?.[i] ? [[c.id, captions[i]] as const] : []));
+      ctx.set((s) => ({ clips: [...s.clips, ...added], ...(given.length ? { captions: { ...s.captions, ...Object.fromEntries(given) } } : {}) }));
       await Promise.all(added.map((c, i) => processFile(c.id, files[i])));
     },
     removeClip(id) {

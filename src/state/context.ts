@@ -8,8 +8,11 @@ export interface SliceContext {
   get: () => StudioState;
   engine: EngineClient;
   decode: DecodeFn;
-  manifestUrl: string;
+  /** The manifest URL of a pack id. */
+  manifestUrlOf: (packId: string) => string;
+  hubBase?: string;
   onBackendChange?: (choice: StudioState['backend']) => void;
+  onPackChange?: (packId: string) => void;
   gate: EngineGate;
 }
 

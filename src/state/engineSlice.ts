@@ -1,22 +1,26 @@
 import type { BackendChoice } from '../runtime/backend';
 import type { SliceContext } from './context';
 import { toErrorInfo } from './errors';
-import type { EngineSlice } from './types';
+import type { EngineSlice, LoadEngineOptions } from './types';
 
 export function createEngineSlice(ctx: SliceContext, initialBackend: BackendChoice): EngineSlice {
   let generation = 0;
 
-  async function load(backend: BackendChoice): Promise<void> {
+  /** Loads the current pack (`pack.current`) on `backend`; rejects with the engine's error. */
+  async function load(backend: BackendChoice, opts: LoadEngineOptions = {}): Promise<void> {
     const gen = ++generation;
     const { set, get, engine } = ctx;
     set({ engine: { ...get().engine, status: 'loading', error: undefined, progress: undefined } });
     get().announce(`Loading the audio engine (${backend})…`);
     try {
       const info = await engine.init(
-        { manifestUrl: ctx.manifestUrl, backend },
+        { manifestUrl: ctx.manifestUrlOf(get().pack.current), backend, ...(ctx.hubBase ? { hubBase: ctx.hubBase } : {}) },
         {
+          signal: opts.signal,
           onProgress: (progress) => {
-            if (gen === generation) set({ engine: { ...get().engine, progress } });
+            if (gen !== generation) return;
+            set({ engine: { ...get().engine, progress } });
+            opts.onProgress?.(progress);
           },
         },
       );
@@ -27,9 +31,14 @@ export function createEngineSlice(ctx: SliceContext, initialBackend: BackendChoi
       void get().refreshModels();
     } catch (err) {
       if (gen !== generation) return;
-      const error = toErrorInfo(err);
-      set({ engine: { ...get().engine, status: 'error', error, progress: undefined } });
-      get().announce(`The engine could not start: ${error.message}`);
+      if (opts.quietError) {
+        // The caller (a pack switch) reports the failure and loads the previous pack again.
+        set({ engine: { ...get().engine, progress: undefined } });
+      } else {
+        const error = toErrorInfo(err);
+        set({ engine: { ...get().engine, status: 'error', error, progress: undefined } });
+        get().announce(`The engine could not start: ${error.message}`);
+      }
       throw err;
     }
   }
@@ -45,6 +54,7 @@ export function createEngineSlice(ctx: SliceContext, initialBackend: BackendChoi
     engine: { status: 'loading' },
     backend: initialBackend,
     initEngine,
+    loadEngine: (opts) => load(ctx.get().backend, opts),
     async setBackend(choice) {
       if (choice === ctx.get().backend && ctx.get().engine.status !== 'error') return;
       ctx.set({ backend: choice });

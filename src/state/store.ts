@@ -2,10 +2,12 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../workers/protocol';
 import { createClipsSlice } from './clipsSlice';
 import { createConditioningSlice } from './conditioningSlice';
+import { createDatasetSlice } from './datasetSlice';
 import { createEngineGate, type SliceContext } from './context';
 import { createEngineSlice } from './engineSlice';
 import { createGenerationSlice, settingsForEngine } from './generationSlice';
 import { createModelsSlice } from './modelsSlice';
+import { createPacksSlice, DEFAULT_PACK_ID } from './packsSlice';
 import { findSource } from './sources';
 import { createTrainingSlice } from './trainingSlice';
 import type { DecodeFn, StudioOptions, StudioState } from './types';
@@ -24,13 +26,17 @@ const browserPersist = async (): Promise<unknown> => globalThis.navigator?.stora
  */
 export function createStudioStore(engine: EngineClient, options: StudioOptions = {}): StudioStore {
   const store = createStore<StudioState>()((set, get) => {
+    const initialPack = options.initialPack ?? DEFAULT_PACK_ID;
+    const urlOf = options.manifestUrlOf ?? ((id: string) => `models/${encodeURIComponent(id)}/manifest.json`);
     const ctx: SliceContext = {
       set,
       get,
       engine,
       decode: options.decode ?? browserDecode,
-      manifestUrl: options.manifestUrl ?? 'models/tiny/manifest.json',
+      manifestUrlOf: (id) => (id === initialPack && options.manifestUrl ? options.manifestUrl : urlOf(id)),
+      hubBase: options.hubBase,
       onBackendChange: options.onBackendChange,
+      onPackChange: options.onPackChange,
       gate: createEngineGate(() => get().initEngine()),
     };
     let seq = 0;
@@ -41,6 +47,8 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
       ...createGenerationSlice(ctx, { random: options.random ?? Math.random }),
       ...createTrainingSlice(ctx, { persist: options.persistStorage ?? browserPersist }),
       ...createModelsSlice(ctx),
+      ...createDatasetSlice(ctx),
+      ...createPacksSlice(ctx, initialPack),
       announcement: { text: '', seq: 0 },
       announce(text) {
         set({ announcement: { text, seq: ++seq } });

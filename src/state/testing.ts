@@ -6,7 +6,7 @@ import { StudioError } from '../errors/StudioError';
 import {
   ENGINE_METHODS,
   type Args, type CallOptions, type ChromaResult, type EngineClient, type EngineInfo, type GenerateRequest, type GenerateResult, type LmInfo,
-  type PromptInfo, type TokenizeResult,
+  type PackPlan, type PromptInfo, type TokenizeResult,
 } from '../workers/protocol';
 import type { DecodeFn } from './types';
 import { fakeModelMethods, type FakeTrainOptions } from './testingModels';
@@ -31,6 +31,15 @@ export interface FakeOptions extends FakeTrainOptions {
   noLm?: boolean;
   /** Generate throws this (e.g. a StudioError) instead of returning. */
   generateError?: Error;
+  /** planPack answers per manifest URL: a plan, or an error to throw (unlisted URLs: MODEL_FETCH_FAILED). */
+  plans?: Record<string, PackPlan | Error>;
+  /** Init calls for manifest URLs matching this wait for `holdInit` (or the call's abort) after a first download progress. */
+  holdInitFor?: RegExp;
+  holdInit?: Promise<void>;
+  /** Init throws this for manifest URLs matching `failInitFor`. */
+  failInitFor?: { url: RegExp; error: Error };
+  /** Bytes the fake pack cache holds at first. */
+  cacheBytes?: number;
 }
 
 export function fakeEngine(o: FakeOptions = {}) {
@@ -39,6 +48,8 @@ export function fakeEngine(o: FakeOptions = {}) {
   const promptInfos: string[] = [];
   const chromas: { args: Args<'chroma'>; opts?: CallOptions }[] = [];
   const generates: { args: GenerateRequest; opts?: CallOptions }[] = [];
+  const planned: string[] = [];
+  const cache = { bytes: o.cacheBytes ?? 0 };
   let active = 0;
   let maxActive = 0;
   const models = fakeModelMethods(o, lmInfo);
@@ -54,13 +65,41 @@ export function fakeEngine(o: FakeOptions = {}) {
       opts?.onProgress?.({ phase: 'load', value: 0.5, label: 'Loading codec' });
       await Promise.resolve();
       if (o.failInit) throw new StudioError('MODEL_FETCH_FAILED', 'encoder.onnx');
+      const plan = o.plans?.[a.manifestUrl];
+      const known = plan && !(plan instanceof Error) ? plan : null;
+      if (known && o.holdInitFor?.test(a.manifestUrl)) {
+        const files = known.files.map((f) => ({ path: f.path, loaded: 0, total: f.bytes, fromCache: 0 }));
+        for (const loaded of [0, known.total / 2]) {
+          opts?.onProgress?.({ phase: 'load', value: (0.8 * loaded) / known.total, label: `Downloading ${files[0].path}`, download: { loaded, total: known.total, files } });
+        }
+        await holdOrAbort(o.holdInit ?? Promise.resolve(), opts);
+      }
+      if (o.failInitFor?.url.test(a.manifestUrl)) throw o.failInitFor.error;
+      if (known) cache.bytes += known.total - known.cachedBytes;
       const backend = a.backend === 'auto' ? 'wasm' : a.backend;
-      const info: EngineInfo = { packId: 'tiny', packName: 'Tiny', backend, backendReason: `picked ${backend}`, codec };
+      const id = known?.packId ?? 'tiny';
+      const info: EngineInfo = { packId: id, packName: known?.packName ?? 'Tiny', backend, backendReason: `picked ${backend}`, codec };
       if (!o.noLm) {
         info.text = { maxTokens: 128, hiddenSize: 64 };
         info.lm = lmInfo;
       }
       return info;
+    },
+    async planPack(a) {
+      planned.push(a.manifestUrl);
+      await Promise.resolve();
+      const plan = o.plans?.[a.manifestUrl];
+      if (!plan) throw new StudioError('MODEL_FETCH_FAILED', `manifest: HTTP 404 (${a.manifestUrl})`);
+      if (plan instanceof Error) throw plan;
+      return structuredClone(plan);
+    },
+    async packCacheUsage() {
+      return { bytes: cache.bytes };
+    },
+    async clearPackCache() {
+      const freed = cache.bytes;
+      cache.bytes = 0;
+      return { freed };
     },
     async tokenize(a, opts) {
       tokenizes.push({ args: a, opts });
@@ -122,7 +161,7 @@ export function fakeEngine(o: FakeOptions = {}) {
     },
     terminate() {},
   };
-  return { engine, inits, tokenizes, promptInfos, chromas, generates, models, maxActive: () => maxActive };
+  return { engine, inits, tokenizes, promptInfos, chromas, generates, models, planned, cache, maxActive: () => maxActive };
 }
 
 /** Waits for `hold`, or rejects with CANCELLED when the call's signal aborts (as the real client does). */

@@ -37,16 +37,24 @@ export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
   const methods: Methods = {
     async train(args, opts) {
       trains.push({ args, opts });
-      const steps = args.options.steps ?? 300;
-      const id = `model-${++nextId}`;
-      const history: [number, number, number | null][] = [];
+      // Like the engine: a resumed run continues the saved model's plan, history and id.
+      const resumed = args.resumeId ? find(args.resumeId) : null;
+      if (resumed && !resumed.plan) throw new StudioError('TRAIN_INVALID', 'no plan to resume');
+      if (resumed && JSON.stringify(resumed.plan!.clips) !== JSON.stringify(args.clips.map((c) => ({ name: c.name, caption: c.caption, frames: c.t })))) {
+        throw new StudioError('TRAIN_INVALID', 'training: the checkpoint was trained on different clips');
+      }
+      const steps = resumed ? resumed.plan!.steps : (args.options.steps ?? 300);
+      const id = resumed?.id ?? `model-${++nextId}`;
+      const history: [number, number, number | null][] = resumed?.history.slice() ?? [];
+      const plan = resumed?.plan ?? { steps, options: args.options, clips: args.clips.map((c) => ({ name: c.name, caption: c.caption, frames: c.t })) };
       // Like the engine: stopTraining (or cancelling the call) ends the run after the current step.
       const stop = new AbortController();
       stopCtl = stop;
       opts?.signal?.addEventListener('abort', () => stop.abort());
       const signal = stop.signal;
       const run = async (): Promise<TrainSummary> => {
-        let step = 0;
+        let step = resumed?.step ?? 0;
+        const first = step + 1;
         while (step < steps && !signal?.aborted) {
           step++;
           const loss = 5 - step / steps;
@@ -56,11 +64,14 @@ export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
             phase: 'train', value: step / steps, label: `step ${step}`,
             training: { step, steps, loss, valLoss, lr: 2e-5, tokensPerSecond: 1200, etaSeconds: steps - step },
           });
-          if (step === 1 && o.trainError) throw o.trainError;
-          if (step === 1 && o.holdTrain) await Promise.race([o.holdTrain, new Promise((r) => signal?.addEventListener('abort', r))]);
+          if (step === first && o.trainError) throw o.trainError;
+          if (step === first && o.holdTrain) await Promise.race([o.holdTrain, new Promise((r) => signal?.addEventListener('abort', r))]);
           await Promise.resolve();
         }
-        if (!o.storageFull) saved.unshift({ id, name: args.name, step, updatedAt: Date.now(), bytes: 1000, history });
+        if (!o.storageFull) {
+          if (resumed) saved.splice(saved.indexOf(resumed), 1);
+          saved.unshift({ id, name: args.name, step, updatedAt: Date.now(), bytes: 1000, history, plan });
+        }
         active = id;
         const last = history.at(-1)!;
         return {

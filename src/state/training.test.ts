@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { StudioError } from '../errors/StudioError';
 import { createStudioStore } from './store';
 import { fakeDecode, fakeEngine, file, waitFor, type FakeOptions } from './testing';
-import { trainOptions } from './trainingSlice';
+import { DEFAULT_TRAIN_SETTINGS, resumeInfo, trainOptions } from './trainingSlice';
 
 async function readyStore(o: FakeOptions = {}) {
   const fake = fakeEngine(o);
@@ -31,7 +31,7 @@ describe('training', () => {
     const { args } = fake.models.trains[0];
     expect(args.name).toBe('My strings');
     expect(args.clips.map((c) => [c.name, c.caption, c.k, c.t])).toEqual([['strings.wav', 'plucked strings', 4, 50], ['drums.wav', '', 4, 50]]);
-    expect(args.options).toEqual({ steps: 6, lr: 1e-4, cropFrames: 50, batchSize: 1, condDropout: 0.2 });
+    expect(args.options).toEqual({ steps: 6, warmup: 1, lr: 1e-4, cropFrames: 50, batchSize: 1, condDropout: 0.2 });
     const t = s().training;
     expect(t.running).toBe(false);
     expect(t.history).toHaveLength(6);
@@ -102,13 +102,74 @@ describe('training', () => {
 
   it('converts crop seconds to frames and drops captions of removed clips', async () => {
     expect(trainOptions({ name: '', steps: 6.4, lr: 2e-5, cropSeconds: 0.01, batchSize: 0, condDropout: 2 }, 50)).toEqual({
-      steps: 6, lr: 2e-5, cropFrames: 2, batchSize: 1, condDropout: 1,
+      steps: 6, warmup: 1, lr: 2e-5, cropFrames: 2, batchSize: 1, condDropout: 1,
     });
+    // Warmup is a tenth of the run, at most the engine's 20 updates.
+    expect(trainOptions({ ...DEFAULT_TRAIN_SETTINGS, steps: 20 }, 50).warmup).toBe(2);
+    expect(trainOptions({ ...DEFAULT_TRAIN_SETTINGS, steps: 300 }, 50).warmup).toBe(20);
+    expect(trainOptions({ ...DEFAULT_TRAIN_SETTINGS, steps: 3 }, 50).warmup).toBe(0);
     const { s } = await withClips();
     const id = s().clips[0].id;
     expect(s().captions[id]).toBe('  plucked strings ');
     s().removeClip(id);
     expect(s().captions[id]).toBeUndefined();
+  });
+});
+
+describe('resuming a stopped run', () => {
+  it('after a reload, the stopped model offers to resume once its clips are back, with their captions and its history', async () => {
+    let release!: () => void;
+    const { fake, s } = await withClips({ holdTrain: new Promise<void>((r) => (release = r)) });
+    s().setTrainSettings({ steps: 10, name: 'Strings' });
+    const done = s().train();
+    await waitFor(() => s().training.history.length === 1);
+    s().stopTraining();
+    await done;
+    release();
+    expect(s().training.summary).toMatchObject({ stopped: true, step: 1 });
+    await waitFor(() => s().models.list.length === 1);
+    // Still in this session: its clips are here, so it can resume at once.
+    expect(resumeInfo(s())).toMatchObject({ step: 1, steps: 10, missing: [] });
+
+    // A new session on the same storage starts on the pack model: nothing to resume until it is selected.
+    const again = createStudioStore(fake.engine, { decode: fakeDecode, promptDebounceMs: 20, persistStorage: async () => true });
+    const a = () => again.getState();
+    await a().initEngine();
+    await waitFor(() => a().models.list.length === 1);
+    expect(resumeInfo(a())).toBeNull();
+    await a().selectModel('model-1');
+    expect(resumeInfo(a())).toMatchObject({ step: 1, steps: 10, clips: null, missing: ['strings.wav', 'drums.wav'] });
+    await a().resumeTraining();
+    expect(a().training.error).toMatchObject({ code: 'TRAIN_INVALID' });
+    expect(a().training.error?.message).toMatch(/add the clips it was trained on: strings\.wav, drums\.wav/);
+    expect(fake.models.trains).toHaveLength(1);
+
+    // The clips come back in another order and without captions: matched by name and length.
+    await a().addFiles([file('drums.wav'), file('strings.wav')]);
+    const info = resumeInfo(a())!;
+    expect(info.missing).toEqual([]);
+    expect(info.clips!.map((c) => [c.name, c.caption])).toEqual([['strings.wav', 'plucked strings'], ['drums.wav', '']]);
+    a().dismissTrainingError();
+    await a().resumeTraining();
+    const req = fake.models.trains[1].args;
+    expect(req).toMatchObject({ name: 'Strings', resumeId: 'model-1', options: fake.models.trains[0].args.options });
+    expect(req.clips.map((c) => c.name)).toEqual(['strings.wav', 'drums.wav']);
+    expect(a().captions[a().clips[1].id]).toBe('plucked strings');
+    expect(a().training.error).toBeUndefined();
+    expect(a().training.history.map((p) => p[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(a().training.summary).toMatchObject({ id: 'model-1', step: 10, stopped: false });
+    await waitFor(() => a().models.list[0]?.step === 10);
+    expect(resumeInfo(a())).toBeNull(); // finished: nothing left to resume
+  });
+
+  it('a finished run or imported weights offer no resume', async () => {
+    const { s } = await withClips();
+    s().setTrainSettings({ steps: 3 });
+    await s().train();
+    await waitFor(() => s().models.list.length === 1);
+    expect(resumeInfo(s())).toBeNull();
+    await s().importWeights(new File([new Uint8Array(64)], 'x.safetensors'));
+    expect(resumeInfo(s())).toBeNull();
   });
 });
 

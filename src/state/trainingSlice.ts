@@ -1,18 +1,23 @@
 import { StudioError } from '../errors/StudioError';
-import type { TrainClipInput, TrainSummary } from '../workers/protocol';
+import type { TrainClipInput, TrainRequest, TrainSummary } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { toErrorInfo } from './errors';
-import type { TrainingSlice, TrainSettings } from './trainingTypes';
+import type { SavedModel, TrainingSlice, TrainPoint, TrainSettings } from './trainingTypes';
 import type { StudioState } from './types';
 
 /** The engine's defaults, in the panel's units (crop in seconds). */
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = { name: '', steps: 300, lr: 2e-5, cropSeconds: 5, batchSize: 2, condDropout: 0.3 };
 
 
-/** The TrainRequest options for the panel's settings (crop seconds -> codec frames). */
+/** The engine's warmup (updates) for long runs; shorter runs warm up over a tenth of their steps. */
+const MAX_WARMUP = 20;
+
+/** The TrainRequest options for the panel's settings (crop seconds -> codec frames, warmup from steps). */
 export function trainOptions(st: TrainSettings, frameRate: number): Record<string, number> {
+  const steps = Math.max(1, Math.round(st.steps));
   return {
-    steps: Math.max(1, Math.round(st.steps)),
+    steps,
+    warmup: Math.min(MAX_WARMUP, Math.round(steps / 10)),
     lr: st.lr,
     cropFrames: Math.max(2, Math.round(st.cropSeconds * frameRate)),
     batchSize: Math.max(1, Math.round(st.batchSize)),
@@ -29,6 +34,44 @@ export function trainClips(s: Pick<StudioState, 'clips' | 'captions'>): TrainCli
     out.push({ name: c.name, caption: (s.captions[c.id] ?? '').trim(), codes, k, t });
   }
   return out;
+}
+
+/** A saved run that stopped before its last step, and what resuming it needs. */
+export interface ResumeInfo {
+  model: SavedModel;
+  /** Steps done and planned. */
+  step: number;
+  steps: number;
+  /** The run's clips found among the ready ones, in the run's order, with the run's captions; null while some are missing. */
+  clips: TrainClipInput[] | null;
+  /** Names of the run's clips that are not (or not identically) loaded. */
+  missing: string[];
+  /** Clip ids matched to the run's clips, in order (null where missing). */
+  clipIds: (string | null)[];
+}
+
+/**
+ * Resume state for the model in use: present when it was saved by a run that stopped early.
+ * A run's clip is matched by name and frame count to a ready clip (each used once).
+ */
+export function resumeInfo(s: Pick<StudioState, 'clips' | 'models' | 'engine'>): ResumeInfo | null {
+  const id = s.engine.info?.lm?.modelId;
+  const model = id ? s.models.list.find((m) => m.id === id) : undefined;
+  const plan = model?.plan;
+  if (!model || !plan || model.step >= plan.steps) return null;
+  const used = new Set<string>();
+  const clipIds = plan.clips.map((pc) => {
+    const c = s.clips.find((x) => !used.has(x.id) && x.status === 'ready' && x.name === pc.name && x.result?.t === pc.frames);
+    if (!c) return null;
+    used.add(c.id);
+    return c.id;
+  });
+  const missing = plan.clips.filter((_, i) => clipIds[i] === null).map((c) => c.name);
+  const clips = missing.length > 0 ? null : plan.clips.map((pc, i) => {
+    const { codes, k, t } = s.clips.find((c) => c.id === clipIds[i])!.result!;
+    return { name: pc.name, caption: pc.caption, codes, k, t };
+  });
+  return { model, step: model.step, steps: plan.steps, clips, missing, clipIds };
 }
 
 export interface TrainingOptions {
@@ -64,18 +107,23 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
     );
   }
 
-  async function run(): Promise<void> {
+  /** A new run from the panel's settings on every ready clip. */
+  function fresh(): void | Promise<void> {
     const s = ctx.get();
     const info = s.engine.info;
     if (!info?.lm) return fail(new StudioError('TRAIN_INVALID', 'this model pack has no language model to fine-tune'));
     const clips = trainClips(s);
     if (clips.length === 0) return fail(new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on'));
     const name = s.trainSettings.name.trim() || `Fine-tune ${s.models.list.length + 1}`;
-    const options = trainOptions(s.trainSettings, info.codec.frameRate);
+    return run({ name, clips, options: trainOptions(s.trainSettings, info.codec.frameRate) }, []);
+  }
+
+  async function run(request: TrainRequest, history: TrainPoint[]): Promise<void> {
+    const { name, clips } = request;
     const ac = new AbortController();
     controller = ac;
-    ctx.set({ training: { running: true, paused: false, stopping: false, history: [] } });
-    announce(`Training ${name} on ${clips.length} clip${clips.length === 1 ? '' : 's'}…`);
+    ctx.set({ training: { running: true, paused: false, stopping: false, history } });
+    announce(`${request.resumeId ? 'Resuming' : 'Training'} ${name} on ${clips.length} clip${clips.length === 1 ? '' : 's'}…`);
     if (!persistAsked) {
       persistAsked = true;
       try {
@@ -87,7 +135,7 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
     let lastTenth = 0;
     try {
       await ctx.gate.wait();
-      const summary: TrainSummary = await ctx.engine.train({ name, clips, options }, {
+      const summary: TrainSummary = await ctx.engine.train(request, {
           signal: ac.signal,
           onProgress: (p) => {
             const t = p.training;
@@ -124,7 +172,20 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
     },
     async train() {
       if (ctx.get().training.running) return;
-      await run();
+      await fresh();
+    },
+    async resumeTraining() {
+      const s = ctx.get();
+      if (s.training.running) return;
+      const r = resumeInfo(s);
+      if (!r) return fail(new StudioError('TRAIN_INVALID', 'the model in use has no unfinished training run to resume'));
+      if (!r.clips) return fail(new StudioError('TRAIN_INVALID', `to resume, add the clips it was trained on: ${r.missing.join(', ')}`));
+      // The run's captions go back into the clips' caption fields, so what is shown is what trains.
+      const captions = { ...s.captions };
+      r.clipIds.forEach((id, i) => id && (captions[id] = r.clips![i].caption));
+      ctx.set({ captions });
+      const plan = r.model.plan!;
+      await run({ name: r.model.name, clips: r.clips, options: plan.options, resumeId: r.model.id }, r.model.history.filter((p) => p[0] <= r.step));
     },
     stopTraining() {
       const s = ctx.get().training;

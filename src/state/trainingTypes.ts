@@ -52,6 +52,8 @@ export interface TrainingSlice {
   setTrainSettings(patch: Partial<TrainSettings>): void;
   /** Fine-tunes on every ready clip with its caption; resolves when done, stopped or failed. */
   train(): Promise<void>;
+  /** Continues the stopped run of the model in use from its checkpoint (see `resumeInfo`). */
+  resumeTraining(): Promise<void>;
   /** Graceful stop: the current step ends and a final checkpoint is saved. */
   stopTraining(): void;
   setTrainingPaused(paused: boolean): Promise<void>;

@@ -1,5 +1,7 @@
 import type { ErrorCode } from '../errors/codes';
 import type { BackendChoice } from '../runtime/backend';
+import type { DatasetSlice } from './datasetSlice';
+import type { PacksSlice } from './packsSlice';
 import type { ModelsSlice, TrainingSlice } from './trainingTypes';
 import type { ChromaResult, EngineInfo, GenerateResult, PromptInfo, Progress, TokenizeResult } from '../workers/protocol';
 
@@ -68,8 +70,16 @@ export type DecodeFn = (file: File) => Promise<DecodedFile>;
 export interface StudioOptions {
   /** Main-thread decoder; defaults to src/audio/decode.ts (browser only). Tests inject a fake. */
   decode?: DecodeFn;
-  /** Absolute URL of the pack manifest the engine loads. */
+  /** The pack loaded at start (default 'studio', the bundled one); `openPack` moves to another. */
+  initialPack?: string;
+  /** Where a pack's manifest is (default `models/<id>/manifest.json`). */
+  manifestUrlOf?: (packId: string) => string;
+  /** Absolute URL of the initial pack's manifest (overrides manifestUrlOf for that pack). */
   manifestUrl?: string;
+  /** Called after a switch to another pack succeeded (bootstrap persists it and updates the URL). */
+  onPackChange?: (packId: string) => void;
+  /** Where hub-hosted pack files come from (bootstrap resolves ?hub= / the stored setting; default the Hugging Face hub). */
+  hubBase?: string;
   /** Backend to start with (bootstrap resolves ?backend= / localStorage / 'auto'). */
   initialBackend?: BackendChoice;
   /** Called after the user changes the backend (bootstrap persists it and updates the URL). */
@@ -82,11 +92,20 @@ export interface StudioOptions {
   persistStorage?: () => Promise<unknown>;
 }
 
+export interface LoadEngineOptions {
+  signal?: AbortSignal;
+  /** On failure leave the engine state as it was and announce nothing (the caller reports it). */
+  quietError?: boolean;
+  onProgress?: (p: Progress) => void;
+}
+
 export interface EngineSlice {
   engine: EngineState;
   backend: BackendChoice;
   /** Loads the pack on the current backend choice; resolves when done (never rejects). */
   initEngine(): Promise<void>;
+  /** initEngine's building block for pack switches: rejects with the engine's error, and does not touch the init gate. */
+  loadEngine(opts?: LoadEngineOptions): Promise<void>;
   /** Changes the backend choice and re-initialises the engine with it. */
   setBackend(choice: BackendChoice): Promise<void>;
   /** The engine worker died (it restarts on the next call): re-init if it had been ready. */
@@ -95,8 +114,11 @@ export interface EngineSlice {
 
 export interface ClipsSlice {
   clips: Clip[];
-  /** Adds one clip per file and processes them; resolves once every file is ready or failed. */
-  addFiles(files: File[]): Promise<void>;
+  /**
+   * Adds one clip per file and processes them; resolves once every file is ready or failed.
+   * `captions[i]` (optional) becomes file i's training caption.
+   */
+  addFiles(files: File[], captions?: string[]): Promise<void>;
   /** Removes a clip, cancelling its work if it is still being processed. */
   removeClip(id: string): void;
 }
@@ -229,4 +251,4 @@ export interface GenerationSlice {
   dismissGenerationError(): void;
 }
 
-export type StudioState = EngineSlice & ClipsSlice & AnnounceSlice & ConditioningSlice & GenerationSlice & TrainingSlice & ModelsSlice;
+export type StudioState = EngineSlice & ClipsSlice & AnnounceSlice & ConditioningSlice & GenerationSlice & TrainingSlice & ModelsSlice & DatasetSlice & PacksSlice;

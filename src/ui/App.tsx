@@ -1,9 +1,11 @@
 import { BackendBadge, BackendSelect } from './BackendControls';
 import { ClipList } from './ClipList';
+import { DatasetBar } from './DatasetBar';
 import { DropZone } from './DropZone';
 import { EngineStatus } from './EngineStatus';
 import { GeneratePanel } from './GeneratePanel';
 import { LiveStatus } from './LiveStatus';
+import { PackPanel, PackSelect } from './PackControls';
 import { PromptPanel } from './PromptPanel';
 import { useStudio } from './StoreContext';
 import { TakeList } from './TakeList';
@@ -21,10 +23,12 @@ export function App() {
           </span>
         </div>
         <div className="header-tools">
+          <PackSelect />
           <BackendBadge />
           <BackendSelect />
         </div>
       </header>
+      <PackPanel />
       <EngineStatus />
       {/* DOM (and tab) order: drop zone, prompt + generate + train, takes, clips. Wide screens put the
           panels in a right-hand column; narrow ones stack everything in that order. */}
@@ -41,6 +45,7 @@ export function App() {
           <TakeList />
         </div>
         <div className="area-clips">
+          <DatasetBar />
           <ClipList />
         </div>
       </main>

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
+import { droppedFiles, isDatasetDrop } from './datasetInput';
 import { useStudio } from './StoreContext';
 
 export const ACCEPT = 'audio/*,.wav,.mp3,.ogg,.flac,.m4a';
@@ -13,6 +14,16 @@ const hasFiles = (e: { dataTransfer: DataTransfer | null }) =>
  */
 export function DropZone() {
   const addFiles = useStudio((s) => s.addFiles);
+  const importDataset = useStudio((s) => s.importDataset);
+  /** A folder or .zip is a dataset (captions from its metadata); anything else is loose clips. */
+  const take = useCallback((dt: DataTransfer) => {
+    if (isDatasetDrop(dt)) {
+      void droppedFiles(dt).then((files) => importDataset(files));
+      return;
+    }
+    const files = Array.from(dt.files);
+    if (files.length) void addFiles(files);
+  }, [addFiles, importDataset]);
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   const depth = useRef(0);
@@ -22,10 +33,9 @@ export function DropZone() {
       if (hasFiles(e)) e.preventDefault();
     };
     const onDrop = (e: globalThis.DragEvent) => {
-      if (!hasFiles(e)) return;
+      if (!hasFiles(e) || !e.dataTransfer) return;
       e.preventDefault();
-      const files = Array.from(e.dataTransfer?.files ?? []);
-      if (files.length) void addFiles(files);
+      take(e.dataTransfer);
     };
     window.addEventListener('dragover', onDragOver);
     window.addEventListener('drop', onDrop);
@@ -33,7 +43,7 @@ export function DropZone() {
       window.removeEventListener('dragover', onDragOver);
       window.removeEventListener('drop', onDrop);
     };
-  }, [addFiles]);
+  }, [take]);
 
   const onDragEnter = (e: DragEvent) => {
     if (!hasFiles(e)) return;
@@ -50,8 +60,7 @@ export function DropZone() {
     e.stopPropagation();
     depth.current = 0;
     setOver(false);
-    const files = Array.from(e.dataTransfer.files);
-    if (files.length) void addFiles(files);
+    take(e.dataTransfer);
   };
 
   return (

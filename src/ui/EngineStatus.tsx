@@ -5,7 +5,9 @@ import { useStudio } from './StoreContext';
 export function EngineStatus() {
   const engine = useStudio((s) => s.engine);
   const initEngine = useStudio((s) => s.initEngine);
-  if (engine.status === 'ready') return null;
+  // A pack switch shows its own progress (per file, with Cancel) in the pack panel.
+  const switching = useStudio((s) => s.pack.switching?.phase === 'loading');
+  if (engine.status === 'ready' || (switching && engine.status === 'loading')) return null;
   return (
     <div className="engine-status" data-testid="engine-status" data-state={engine.status}>
       {engine.status === 'loading' && (

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { closestClip } from '../state/closest';
 import { encodeWav16 } from '../audio/wav';
 import { takeFileName, takeName } from '../state/sources';
 import { downloadBytes } from './download';
@@ -103,6 +104,7 @@ function TakeCard({ id }: { id: string }) {
           {playError}
         </p>
       )}
+      <ClosestClip codes={result.codes} k={result.k} t={result.t} />
       <Lane>
         <Waveform pcm={result.pcm} label={`Waveform of take ${take.number}`} />
       </Lane>
@@ -157,5 +159,22 @@ function TakeCard({ id }: { id: string }) {
         </button>
       </div>
     </li>
+  );
+}
+
+/**
+ * "Sounds closest to <clip>": the ready clip whose token statistics are nearest to the take's
+ * (src/eval/tokenStats.ts). Shown once there are two clips to choose between.
+ */
+function ClosestClip({ codes, k, t }: { codes: Int32Array; k: number; t: number }) {
+  const clips = useStudio((s) => s.clips);
+  const closest = useMemo(() => closestClip({ codes, k, t }, clips), [codes, k, t, clips]);
+  if (!closest?.next) return null;
+  const { name, distance, next } = closest;
+  return (
+    <p className="take-closest hint" data-testid="take-closest" data-clip-name={name} data-distance={distance.toFixed(4)}
+      title="Token distance: Jensen–Shannon divergence of each codebook's code histogram, averaged (0 = same statistics, 1 = nothing in common)">
+      Sounds closest to <strong>{name}</strong> (token distance {distance.toFixed(2)}; next: {next.name}, {next.distance.toFixed(2)})
+    </p>
   );
 }

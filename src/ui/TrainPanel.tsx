@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useRef } from 'react';
+import { resumeInfo } from '../state/trainingSlice';
 import { formatSeconds, trainStepLabel } from './format';
 import { LossChart } from './LossChart';
 import { ModelControls } from './ModelControls';
@@ -31,6 +32,7 @@ function TrainControls() {
   const set = useStudio((s) => s.setTrainSettings);
   const training = useStudio((s) => s.training);
   const train = useStudio((s) => s.train);
+  const resumeTraining = useStudio((s) => s.resumeTraining);
   const stop = useStudio((s) => s.stopTraining);
   const setPaused = useStudio((s) => s.setTrainingPaused);
   const dismiss = useStudio((s) => s.dismissTrainingError);
@@ -42,6 +44,9 @@ function TrainControls() {
   const savedHistory = useStudio((s) => s.models.list.find((m) => m.id === activeId)?.history);
   const clips = useStudio((s) => s.clips);
   const captions = useStudio((s) => s.captions);
+  const models = useStudio((s) => s.models);
+  const engine = useStudio((s) => s.engine);
+  const resume = useMemo(() => resumeInfo({ clips, models, engine }), [clips, models, engine]);
   const readyClips = useMemo(() => clips.filter((c) => c.status === 'ready'), [clips]);
   const captioned = readyClips.filter((c) => (captions[c.id] ?? '').trim()).length;
   const { running, paused, stopping, progress, history, error, notice } = training;
@@ -70,7 +75,7 @@ function TrainControls() {
   const points = live ? history : (savedHistory ?? []);
   const lastVal = [...points].reverse().find((p) => p[2] !== null)?.[2];
   const end = points.at(-1);
-  const shownProgress = live && progress ? progress : end ? { step: end[0], steps: end[0], loss: end[1], tokensPerSecond: 0, etaSeconds: 0 } : null;
+  const shownProgress = live && progress ? progress : end ? { step: end[0], steps: resume?.steps ?? end[0], loss: end[1], tokensPerSecond: 0, etaSeconds: 0 } : null;
 
   return (
     <div className="train">
@@ -105,6 +110,12 @@ function TrainControls() {
           aria-describedby={`${id}-why`} onClick={() => void train()}>
           Train
         </button>
+        {!running && resume && (
+          <button type="button" data-testid="train-resume" disabled={!!blocked || !resume.clips} aria-describedby={`${id}-resume`}
+            onClick={() => void resumeTraining()}>
+            ▶ Resume training (step {resume.step} of {resume.steps})
+          </button>
+        )}
         {running && (
           <>
             <button type="button" data-testid="train-pause" disabled={stopping} onClick={() => void setPaused(!paused)}>
@@ -121,6 +132,13 @@ function TrainControls() {
           ? paused ? 'Paused. Resume to go on, or Stop to save the model as it is.' : 'Stop ends after the current step and saves the model.'
           : (blocked ?? `Trains on ${readyClips.length} clip${readyClips.length === 1 ? '' : 's'}, ${captioned} with a caption.`)}
       </p>
+      {!running && resume && (
+        <p id={`${id}-resume`} className="hint" data-testid="train-resume-hint">
+          {resume.clips
+            ? `${resume.model.name} stopped at step ${resume.step} of ${resume.steps}; resuming continues its run on ${resume.clips.length} clip${resume.clips.length === 1 ? '' : 's'} with the captions it was trained with.`
+            : `To resume ${resume.model.name} (step ${resume.step} of ${resume.steps}), add the clips it was trained on: ${resume.missing.join(', ')}.`}
+        </p>
+      )}
       {shownProgress && (
         <p className="train-step" data-testid="train-step">
           {trainStepLabel(shownProgress, lastVal)}

@@ -1,35 +1,32 @@
 import { createEngineClient } from '../workers/client';
 import { BACKEND_STORAGE_KEY, resolveInitialBackend, searchWithBackend } from '../state/backendPref';
+import { PACK_STORAGE_KEY, resolveInitialPack, searchWithPack } from '../state/packPref';
+import { DEFAULT_PACK_ID } from '../state/packsSlice';
 import { createRestartingEngine } from '../state/restartingEngine';
 import { createStudioStore, type StudioStore } from '../state/store';
 import type { BackendChoice } from '../runtime/backend';
+import { HUB_STORAGE_KEY, manifestUrlOf, resolveHubBase } from '../packs/registry';
 
-/** The pack loaded when the URL names none (`?pack=<id>` picks public/models/<id>/). */
-export const DEFAULT_PACK = 'studio';
-
-function readStored(): string | null {
+function readStored(key = BACKEND_STORAGE_KEY): string | null {
   try {
-    return localStorage.getItem(BACKEND_STORAGE_KEY);
+    return localStorage.getItem(key);
   } catch {
-    return null; // storage blocked (privacy mode): fall back to 'auto'
+    return null; // storage blocked (privacy mode): fall back to the default
   }
 }
 
-function persistBackend(choice: BackendChoice): void {
+/** Remembers a choice (localStorage, when allowed) and puts it in the URL, so a reload keeps it. */
+function persist(key: string, value: string, search: string): void {
   try {
-    localStorage.setItem(BACKEND_STORAGE_KEY, choice);
+    localStorage.setItem(key, value);
   } catch {
     // not persisted; the URL still carries it
   }
-  const url = `${location.pathname}${searchWithBackend(location.search, choice)}${location.hash}`;
-  history.replaceState(history.state, '', url);
+  history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`);
 }
 
-export function manifestUrlFor(search: string): string {
-  const asked = new URLSearchParams(search).get('pack');
-  const pack = asked && /^[\w.-]+$/.test(asked) ? asked : DEFAULT_PACK;
-  return new URL(`models/${pack}/manifest.json`, document.baseURI).href;
-}
+const persistBackend = (choice: BackendChoice) => persist(BACKEND_STORAGE_KEY, choice, searchWithBackend(location.search, choice));
+const persistPack = (id: string) => persist(PACK_STORAGE_KEY, id, searchWithPack(location.search, id));
 
 /** Creates the engine worker, its client and the store, and starts loading the pack. */
 export function bootstrap(): StudioStore {
@@ -43,10 +40,16 @@ export function bootstrap(): StudioStore {
   );
   const store: StudioStore = createStudioStore(engine, {
     // decode: the store's default lazily loads src/audio/decode.ts on the first file.
-    manifestUrl: manifestUrlFor(location.search),
+    // The bundled pack first; openPack below moves to the asked-for one (`?pack=<id>` or the stored
+    // choice, public/models/<id>/) at once when nothing needs downloading, else asks.
+    initialPack: DEFAULT_PACK_ID,
+    manifestUrlOf: (id) => manifestUrlOf(id, document.baseURI),
+    onPackChange: persistPack,
+    // Hub-hosted pack files (musicgen-small): ?hub=<url> (a mirror, or a local folder laid out like the hub) or the stored setting.
+    hubBase: resolveHubBase(location.search, readStored(HUB_STORAGE_KEY), document.baseURI),
     initialBackend: resolveInitialBackend(location.search, readStored()),
     onBackendChange: persistBackend,
   });
-  void store.getState().initEngine();
+  void store.getState().openPack(resolveInitialPack(location.search, readStored(PACK_STORAGE_KEY)));
   return store;
 }

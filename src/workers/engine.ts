@@ -4,19 +4,22 @@ import { downmix } from '../audio/downmix';
 import { resample } from '../audio/resample';
 import { Codec } from '../codec/encodec';
 import { StudioError } from '../errors/StudioError';
-import { disposeLm, loadLm, saveLm } from '../lm';
+import { disposeLm, lmFromTensors, loadLm, saveLm } from '../lm';
+import type { NamedTensor } from '../lm/safetensors';
 import type { Fetcher } from '../packs/fetchFile';
+import { checkPackGraphs } from '../packs/graphCheck';
 import type { Manifest } from '../packs/manifest';
+import { cacheStorageBlobStore, PackCache, type BlobStore } from '../packs/packCache';
 import { chooseBackend, type AdapterProbe, type BackendName } from '../runtime/backend';
 import type { SessionRunner } from '../runtime/sessionRunner';
 import { T5Encoder } from '../text/t5Encoder';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer';
 import { generateTake, maxFrames } from './generateTake';
-import { BASE_NAME, importWeights, modelList, runTraining, useSaved, type LmSlot } from './training';
+import { BASE_NAME, importWeights, modelList, runTraining, swapLm, useSaved, type LmSlot } from './training';
 import { indexedDbModelStore, type ModelStore } from '../runtime/modelStore';
 import type { Trainer } from '../lm/train';
 import type { LmInfo } from './protocol';
-import { fetchManifest, fetchRoles } from './packFiles';
+import { downloadRoles, fetchManifest, planPackDownload, reloadTensors } from './packFiles';
 import type { CallContext, EngineHandlers, EngineInfo } from './protocol';
 
 /** What the engine needs from its environment; the browser and Node tests supply different ones. */
@@ -28,6 +31,8 @@ export interface EngineDeps {
   useTf(backend: BackendName): Promise<BackendName>;
   /** Where fine-tuned models are kept (IndexedDB in the browser). */
   modelStore: ModelStore;
+  /** Where downloaded pack files are kept (Cache Storage in the browser); absent: nothing is cached. */
+  packStore?: BlobStore | null;
 }
 
 interface Loaded {
@@ -37,6 +42,19 @@ interface Loaded {
   sessions: SessionRunner[];
   text?: { tokenizer: TextTokenizer; t5: T5Encoder };
   slot?: LmSlot;
+  /** Packs whose LM comes from a checkpoint read tensor by tensor: reads the base weights again (from the pack cache). */
+  reloadBase?: () => Promise<Map<string, NamedTensor>>;
+}
+
+/** A view of `m` whose entries are dropped as they are read, so each float32 array can be freed once the LM holds its copy. */
+function draining(m: Map<string, NamedTensor>): Map<string, NamedTensor> {
+  return new (class extends Map<string, NamedTensor> {
+    override get(k: string) {
+      const v = super.get(k);
+      this.delete(k);
+      return v;
+    }
+  })(m);
 }
 
 async function startSessions(deps: EngineDeps, bytes: Uint8Array[], backend: BackendName, ctx: CallContext): Promise<SessionRunner[]> {
@@ -90,14 +108,23 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     if (!loaded) throw new StudioError('INTERNAL', 'the engine has no model pack loaded yet');
     return loaded;
   };
+  /** A saved model, or (null) the pack's own weights, which a tensor-read pack reads again from its cache. */
+  const useModelOrBase = async (l: Loaded & { slot: LmSlot }, id: string | null): Promise<void> => {
+    if (id !== null || !l.reloadBase) return useSaved(l.slot, deps.modelStore, id);
+    swapLm(l.slot, lmFromTensors(l.slot.config, draining(await l.reloadBase())), null, BASE_NAME);
+  };
 
-  async function load(manifestUrl: string, choice: Parameters<EngineHandlers['init']>[0]['backend'], ctx: CallContext): Promise<Loaded> {
+  async function load(a: Parameters<EngineHandlers['init']>[0], ctx: CallContext): Promise<Loaded> {
     const probe = await deps.probe();
-    let { backend, reason } = chooseBackend(choice, probe);
-    const manifest = await fetchManifest(deps.fetch, manifestUrl);
+    let { backend, reason } = chooseBackend(a.backend, probe);
+    const manifest = await fetchManifest(deps.fetch, a.manifestUrl);
+    const where = { manifestUrl: a.manifestUrl, hubBase: a.hubBase };
+    const notices: StudioError[] = [];
+    const cache = deps.packStore ? new PackCache(deps.packStore, (e) => notices.push(e)) : null;
     const graphRoles = [manifest.codec.encoder, manifest.codec.decoder, ...(manifest.text ? [manifest.text.encoder] : [])];
     const roles = [...graphRoles, ...(manifest.text ? [manifest.text.tokenizer] : []), ...(manifest.lm ? [manifest.lm.weights] : [])];
-    const files = await fetchRoles(deps.fetch, manifestUrl, manifest, roles, ctx, 0.8);
+    const got = await downloadRoles(deps.fetch, where, manifest, roles, ctx, 0.8, cache, (e) => notices.push(e));
+    const files = got.files;
     const graphs = graphRoles.map((r) => files.get(r)!);
     let sessions: SessionRunner[];
     try {
@@ -108,8 +135,15 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       backend = 'wasm';
       sessions = await startSessions(deps, graphs, backend, ctx);
     }
+    let codec: Codec;
+    try {
+      codec = new Codec(manifest.codec, sessions[0], sessions[1]); // refuses graphs without the EnCodec names
+    } catch (e) {
+      for (const s of sessions) await s.release();
+      throw e;
+    }
     const l: Loaded = {
-      manifest, sessions, codec: new Codec(manifest.codec, sessions[0], sessions[1]),
+      manifest, sessions, codec,
       info: { packId: manifest.id, packName: manifest.name, backend, backendReason: reason, codec: manifest.codec },
     };
     try {
@@ -124,13 +158,29 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
         l.text = { tokenizer, t5: new T5Encoder(sessions[2], manifest.text.hiddenSize) };
         l.info.text = { maxTokens: manifest.text.maxTokens, hiddenSize: manifest.text.hiddenSize };
       }
+      ctx.progress({ phase: 'load', value: 0.88, label: 'Checking the models against the manifest' });
+      await checkPackGraphs(manifest, l.codec, l.text?.t5);
       if (manifest.lm) {
         ctx.progress({ phase: 'load', value: 0.9, label: 'Loading the language model' });
         l.info.lmBackend = await deps.useTf(backend);
-        const baseWeights = files.get(manifest.lm.weights)!;
-        l.slot = { lm: loadLm(manifest.lm.config, baseWeights), config: manifest.lm.config, packId: manifest.id, baseWeights, modelId: null, modelName: BASE_NAME };
+        const { config, weights: role } = manifest.lm;
+        const tensors = got.tensors.get(role);
+        if (tensors) {
+          // Read tensor by tensor from a full checkpoint: no file bytes to keep; going back to the
+          // base model reads the tensors again (from the pack cache when it holds them).
+          const source = draining(tensors);
+          tensors.clear(); // only `source` holds the arrays now; each is dropped as the LM takes it
+          got.tensors.delete(role);
+          const lm = lmFromTensors(config, source);
+          l.reloadBase = () => reloadTensors(deps.fetch, where, manifest, role, cache);
+          l.slot = { lm, config, packId: manifest.id, baseWeights: new Uint8Array(0), modelId: null, modelName: BASE_NAME };
+        } else {
+          const baseWeights = files.get(role)!;
+          l.slot = { lm: loadLm(config, baseWeights), config, packId: manifest.id, baseWeights, modelId: null, modelName: BASE_NAME };
+        }
         l.info.lm = lmInfo(l);
       }
+      if (notices.length) l.info.notices = notices.map((e) => ({ code: e.code, message: e.message }));
     } catch (e) {
       await release(l);
       throw e;
@@ -142,9 +192,25 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     init: (a, ctx) => serial(async () => {
       await release(loaded);
       loaded = null;
-      loaded = await load(a.manifestUrl, a.backend, ctx);
+      loaded = await load(a, ctx);
       ctx.progress({ phase: 'load', value: 1, label: `${loaded.info.packName} ready on ${loaded.info.backend}` });
       return loaded.info;
+    }),
+
+    // Not serialised: it only reads the network and the cache, so it can run while a take is generated.
+    planPack: async (a, ctx) => {
+      const cache = deps.packStore ? new PackCache(deps.packStore) : null;
+      return planPackDownload(deps.fetch, { manifestUrl: a.manifestUrl, hubBase: a.hubBase }, cache, ctx.signal);
+    },
+
+    packCacheUsage: async (a) => {
+      if (!deps.packStore) return { bytes: 0 };
+      return { bytes: await new PackCache(deps.packStore).usage(a.packId ? `${a.packId}/` : '') };
+    },
+
+    clearPackCache: (a) => serial(async () => {
+      if (!deps.packStore) return { freed: 0 };
+      return { freed: await new PackCache(deps.packStore).clear(a.packId ? `${a.packId}/` : '') };
     }),
 
     tokenize: (a, ctx) => serial(async () => {
@@ -222,7 +288,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     useModel: (a, ctx) => serial(async () => {
       const l = needLm();
       ctx.progress({ phase: 'load', value: 0.5, label: 'Loading the model' });
-      await useSaved(l.slot, deps.modelStore, a.id);
+      await useModelOrBase(l, a.id);
       l.info.lm = lmInfo(l);
       return l.info.lm;
     }),
@@ -240,7 +306,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     deleteModel: (a) => serial(async () => {
       const l = needLm();
       await deps.modelStore.delete(a.id);
-      if (l.slot.modelId === a.id) await useSaved(l.slot, deps.modelStore, null);
+      if (l.slot.modelId === a.id) await useModelOrBase(l, null);
       return modelList(deps.modelStore, l.slot);
     }),
 
@@ -263,10 +329,11 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
 /** The browser's environment, loaded lazily so Node tests never import onnxruntime-web. */
 function browserDeps(): EngineDeps {
   return {
-    fetch: (url) => fetch(url),
+    fetch: (url, init) => fetch(url, init),
     probe: async () => (await import('../runtime/gpuProbe')).probeWebGpu(),
     createSession: async (bytes, backend) => (await import('../runtime/ortSession')).createOrtSession(bytes, backend),
     useTf: async (backend) => (await import('../runtime/tfBackend')).useTfBackend(backend),
     modelStore: indexedDbModelStore(),
+    packStore: typeof caches === 'undefined' ? null : cacheStorageBlobStore(),
   };
 }

@@ -1,6 +1,8 @@
+import type { ErrorCode } from '../errors/codes';
 import type { WireError } from '../errors/StudioError';
 import type { BackendChoice, BackendName } from '../runtime/backend';
 import type { CodecSpec } from '../packs/manifest';
+import type { TrainPlan } from '../runtime/modelStore';
 
 /**
  * The engine's whole API, in one interface. The worker implements it (engine.ts); the client
@@ -9,8 +11,22 @@ import type { CodecSpec } from '../packs/manifest';
  * refuses the build until it does).
  */
 export interface EngineApi {
-  /** Loads a pack (manifest + codec graphs) on the chosen backend. */
-  init(a: { manifestUrl: string; backend: BackendChoice }): Promise<EngineInfo>;
+  /**
+   * Loads a pack on the chosen backend: downloads what the cache lacks (progress carries per-file
+   * detail), checks the graphs against the manifest. `hubBase`: where files with a hub `repo` come
+   * from (default https://huggingface.co; a mirror or a local folder laid out like the hub).
+   */
+  init(a: { manifestUrl: string; backend: BackendChoice; hubBase?: string }): Promise<EngineInfo>;
+  /**
+   * What loading a pack would download, before anything big moves: reads and checks its manifest,
+   * probes sizes, reads safetensors headers (a checkpoint that does not fit is refused here) and
+   * asks the cache what it holds. Leaves the loaded pack alone.
+   */
+  planPack(a: { manifestUrl: string; hubBase?: string }): Promise<PackPlan>;
+  /** Bytes of downloaded pack files kept in browser storage (one pack, or all). */
+  packCacheUsage(a: { packId?: string }): Promise<{ bytes: number }>;
+  /** Deletes downloaded pack files from browser storage (one pack, or all); returns the bytes freed. */
+  clearPackCache(a: { packId?: string }): Promise<{ freed: number }>;
   /** Downmixes, checks, resamples and tokenizes one clip. Channels are transferred. */
   tokenize(a: { channels: Float32Array[]; sampleRate: number; name: string }): Promise<TokenizeResult>;
   /** Turns codes [K, T] back into audio at the codec's rate. */
@@ -54,7 +70,7 @@ export interface TrainRequest {
   clips: TrainClipInput[];
   /** Overrides of the defaults (steps, lr, cropFrames, batchSize, ...). */
   options: Record<string, number>;
-  /** Continue this saved model's run from its last checkpoint. */
+  /** Continue this saved model's run from its last checkpoint (with the checkpoint's options; `clips` must be its plan's clips). */
   resumeId?: string;
 }
 
@@ -71,7 +87,7 @@ export interface TrainSummary {
 
 export interface ModelList {
   active: string | null;
-  models: { id: string; name: string; step: number; updatedAt: number; bytes: number; history: [number, number, number | null][] }[];
+  models: { id: string; name: string; step: number; updatedAt: number; bytes: number; history: [number, number, number | null][]; plan?: TrainPlan }[];
 }
 
 export interface PromptInfo {
@@ -148,6 +164,19 @@ export interface EngineInfo {
   text?: { maxTokens: number; hiddenSize: number };
   /** Present when the pack has a language model. */
   lm?: LmInfo;
+  /** Things the user should know about the load that did not stop it (storage full, a damaged cache entry re-fetched, ...). */
+  notices?: { code: ErrorCode; message: string }[];
+}
+
+/** The download a pack needs (planPack): exact bytes, per file, and how much of it the cache already holds. */
+export interface PackPlan {
+  packId: string;
+  packName: string;
+  /** Bytes of everything the pack loads (for files read tensor by tensor: the tensors it needs). */
+  total: number;
+  /** Of `total`, bytes the browser cache holds. */
+  cachedBytes: number;
+  files: { path: string; bytes: number; cachedBytes: number }[];
 }
 
 export interface TokenizeResult {
@@ -169,6 +198,8 @@ export interface Progress {
   label: string;
   /** Generation only: frames done of total, speed and time left. */
   generation?: { step: number; steps: number; tokensPerSecond: number; etaSeconds: number };
+  /** Pack loading only: bytes done of the whole download and per file (`fromCache`: of `loaded`, read from browser storage). */
+  download?: { loaded: number; total: number; files: { path: string; loaded: number; total: number; fromCache: number }[] };
   /** Training only. */
   training?: { step: number; steps: number; loss: number; valLoss?: number; lr: number; tokensPerSecond: number; etaSeconds: number };
 }
@@ -177,7 +208,7 @@ export type Method = keyof EngineApi;
 
 /** Every engine method, once: the client builds its methods from this list, the host checks names against it. */
 export const ENGINE_METHODS = [
-  'init', 'tokenize', 'decode', 'promptInfo', 'chroma', 'generate',
+  'init', 'planPack', 'packCacheUsage', 'clearPackCache', 'tokenize', 'decode', 'promptInfo', 'chroma', 'generate',
   'train', 'stopTraining', 'pauseTraining', 'listModels', 'useModel', 'renameModel', 'deleteModel', 'exportWeights', 'importWeights',
 ] as const satisfies readonly Method[];
 

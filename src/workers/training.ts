@@ -1,7 +1,7 @@
 import { StudioError } from '../errors/StudioError';
 import { disposeLm, lmFromTensors, loadLm, readSafetensors, saveLm, type Lm, type LmConfig } from '../lm';
 import { readCheckpoint, Trainer, type TrainClip, type TrainOptions } from '../lm/train';
-import type { ModelStore, SavedModelMeta } from '../runtime/modelStore';
+import type { ModelStore, SavedModelMeta, TrainPlan } from '../runtime/modelStore';
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
@@ -32,7 +32,7 @@ export function swapLm(slot: LmSlot, lm: Lm, id: string | null, name: string): v
 
 export async function modelList(store: ModelStore, slot: LmSlot): Promise<ModelList> {
   const models = (await store.list()).filter((m) => m.packId === slot.packId);
-  return { active: slot.modelId, models: models.map(({ id, name, step, updatedAt, bytes, history }) => ({ id, name, step, updatedAt, bytes, history })) };
+  return { active: slot.modelId, models: models.map(({ id, name, step, updatedAt, bytes, history, plan }) => ({ id, name, step, updatedAt, bytes, history, plan })) };
 }
 
 /**
@@ -54,14 +54,16 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   if (a.resumeId && !resumed) throw new StudioError('TRAIN_INVALID', 'the model to resume was not found in browser storage');
   const id = resumed?.id ?? newId();
   const created = resumed?.createdAt ?? Date.now();
-  const history: SavedModelMeta['history'] = resumed?.history.slice() ?? [];
   const resumeFrom = resumed ? readCheckpoint(resumed.checkpoint, slot.lm) : undefined;
+  const history: SavedModelMeta['history'] = resumed?.history.filter((p) => p[0] <= resumeFrom!.step) ?? [];
+  // A resumed run keeps its own options (the lr schedule and crop stream depend on them).
+  const options: Partial<TrainOptions> = resumeFrom ? resumeFrom.options : (a.options as Partial<TrainOptions>);
   let storageError: string | undefined;
   let saved = false;
   // Graceful stop (stopTraining) and a hard cancel of the call both end the run after this step.
   const stop = new AbortController();
   ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
-  const trainer = new Trainer(slot.lm, clips, a.options as Partial<TrainOptions>, {
+  const trainer = new Trainer(slot.lm, clips, options, {
     signal: stop.signal,
     onStep: (i) => {
       history.push([i.step, i.loss, i.valLoss ?? null]);
@@ -73,13 +75,16 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
     },
     onCheckpoint: async (bytes, step) => {
       try {
-        await store.put({ id, name: a.name, packId: slot.packId, createdAt: created, updatedAt: Date.now(), step, history, bytes: bytes.length, checkpoint: bytes });
+        await store.put({ id, name: a.name, packId: slot.packId, createdAt: created, updatedAt: Date.now(), step, history, bytes: bytes.length, checkpoint: bytes, plan });
         saved = true;
       } catch (e) {
         storageError = e instanceof StudioError ? e.message : String(e);
       }
     },
   }, resumeFrom);
+  const plan: TrainPlan = resumed?.plan ?? {
+    steps: trainer.options.steps, options: a.options, clips: clips.map(({ name, caption, frames }) => ({ name, caption, frames })),
+  };
   trainers.current = trainer;
   trainers.stop = stop;
   // Once any step has run, the weights in the slot are this model's (also after a divergence

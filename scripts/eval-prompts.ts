@@ -1,0 +1,41 @@
+/**
+ * Prompt-following evaluation of the bundled pack's LM (issue 7), also run by `npm run bench`:
+ *   npm run eval:prompts            -> bench-results/prompt-following.{md,json}
+ * EVAL_PROMPTS (default 24) prompts, EVAL_SECONDS (default 10) of audio each; tfjs WASM in Node.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadLm, disposeLm } from '../src/lm/index.ts';
+import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
+import { evaluatePrompts, promptCases, promptEvalTable } from './pretrain/promptEval.ts';
+import { loadStudioTools } from './pretrain/studioPack.ts';
+
+const PACK_DIR = process.env.PACK_DIR ?? new URL('../public/models/studio/', import.meta.url).pathname;
+const OUT = new URL('../bench-results/', import.meta.url).pathname;
+
+export async function runPromptEval(log: (m: string) => void = console.log): Promise<string> {
+  patchWasmKernels();
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const tools = await loadStudioTools(PACK_DIR);
+  const m = tools.manifest;
+  const lm = loadLm(m.lm!.config, new Uint8Array(readFileSync(`${PACK_DIR}/${m.files[m.lm!.weights].path}`)));
+  try {
+    const cases = promptCases(8_000_000, Number(process.env.EVAL_PROMPTS ?? 24));
+    const r = await evaluatePrompts(lm, tools, cases, { seconds: Number(process.env.EVAL_SECONDS ?? 10), seed: 1, log });
+    const pre = (m.lm as unknown as { pretraining?: { steps: number; pieces: number } }).pretraining;
+    const model = pre ? `pretrained ${pre.steps} steps on ${pre.pieces} corpus pieces` : 'untrained (seeded) weights';
+    const md = `# Prompt following (bundled LM: ${model})\n\n${promptEvalTable(r)}\n\nMeasured ${new Date().toISOString().slice(0, 10)} by scripts/eval-prompts.ts (tfjs WASM in Node).\n`;
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(`${OUT}/prompt-following.md`, md);
+    writeFileSync(`${OUT}/prompt-following.json`, JSON.stringify(r, null, 1));
+    return md;
+  } finally {
+    disposeLm(lm);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runPromptEval().then((md) => console.log(md), (e) => { console.error(e); process.exit(1); });
+}

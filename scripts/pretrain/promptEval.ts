@@ -1,0 +1,79 @@
+/**
+ * Does the bundled LM follow its prompts? (issue 7) Prompts name a key, a tempo and an instrument
+ * (half in phrasings held out of training, and key/tempo pairs drawn freely, so some are pairs the
+ * corpus never had); each is rendered as the corpus would (the ceiling), and generated with no
+ * prompt (the unconditional model), with the prompt but no guidance (cfg 1), and with guidance
+ * (cfg 3); the corpus audio through the codec is the ceiling for anything the LM makes. The audio's key and tempo are detected (src/eval) and compared with the prompt.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { captionsFor, generatePiece, isHeldOutCombination, pitchClassOf, renderPiece, tonicName, type PieceFacts } from '../../src/corpus/index.ts';
+import { agreement, analyzeClip, summarize, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
+import { generate, type Lm } from '../../src/lm/index.ts';
+import type { StudioTools } from './studioPack.ts';
+
+export type Condition = 'corpus' | 'corpus through the codec' | 'unconditional' | 'prompt, cfg 1' | 'prompt, cfg 3';
+export const CONDITIONS: readonly Condition[] = ['corpus', 'corpus through the codec', 'unconditional', 'prompt, cfg 1', 'prompt, cfg 3'];
+
+export interface PromptCase {
+  facts: PieceFacts;
+  prompt: string;
+  heldOutPhrasing: boolean;
+  heldOutPair: boolean;
+}
+
+export interface PromptEvalResult {
+  cases: Array<PromptCase & { results: Record<Condition, Agreement & { detected: string }> }>;
+  summary: Record<Condition, AgreementSummary>;
+  seconds: number;
+}
+
+/** `count` prompts from seeds `firstSeed`..; odd ones use held-out phrasings. */
+export function promptCases(firstSeed: number, count: number): PromptCase[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { facts } = generatePiece({ seed: firstSeed + i });
+    const heldOutPhrasing = i % 2 === 1;
+    const [prompt] = captionsFor(facts, { count: 1, heldOut: heldOutPhrasing });
+    return { facts, prompt, heldOutPhrasing, heldOutPair: isHeldOutCombination({ tonic: pitchClassOf(facts.tonic), mode: facts.mode }, facts.bpm) };
+  });
+}
+
+async function textTensors(tools: StudioTools, prompt: string): Promise<{ textStates: tf.Tensor3D; textMask: tf.Tensor2D }> {
+  const c = await tools.caption(prompt);
+  return { textStates: tf.tensor3d(c.states, [1, c.dims.s, c.dims.d]), textMask: tf.tensor2d(Array.from(c.mask), [1, c.dims.s]) };
+}
+
+export async function evaluatePrompts(lm: Lm, tools: StudioTools, cases: PromptCase[], o: { seconds: number; seed: number; log?: (m: string) => void }): Promise<PromptEvalResult> {
+  const rate = tools.manifest.codec.sampleRate;
+  const frames = Math.round(o.seconds * tools.manifest.codec.frameRate);
+  const out: PromptEvalResult['cases'] = [];
+  for (const [i, c] of cases.entries()) {
+    const prompted = { tonic: c.facts.tonic, mode: c.facts.mode, bpm: c.facts.bpm };
+    const audio: Record<Condition, Float32Array> = {} as never;
+    audio.corpus = renderPiece(generatePiece({ seed: c.facts.seed, seconds: o.seconds }), rate);
+    audio['corpus through the codec'] = await tools.codec.decode(await tools.codec.encode(audio.corpus));
+    for (const [name, prompt, cfg] of [['unconditional', '', 1], ['prompt, cfg 1', c.prompt, 1], ['prompt, cfg 3', c.prompt, 3]] as const) {
+      const cond = await textTensors(tools, prompt);
+      try {
+        const codes = await generate(lm, { ...cond, frames, cfg, seed: o.seed + i });
+        audio[name] = await tools.codec.decode({ codes, k: lm.config.codebooks, t: frames });
+      } finally {
+        tf.dispose([cond.textStates, cond.textMask]);
+      }
+    }
+    const results = {} as Record<Condition, Agreement & { detected: string }>;
+    for (const name of CONDITIONS) {
+      const a = analyzeClip(audio[name], rate);
+      results[name] = { ...agreement(prompted, a), detected: `${tonicName(a.key)} ${a.key.mode}, ${a.tempo.bpm.toFixed(0)} bpm` };
+    }
+    out.push({ ...c, results });
+    o.log?.(`${i + 1}/${cases.length} "${c.prompt}": ${CONDITIONS.map((n) => `${n} ${results[n].detected}`).join(' | ')}`);
+  }
+  const summary = Object.fromEntries(CONDITIONS.map((n) => [n, summarize(out.map((c) => c.results[n]))])) as Record<Condition, AgreementSummary>;
+  return { cases: out, summary, seconds: o.seconds };
+}
+
+export function promptEvalTable(r: PromptEvalResult): string {
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  const rows = CONDITIONS.map((n) => `| ${n} | ${pct(r.summary[n].keyAccuracy)} | ${pct(r.summary[n].tempoAccuracy)} | ${pct(r.summary[n].bothAccuracy)} |`);
+  return [`${r.cases.length} prompts, ${r.seconds} s each (key chance ≈ 4%)`, '', '| audio | key (tonic + mode) | tempo within 8% | both |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

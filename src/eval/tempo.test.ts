@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { agreement, summarize } from './agreement';
+import { onsetStrength } from './onset';
+import { detectTempo } from './tempo';
+import { clickTrack, SR } from './testSignals';
+
+describe('detectTempo', () => {
+  it('finds the tempo of even click tracks across the range', () => {
+    for (const bpm of [62, 90, 100, 128, 150, 176]) {
+      const t = detectTempo(clickTrack(bpm, 10), SR);
+      expect(Math.abs(t.bpm / bpm - 1), `${bpm} → ${t.bpm}`).toBeLessThan(0.02);
+      expect(t.confidence).toBeGreaterThan(0.3);
+    }
+  });
+
+  it('takes weaker off-beats as subdivisions, equal ones as beats (the octave rule)', () => {
+    expect(Math.abs(detectTempo(clickTrack(70, 10, 0.6, 0.15), SR).bpm / 70 - 1)).toBeLessThan(0.02);
+    expect(Math.abs(detectTempo(clickTrack(70, 10, 0.5, 0.5), SR).bpm / 140 - 1)).toBeLessThan(0.02);
+  });
+
+  it('returns 0 bpm, not NaN, on silence and on tiny clips', () => {
+    for (const pcm of [new Float32Array(5 * SR), new Float32Array(10)]) {
+      const t = detectTempo(pcm, SR);
+      expect(t).toEqual({ bpm: 0, confidence: 0 });
+    }
+    const env = onsetStrength(new Float32Array(SR), SR);
+    expect(env.frameRate).toBe(200);
+    expect(env.envelope.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('agreement', () => {
+  const detected = (tonic: number, mode: 'major' | 'minor', bpm: number) => ({ key: { tonic, mode }, tempo: { bpm } });
+
+  it('needs the exact tonic and mode, and the tempo within 8%', () => {
+    expect(agreement({ tonic: 'Bb', mode: 'minor', bpm: 100 }, detected(10, 'minor', 107.9))).toMatchObject({ key: true, tempo: true });
+    expect(agreement({ tonic: 'A#', mode: 'minor', bpm: 100 }, detected(10, 'major', 100)).key).toBe(false);
+    expect(agreement({ tonic: 1, mode: 'major', bpm: 100 }, detected(1, 'major', 92.1))).toMatchObject({ key: true, tempo: true });
+    expect(agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(9, 'minor', 108.1))).toMatchObject({ key: false, tempo: false });
+    expect(agreement({ tonic: 'C', mode: 'major', bpm: 140 }, detected(0, 'major', 70)).tempoError).toBeCloseTo(-0.5, 12);
+  });
+
+  it('summarises accuracies', () => {
+    const a = [
+      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(0, 'major', 100)),
+      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(0, 'major', 50)),
+      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(7, 'major', 101)),
+      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(7, 'minor', 200)),
+    ];
+    expect(summarize(a)).toEqual({ count: 4, keyAccuracy: 0.5, tempoAccuracy: 0.5, bothAccuracy: 0.25 });
+    expect(summarize([])).toEqual({ count: 0, keyAccuracy: 0, tempoAccuracy: 0, bothAccuracy: 0 });
+  });
+});

@@ -1,0 +1,78 @@
+// Resuming a stopped fine-tune after a "reload" (fresh engine handlers on the same model store),
+// through the engine API, on tfjs wasm (the cpu backend is too slow for two short runs here).
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readSafetensors } from '../lm';
+import { memoryModelStore, type ModelStore } from '../runtime/modelStore';
+import { createNodeOrtSession } from '../runtime/ortSessionNode';
+import { patchWasmKernels } from '../runtime/wasmKernels';
+import { createEngineHandlers } from './engine';
+import type { CallContext } from './protocol';
+
+const PUBLIC = new URL('../../public/', import.meta.url).pathname;
+const MANIFEST = 'http://studio.test/models/studio/manifest.json';
+
+const handlers = (modelStore: ModelStore) => createEngineHandlers({
+  fetch: async (url: string) => new Response(new Uint8Array(readFileSync(PUBLIC + new URL(url).pathname.slice(1))), { status: 200 }),
+  probe: async () => ({ available: false, isFallback: false, description: '' }),
+  createSession: (b) => createNodeOrtSession(b),
+  useTf: async () => {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    await tf.setBackend('wasm');
+    patchWasmKernels();
+    return 'wasm' as const;
+  },
+  modelStore,
+});
+
+const ctx = (progress: CallContext['progress'] = () => {}): CallContext => ({ signal: new AbortController().signal, progress, transfer: () => {} });
+const tone = (n: number, sr: number, hz: number) => Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * hz * i) / sr));
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('resuming training (engine, Node)', () => {
+  it('saves a stopped run with its plan; after a reload it resumes to the weights of an unbroken run', async () => {
+    const store = memoryModelStore();
+    const h = handlers(store);
+    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const clip = async (hz: number) => h.tokenize({ channels: [tone(16000, 32000, hz)], sampleRate: 32000, name: `${hz}.wav` }, ctx());
+    const [a, b] = [await clip(220), await clip(660)];
+    const clips = [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }, { name: 'b', caption: '', codes: b.codes, k: b.k, t: b.t }];
+    const options = { steps: 3, cropFrames: 10, batchSize: 1, lr: 1e-3, warmup: 1, evalEvery: 0, checkpointEvery: 0 };
+    const whole = await h.train({ name: 'whole', clips, options }, ctx());
+    const wholeBytes = (await h.exportWeights({}, ctx())).bytes;
+    await h.useModel({ id: null }, ctx());
+    // Stopped after step 1 (the stop lands after the current step).
+    const stopped = await h.train({ name: 'halted', clips, options }, {
+      ...ctx(), progress: (p) => void (p.training?.step === 1 && h.stopTraining({}, ctx())),
+    });
+    expect(stopped).toMatchObject({ step: 1, steps: 3, stopped: true });
+    // A fresh engine on the same storage: the model lists its plan and history.
+    const h2 = handlers(store);
+    await h2.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const saved = (await h2.listModels({}, ctx())).models.find((m) => m.id === stopped.id)!;
+    expect(saved.step).toBe(1);
+    expect(saved.history.map((p) => p[0])).toEqual([1]);
+    expect(saved.plan).toEqual({ steps: 3, options, clips: [{ name: 'a', caption: 'low tone', frames: a.t }, { name: 'b', caption: '', frames: b.t }] });
+    expect((await h2.listModels({}, ctx())).models.find((m) => m.id === whole.id)?.plan?.steps).toBe(3);
+    const steps: number[] = [];
+    // The checkpoint's own options are used, whatever the request says.
+    const resumed = await h2.train({ name: 'halted', clips, options: { steps: 99 }, resumeId: stopped.id }, {
+      ...ctx(), progress: (p) => void (p.training && steps.push(p.training.step)),
+    });
+    expect(resumed).toMatchObject({ id: stopped.id, step: 3, steps: 3, stopped: false });
+    expect(steps).toEqual([2, 3]);
+    expect((await h2.listModels({}, ctx())).models.find((m) => m.id === stopped.id)?.history.map((p) => p[0])).toEqual([1, 2, 3]);
+    // The same weights (the exported files differ only in their metadata).
+    const whole3 = readSafetensors(wholeBytes).tensors;
+    const resumed3 = readSafetensors((await h2.exportWeights({}, ctx())).bytes).tensors;
+    expect([...resumed3.keys()]).toEqual([...whole3.keys()]);
+    for (const [name, t] of whole3) expect(resumed3.get(name)!.data, name).toEqual(t.data);
+    // Other clips are refused.
+    await expect(h2.train({ name: 'halted', clips: [clips[1], clips[0]], options, resumeId: stopped.id }, ctx())).rejects.toMatchObject({ code: 'TRAIN_INVALID' });
+  }, 120_000);
+});
