@@ -4,9 +4,11 @@
 // src/eval/tokenStats.ts) to the clip with that caption. Then: export the dataset; stop a run,
 // reload, and resume it from its checkpoint.
 //
-// The settings are the ones scripts/ab-search.ts found in Node (tfjs wasm): 20 steps, lr 3e-3,
-// 1 s crops, batch 2, condition dropout 0.3, 2 s takes at CFG 3 — right for both captions on all
-// 5 training seeds x 5 generation seeds tried, with margins of 0.1-0.4 bits.
+// The settings are the ones scripts/ab-search.ts found in Node (tfjs wasm) on the pretrained
+// bundled LM: 40 steps, lr 3e-3, 1 s crops, batch 2, condition dropout 0.3, 2 s takes at CFG 3 —
+// right for both captions in 23 of 24 cases (training seeds 0-3 x generation seeds 1-3 x the two
+// captions; the one miss was training seed 1). This test uses training seed 0 (the default) and
+// generation seed 1, right for both captions there.
 import { readFileSync } from 'node:fs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
@@ -75,12 +77,12 @@ test('after fine-tuning, each caption generates audio closest to its own clip; t
   await importFixtures(page);
 
   await page.getByTestId('train-name').fill('AB');
-  await trainSettings(page, { steps: 20, lr: 0.003, crop: 1, batch: 2 });
+  await trainSettings(page, { steps: 40, lr: 0.003, crop: 1, batch: 2 });
   await expect(page.getByTestId('train-hint')).toContainText('2 clips, 2 with a caption');
   const t0 = Date.now();
   await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('train-step')).toContainText('Step 20 / 20', { timeout: 300_000 });
-  test.info().annotations.push({ type: 'training', description: `20 steps in ${((Date.now() - t0) / 1000).toFixed(0)} s` });
+  await expect(page.getByTestId('train-step')).toContainText('Step 40 / 40', { timeout: 300_000 });
+  test.info().annotations.push({ type: 'training', description: `40 steps in ${((Date.now() - t0) / 1000).toFixed(0)} s` });
   await expect(page.getByTestId('train-button')).toBeEnabled();
   await expect(page.getByTestId('train-error')).toHaveCount(0);
   await expect(page.getByTestId('generate-model')).toContainText('AB');

@@ -131,3 +131,10 @@ mkdirSync(OUT, { recursive: true });
 writeFileSync(OUT + 'codec.md', md);
 writeFileSync(OUT + 'codec.json', JSON.stringify({ date, machine, chromium: b.chromium, speed: b.rows, generation: b.lmRows, quality: q }, null, 2) + '\n');
 console.log(md);
+
+// Prompt following of the bundled LM (issue 7): bench-results/prompt-following.{md,json}, tfjs WASM
+// in Node (a few minutes). BENCH_SKIP_PROMPTS=1 skips it.
+if (!process.env.BENCH_SKIP_PROMPTS) {
+  const { runPromptEval } = await import('./eval-prompts.ts');
+  console.log(await runPromptEval(() => {}));
+}

@@ -24,7 +24,9 @@ export async function runPromptEval(log: (m: string) => void = console.log): Pro
   try {
     const cases = promptCases(8_000_000, Number(process.env.EVAL_PROMPTS ?? 24));
     const r = await evaluatePrompts(lm, tools, cases, { seconds: Number(process.env.EVAL_SECONDS ?? 10), seed: 1, log });
-    const pre = (m.lm as unknown as { pretraining?: { steps: number; pieces: number } }).pretraining;
+    // parseManifest keeps only what the engine needs: the pretraining note is read from the raw file
+    const raw = JSON.parse(readFileSync(`${PACK_DIR}/manifest.json`, 'utf8')) as { lm: { pretraining?: { steps: number; pieces: number } } };
+    const pre = raw.lm.pretraining;
     const model = pre ? `pretrained ${pre.steps} steps on ${pre.pieces} corpus pieces` : 'untrained (seeded) weights';
     const md = `# Prompt following (bundled LM: ${model})\n\n${promptEvalTable(r)}\n\nMeasured ${new Date().toISOString().slice(0, 10)} by scripts/eval-prompts.ts (tfjs WASM in Node).\n`;
     mkdirSync(OUT, { recursive: true });
