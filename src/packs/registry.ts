@@ -33,9 +33,9 @@ export const PACKS: readonly PackEntry[] = [
     id: 'studio',
     name: 'Studio (bundled)',
     bundled: true,
-    approxBytes: 18_442_758,
+    approxBytes: 18_442_790,
     memory: 'under 100 MB',
-    notes: 'Built into the app from code and seeds; works offline. Its language model is untrained, so takes sound like noise.',
+    notes: 'Built into the app from code and seeds; works offline. Its small language model is only briefly pretrained on a synthetic corpus: takes have its textures but do not follow key or tempo yet.',
     licence: 'same as the app',
   },
   {
