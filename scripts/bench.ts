@@ -78,7 +78,23 @@ async function browserRuns() {
       }
       console.log(JSON.stringify(lmRows.at(-1)));
     }
-    return { rows, lmRows, chromium: version };
+    // Fine-tuning speed: the studio's Trainer, batch 2 x 5 s crops, per backend.
+    const trainRows = [];
+    for (const [backend, steps] of [['wasm', 8], ['cpu', 3], ['webgpu', 2]] as const) {
+      const browser = await launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`http://localhost:${PORT}/bench.html`);
+        await page.waitForFunction(() => document.body.dataset.ready === 'true');
+        trainRows.push(await page.evaluate(([b, n]) => window.studioBench.runTrain(b, n), [backend, steps] as const));
+      } catch (e) {
+        trainRows.push({ backend, steps, error: String(e).split('\n')[0].slice(0, 160) });
+      } finally {
+        await browser.close().catch(() => {});
+      }
+      console.log(JSON.stringify(trainRows.at(-1)));
+    }
+    return { rows, lmRows, trainRows, chromium: version };
   } finally {
     try { process.kill(-server.pid!); } catch { /* gone */ }
   }
@@ -118,6 +134,16 @@ const md = [
     ? `| ${r.backend} | ${r.seconds} s | – | – | – | – | – | – | – | failed: ${r.error} |`
     : `| ${r.backend} | ${r.seconds} s | ${f(r.framesPerSecond, 1)} | ${f(r.generateMs, 0)} | ${f(r.decodeMs, 0)} | ${f(r.rtf, 2)} | ${f(r.cachedStepMs, 1)} | ${f(r.recomputeStepMs, 1)} | ${f(r.recomputeStepMs / r.cachedStepMs, 1)}× | ${f(r.peakBytes / 2 ** 20, 1)} |`)),
   '',
+  '## Fine-tuning (bundled LM, the studio\'s Trainer: AdamW, clipping, condition dropout; batch 2 x 250-frame crops)',
+  '',
+  'Tokens = valid target cells (K x frames) per second of training compute; the first step (kernel compilation) is included in ms/step.',
+  '',
+  '| backend | steps | ms/step | tokens/s | first loss | last loss | peak tfjs MB |',
+  '|---|---|---|---|---|---|---|',
+  ...b.trainRows.map((r) => ('error' in r
+    ? `| ${r.backend} | ${r.steps} | – | – | – | – | failed: ${r.error} |`
+    : `| ${r.backend} | ${r.steps} | ${f(r.msPerStep, 0)} | ${f(r.tokensPerSecond, 0)} | ${f(r.firstLoss, 3)} | ${f(r.lastLoss, 3)} | ${f(r.peakBytes / 2 ** 20, 1)} |`)),
+  '',
   'Reconstruction on the fixtures (resampled 24 → 32 kHz; onnxruntime-node, same graphs). Chroma agreement = share of non-silent',
   'frames whose dominant pitch class (argmax chroma, n_fft 16384, hop 4096) is the same in original and reconstruction.',
   'SI-SNR is low by design: the decoder resynthesises phase, so waveforms do not line up even where spectra do.',
@@ -129,7 +155,7 @@ const md = [
 ].join('\n');
 mkdirSync(OUT, { recursive: true });
 writeFileSync(OUT + 'codec.md', md);
-writeFileSync(OUT + 'codec.json', JSON.stringify({ date, machine, chromium: b.chromium, speed: b.rows, generation: b.lmRows, quality: q }, null, 2) + '\n');
+writeFileSync(OUT + 'codec.json', JSON.stringify({ date, machine, chromium: b.chromium, speed: b.rows, generation: b.lmRows, training: b.trainRows, quality: q }, null, 2) + '\n');
 console.log(md);
 
 // Prompt following of the bundled LM (issue 7): bench-results/prompt-following.{md,json}, tfjs WASM

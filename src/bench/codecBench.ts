@@ -72,6 +72,7 @@ declare global {
       runLm: (backend: BackendName, seconds: number) => Promise<import('./lmBench').LmRun>;
       runText: (backend: BackendName) => Promise<number[]>;
       lmLogits: (backend: BackendName) => Promise<{ backend: string; layout: string; logits: number[] }>;
+      runTrain: (backend: BackendName, steps: number) => Promise<import('./lmBench').TrainRun>;
       crossOriginIsolated: boolean;
       hardwareConcurrency: number;
     };
@@ -84,6 +85,7 @@ window.studioBench = {
   runLm: async (b, s) => (await import('./lmBench')).runLm(b, s),
   runText: async (b) => (await import('./lmBench')).runText(b),
   lmLogits: async (b) => (await import('./lmBench')).lmLogits(b),
+  runTrain: async (b, n) => (await import('./lmBench')).runTrain(b, n),
   crossOriginIsolated: globalThis.crossOriginIsolated,
   hardwareConcurrency: navigator.hardwareConcurrency,
 };

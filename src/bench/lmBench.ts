@@ -124,3 +124,53 @@ export async function lmLogits(backend: BackendName): Promise<{ backend: string;
   disposeLm(lm);
   return { backend: used, layout, logits };
 }
+
+export interface TrainRun {
+  backend: string;
+  steps: number;
+  batch: number;
+  cropFrames: number;
+  msPerStep: number;
+  /** Valid target tokens (K x frames cells) per second of training compute. */
+  tokensPerSecond: number;
+  firstLoss: number;
+  lastLoss: number;
+  peakBytes: number;
+}
+
+/**
+ * Fine-tuning speed of the bundled LM on one tfjs backend: the studio's Trainer (AdamW, clipping,
+ * condition dropout) on two seeded random clips with captions, `steps` steps of batch 2 x 5 s crops.
+ */
+export async function runTrain(backend: BackendName, steps: number): Promise<TrainRun> {
+  const { useTfBackend } = await import('../runtime/tfBackend');
+  const used = await useTfBackend(backend);
+  const { Trainer } = await import('../lm/train');
+  const { manifest, bytes } = await pack();
+  const lm = loadLm(manifest.lm!.config, await bytes(manifest.lm!.weights));
+  const { codebooks: K, card, textDim } = lm.config;
+  let seed = 5;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const clip = (name: string) => ({
+    name, caption: name, frames: 500,
+    codes: Int32Array.from({ length: K * 500 }, () => Math.floor(rand() * card)),
+    text: { states: Float32Array.from({ length: 6 * textDim }, () => rand() - 0.5), tokens: 6 },
+  });
+  const cropFrames = 250;
+  const losses: number[] = [];
+  let peakBytes = tf.memory().numBytes;
+  let tokensPerSecond = NaN;
+  const t0 = performance.now();
+  try {
+    await new Trainer(lm, [clip('a'), clip('b')], { steps, batchSize: 2, cropFrames, lr: 1e-4, warmup: 1, evalEvery: 0, checkpointEvery: 0, valFraction: 0 }, {
+      onStep: (s) => {
+        losses.push(s.loss);
+        tokensPerSecond = s.tokensPerSecond;
+        peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+      },
+    }).run();
+  } finally {
+    disposeLm(lm);
+  }
+  return { backend: used, steps, batch: 2, cropFrames, msPerStep: (performance.now() - t0) / steps, tokensPerSecond, firstLoss: losses[0], lastLoss: losses.at(-1)!, peakBytes };
+}
