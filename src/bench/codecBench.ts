@@ -73,6 +73,7 @@ declare global {
       runText: (backend: BackendName) => Promise<number[]>;
       lmLogits: (backend: BackendName) => Promise<{ backend: string; layout: string; logits: number[] }>;
       runTrain: (backend: BackendName, steps: number) => Promise<import('./lmBench').TrainRun>;
+      lmProfile: (backend: BackendName, ort?: BackendName | 'none') => ReturnType<typeof import('./lmBench').lmProfile>;
       crossOriginIsolated: boolean;
       hardwareConcurrency: number;
     };
@@ -86,6 +87,7 @@ window.studioBench = {
   runText: async (b) => (await import('./lmBench')).runText(b),
   lmLogits: async (b) => (await import('./lmBench')).lmLogits(b),
   runTrain: async (b, n) => (await import('./lmBench')).runTrain(b, n),
+  lmProfile: async (b, o) => (await import('./lmBench')).lmProfile(b, o),
   crossOriginIsolated: globalThis.crossOriginIsolated,
   hardwareConcurrency: navigator.hardwareConcurrency,
 };

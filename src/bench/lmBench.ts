@@ -174,3 +174,53 @@ export async function runTrain(backend: BackendName, steps: number): Promise<Tra
   }
   return { backend: used, steps, batch: 2, cropFrames, msPerStep: (performance.now() - t0) / steps, tokensPerSecond, firstLoss: losses[0], lastLoss: losses.at(-1)!, peakBytes };
 }
+
+/**
+ * Diagnostics for the LM in this page: tfjs flags, a kernel profile of one cached decode step, and
+ * 10 s of generation without and then with the codec's ORT sessions loaded on `ortBackend`
+ * ('none' = load nothing). Finding (2026-11-26, 2 cores): ORT loaded in the same JS context makes
+ * tfjs-wasm generation ~1.9x slower (3.8 s -> 7.2 s), with 1 ORT thread as with 2.
+ */
+export async function lmProfile(backend: BackendName, ortBackend: BackendName | 'none' = 'wasm'): Promise<{ flags: Record<string, unknown>; stepMs: number; kernels: number; kernelMs: number; top: string[] }> {
+  const { useTfBackend } = await import('../runtime/tfBackend');
+  await useTfBackend(backend);
+  const flags = Object.fromEntries(['WASM_HAS_SIMD_SUPPORT', 'WASM_HAS_MULTITHREAD_SUPPORT'].map((k) => [k, tf.env().get(k)]));
+  const { manifest, bytes } = await pack();
+  const lm = loadLm(manifest.lm!.config, await bytes(manifest.lm!.weights));
+  const textStates = tf.randomNormal([2, 7, lm.config.textDim], 0, 1, 'float32', 3) as tf.Tensor3D;
+  const textMask = tf.ones([2, 7]) as tf.Tensor2D;
+  const cache = createCache(lm, { textStates, textMask }, 300);
+  const col = tf.zeros([2, lm.config.codebooks, 1], 'int32') as tf.Tensor3D;
+  const run = async () => { const l = step(lm, col, cache); await l.data(); l.dispose(); };
+  for (let i = 0; i < 20; i++) await run();
+  const t = performance.now();
+  for (let i = 0; i < 50; i++) await run();
+  const stepMs = (performance.now() - t) / 50;
+  const prof = await tf.profile(run);
+  const agg = new Map<string, number>();
+  for (const k of prof.kernels) agg.set(k.name, (agg.get(k.name) ?? 0) + (Number(k.kernelTimeMs) || 0));
+  const top = [...agg.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(2)}`);
+  const kernelMs = [...agg.values()].reduce((a, b) => a + b, 0);
+  const one = { textStates: textStates.slice([0, 0, 0], [1, 7, lm.config.textDim]) as tf.Tensor3D, textMask: textMask.slice([0, 0], [1, 7]) as tf.Tensor2D };
+  let t1 = performance.now();
+  await generate(lm, { ...one, frames: 500, cfg: 3, seed: 1 });
+  const generateMs = performance.now() - t1;
+  // The same with the codec's ORT sessions alive (as in runLm and the app's worker)
+  const { createOrtSession } = await import('../runtime/ortSession');
+  const sessions = ortBackend === 'none' ? [] : [await createOrtSession(await bytes(manifest.codec.encoder), ortBackend), await createOrtSession(await bytes(manifest.codec.decoder), ortBackend)];
+  t1 = performance.now();
+  await generate(lm, { ...one, frames: 500, cfg: 3, seed: 1 });
+  const withOrtMs = performance.now() - t1;
+  for (const x of sessions) await x.release();
+  const { sampleToken, cfgCombine } = await import('../lm/sampling');
+  const a = Float32Array.from({ length: 2048 }, (_, i) => Math.sin(i)), b2 = Float32Array.from({ length: 2048 }, (_, i) => Math.cos(i));
+  t1 = performance.now();
+  for (let i = 0; i < 2000; i++) sampleToken(cfgCombine(a, b2, 3), { temperature: 1, topK: 250, topP: 0 }, Math.random);
+  const sampleMs = (performance.now() - t1) / 500; // per step (4 codebooks)
+  tf.dispose([one.textStates, one.textMask]);
+  top.push(`generate 500 frames ${generateMs.toFixed(0)} ms (${withOrtMs.toFixed(0)} ms with ORT sessions alive); sampling ${sampleMs.toFixed(2)} ms/step`);
+  disposeCache(cache);
+  tf.dispose([textStates, textMask, col]);
+  disposeLm(lm);
+  return { flags, stepMs, kernels: prof.kernels.length, kernelMs, top };
+}
