@@ -6,7 +6,7 @@
 import { spawn, execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { findChromium } from './chromium.mjs';
 import { scoreFixtures } from './pack/evalCodec.ts';
 import { createNodeOrtSession } from '../src/runtime/ortSessionNode.ts';
@@ -62,36 +62,30 @@ async function browserRuns() {
       }
       console.log(JSON.stringify(rows.at(-1)));
     }
-    // The LM: 10 s of music on WASM (the target: under 5 s including decode), then the others.
-    const lmRows = [];
-    for (const [backend, seconds] of [['wasm', 10], ['cpu', 2], ['webgpu', 2]] as const) {
+    // One fresh browser (and page) per run; a failure becomes an error row.
+    const inFreshPage = async <R, E>(run: (page: Page) => Promise<R>, onError: (error: string) => E): Promise<R | E> => {
       const browser = await launch();
       try {
         const page = await browser.newPage();
         await page.goto(`http://localhost:${PORT}/bench.html`);
         await page.waitForFunction(() => document.body.dataset.ready === 'true');
-        lmRows.push(await page.evaluate(([b, s]) => window.studioBench.runLm(b, s), [backend, seconds] as const));
+        return await run(page);
       } catch (e) {
-        lmRows.push({ backend, seconds, error: String(e).split('\n')[0].slice(0, 160) });
+        return onError(String(e).split('\n')[0].slice(0, 160));
       } finally {
         await browser.close().catch(() => {});
       }
+    };
+    // The LM: 10 s of music on WASM (the target: under 5 s including decode), then the others.
+    const lmRows = [];
+    for (const [backend, seconds] of [['wasm', 10], ['cpu', 2], ['webgpu', 2]] as const) {
+      lmRows.push(await inFreshPage((page) => page.evaluate(([b, s]) => window.studioBench.runLm(b, s), [backend, seconds] as const), (error) => ({ backend, seconds, error })));
       console.log(JSON.stringify(lmRows.at(-1)));
     }
     // Fine-tuning speed: the studio's Trainer, batch 2 x 5 s crops, per backend.
     const trainRows = [];
     for (const [backend, steps] of [['wasm', 8], ['cpu', 3], ['webgpu', 2]] as const) {
-      const browser = await launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(`http://localhost:${PORT}/bench.html`);
-        await page.waitForFunction(() => document.body.dataset.ready === 'true');
-        trainRows.push(await page.evaluate(([b, n]) => window.studioBench.runTrain(b, n), [backend, steps] as const));
-      } catch (e) {
-        trainRows.push({ backend, steps, error: String(e).split('\n')[0].slice(0, 160) });
-      } finally {
-        await browser.close().catch(() => {});
-      }
+      trainRows.push(await inFreshPage((page) => page.evaluate(([b, n]) => window.studioBench.runTrain(b, n), [backend, steps] as const), (error) => ({ backend, steps, error })));
       console.log(JSON.stringify(trainRows.at(-1)));
     }
     return { rows, lmRows, trainRows, chromium: version };
