@@ -1,12 +1,17 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
-// The codec graph on ONNX Runtime's WebGPU EP must agree with its WASM EP. Here WebGPU is
-// SwiftShader (a CPU emulation), so this is a correctness check on a short clip, not a speed test.
-test('the codec on the WebGPU EP agrees with WASM on a short clip', async ({ page }) => {
+/** The benchmark/parity page, ready; skips the test where the browser has no WebGPU adapter. */
+async function openBench(page: Page): Promise<void> {
   await page.goto('/bench.html');
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
   const hasGpu = await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()));
   test.skip(!hasGpu, 'this browser exposes no WebGPU adapter');
+}
+
+// The codec graph on ONNX Runtime's WebGPU EP must agree with its WASM EP. Here WebGPU is
+// SwiftShader (a CPU emulation), so this is a correctness check on a short clip, not a speed test.
+test('the codec on the WebGPU EP agrees with WASM on a short clip', async ({ page }) => {
+  await openBench(page);
   const wasm = await page.evaluate(() => window.studioBench.runCodec('wasm', 1));
   const gpu = await page.evaluate(() => window.studioBench.runCodec('webgpu', 1));
   expect(gpu.codes.length).toBe(wasm.codes.length);
@@ -28,10 +33,7 @@ test('the codec on the WebGPU EP agrees with WASM on a short clip', async ({ pag
 });
 
 test('the text encoder on the WebGPU EP agrees with WASM within 1e-4', async ({ page }) => {
-  await page.goto('/bench.html');
-  await page.waitForFunction(() => document.body.dataset.ready === 'true');
-  const hasGpu = await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()));
-  test.skip(!hasGpu, 'this browser exposes no WebGPU adapter');
+  await openBench(page);
   const wasm = await page.evaluate(() => window.studioBench.runText('wasm'));
   const gpu = await page.evaluate(() => window.studioBench.runText('webgpu'));
   expect(gpu.length).toBe(wasm.length);
@@ -42,10 +44,7 @@ test('the text encoder on the WebGPU EP agrees with WASM within 1e-4', async ({ 
 });
 
 test('the LM on tfjs WebGPU (static KV cache) agrees with WASM (growing KV cache)', async ({ page }) => {
-  await page.goto('/bench.html');
-  await page.waitForFunction(() => document.body.dataset.ready === 'true');
-  const hasGpu = await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()));
-  test.skip(!hasGpu, 'this browser exposes no WebGPU adapter');
+  await openBench(page);
   const wasm = await page.evaluate(() => window.studioBench.lmLogits('wasm'));
   const gpu = await page.evaluate(() => window.studioBench.lmLogits('webgpu'));
   expect([wasm.backend, wasm.layout]).toEqual(['wasm', 'grow']);

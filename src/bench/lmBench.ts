@@ -8,11 +8,21 @@ import { fetchPackFile } from '../packs/fetchFile';
 import { fileUrl, type Manifest } from '../packs/manifest';
 import { fetchManifest } from '../workers/packFiles';
 import type { BackendName } from '../runtime/backend';
+import { mulberry32 } from '../util/rng';
 
 async function pack(): Promise<{ manifest: Manifest; bytes: (role: string) => Promise<Uint8Array> }> {
   const url = new URL('models/studio/manifest.json', document.baseURI).toString();
   const manifest = await fetchManifest(fetch, url);
   return { manifest, bytes: (role) => fetchPackFile(fetch, fileUrl(url, manifest.files[role]), manifest.files[role]) };
+}
+
+/** Switch tfjs to `backend` and load the bundled pack's LM on it. */
+async function bundledLm(backend: BackendName) {
+  const { useTfBackend } = await import('../runtime/tfBackend');
+  const used = await useTfBackend(backend);
+  const { manifest, bytes } = await pack();
+  const lm = loadLm(manifest.lm!.config, await bytes(manifest.lm!.weights));
+  return { used, manifest, bytes, lm };
 }
 
 /** The text encoder's states for fixed ids on one ORT backend. */
@@ -45,10 +55,7 @@ export interface LmRun {
 }
 
 export async function runLm(backend: BackendName, seconds: number): Promise<LmRun> {
-  const { useTfBackend } = await import('../runtime/tfBackend');
-  const used = await useTfBackend(backend);
-  const { manifest, bytes } = await pack();
-  const lm = loadLm(manifest.lm!.config, await bytes(manifest.lm!.weights));
+  const { used, manifest, bytes, lm } = await bundledLm(backend);
   const { createOrtSession } = await import('../runtime/ortSession');
   const codec = new Codec(manifest.codec, await createOrtSession(await bytes(manifest.codec.encoder), 'wasm'), await createOrtSession(await bytes(manifest.codec.decoder), 'wasm'));
   const D = manifest.lm!.config.textDim;
@@ -101,10 +108,7 @@ export async function runLm(backend: BackendName, seconds: number): Promise<LmRu
  * For the backend-parity e2e test. -> { layout, logits [2, K, 9, card] flat in step order }.
  */
 export async function lmLogits(backend: BackendName): Promise<{ backend: string; layout: string; logits: number[] }> {
-  const { useTfBackend } = await import('../runtime/tfBackend');
-  const used = await useTfBackend(backend);
-  const { manifest, bytes } = await pack();
-  const lm = loadLm(manifest.lm!.config, await bytes(manifest.lm!.weights));
+  const { used, lm } = await bundledLm(backend);
   const { codebooks: K, card, textDim } = lm.config;
   const textStates = tf.randomNormal([2, 5, textDim], 0, 1, 'float32', 9) as tf.Tensor3D; // [2, 5, textDim]
   const textMask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]); // [2, 5]
@@ -143,14 +147,10 @@ export interface TrainRun {
  * condition dropout) on two seeded random clips with captions, `steps` steps of batch 2 x 5 s crops.
  */
 export async function runTrain(backend: BackendName, steps: number): Promise<TrainRun> {
-  const { useTfBackend } = await import('../runtime/tfBackend');
-  const used = await useTfBackend(backend);
   const { Trainer } = await import('../lm/train');
-  const { manifest, bytes } = await pack();
-  const lm = loadLm(manifest.lm!.config, await bytes(manifest.lm!.weights));
+  const { used, lm } = await bundledLm(backend);
   const { codebooks: K, card, textDim } = lm.config;
-  let seed = 5;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = mulberry32(5);
   const clip = (name: string) => ({
     name, caption: name, frames: 500,
     codes: Int32Array.from({ length: K * 500 }, () => Math.floor(rand() * card)),
@@ -182,11 +182,8 @@ export async function runTrain(backend: BackendName, steps: number): Promise<Tra
  * tfjs-wasm generation ~1.9x slower (3.8 s -> 7.2 s), with 1 ORT thread as with 2.
  */
 export async function lmProfile(backend: BackendName, ortBackend: BackendName | 'none' = 'wasm'): Promise<{ flags: Record<string, unknown>; stepMs: number; kernels: number; kernelMs: number; top: string[] }> {
-  const { useTfBackend } = await import('../runtime/tfBackend');
-  await useTfBackend(backend);
+  const { manifest, bytes, lm } = await bundledLm(backend);
   const flags = Object.fromEntries(['WASM_HAS_SIMD_SUPPORT', 'WASM_HAS_MULTITHREAD_SUPPORT'].map((k) => [k, tf.env().get(k)]));
-  const { manifest, bytes } = await pack();
-  const lm = loadLm(manifest.lm!.config, await bytes(manifest.lm!.weights));
   const textStates = tf.randomNormal([2, 7, lm.config.textDim], 0, 1, 'float32', 3) as tf.Tensor3D;
   const textMask = tf.ones([2, 7]) as tf.Tensor2D;
   const cache = createCache(lm, { textStates, textMask }, 300);

@@ -35,6 +35,21 @@ function reference(a: number[], aShape: number[], b: number[], bShape: number[],
   return out;
 }
 
+/** The values of `make()` computed on wasm, then on cpu (every intermediate freed). */
+async function onWasmAndCpu(make: () => tf.Tensor): Promise<[number[], number[]]> {
+  const read = async () => {
+    const t = tf.tidy(make);
+    const out = Array.from(await t.data());
+    t.dispose();
+    return out;
+  };
+  const onWasm = await read();
+  await tf.setBackend('cpu');
+  const onCpu = await read();
+  await tf.setBackend('wasm');
+  return [onWasm, onCpu];
+}
+
 describe('patched wasm BatchMatMul', () => {
   it.each([[false, false], [true, false], [false, true], [true, true]])('transposeA=%s transposeB=%s gives the textbook product and leaks nothing', async (ta, tb) => {
     const before = tf.memory().numTensors;
@@ -56,21 +71,11 @@ describe('patched wasm BatchMatMul', () => {
     const before = tf.memory().numTensors;
     const x = Array.from({ length: 80 }, (_, i) => i / 70 - 0.5);
     const w = Array.from({ length: 72 }, (_, i) => Math.sin(i));
-    const grads = () => tf.tidy(() => {
+    const [onWasm, onCpu] = await onWasmAndCpu(() => {
       const f = (xt: tf.Tensor, wt: tf.Tensor) => tf.matMul(xt, wt, false, true).square().sum(); // x [20, 4], w [18, 4]
       const g = tf.grads(f)([tf.tensor2d(x, [20, 4]), tf.tensor2d(w, [18, 4])]);
       return tf.concat(g.map((t) => t.flatten()));
     });
-    const read = async () => {
-      const g = grads();
-      const out = Array.from(await g.data());
-      g.dispose();
-      return out;
-    };
-    const onWasm = await read();
-    await tf.setBackend('cpu');
-    const onCpu = await read();
-    await tf.setBackend('wasm');
     onWasm.forEach((v, i) => expect(v).toBeCloseTo(onCpu[i], 4));
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -79,26 +84,16 @@ describe('patched wasm BatchMatMul', () => {
 describe('wasm UnsortedSegmentSum (gather gradient)', () => {
   it('sums rows into their segments, drops out-of-range ids, and equals the cpu backend', async () => {
     const before = tf.memory().numTensors;
-    const run = () => tf.tidy(() => tf.unsortedSegmentSum(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]), tf.tensor1d([2, 0, 2, 9], 'int32'), 3));
-    const y = run();
-    expect(y.shape).toEqual([3, 2]);
-    expect(Array.from(await y.data())).toEqual([3, 4, 0, 0, 6, 8]);
-    y.dispose();
+    const [onWasm, onCpu] = await onWasmAndCpu(() => tf.unsortedSegmentSum(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]), tf.tensor1d([2, 0, 2, 9], 'int32'), 3)); // [3, 2]
+    expect(onWasm).toEqual([3, 4, 0, 0, 6, 8]);
+    expect(onWasm).toEqual(onCpu);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('gives gather a gradient on wasm equal to the cpu one', async () => {
     const before = tf.memory().numTensors;
-    const read = async () => {
-      const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d([1, 1, 3, 0], 'int32')).mul(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2])).sum())(tf.zeros([5, 2])));
-      const out = Array.from(await g.data());
-      g.dispose();
-      return out;
-    };
-    const onWasm = await read();
-    await tf.setBackend('cpu');
-    const onCpu = await read();
-    await tf.setBackend('wasm');
+    const [onWasm, onCpu] = await onWasmAndCpu(() =>
+      tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d([1, 1, 3, 0], 'int32')).mul(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2])).sum())(tf.zeros([5, 2])));
     expect(onWasm).toEqual(onCpu);
     expect(onWasm).toEqual([7, 8, 4, 6, 0, 0, 5, 6, 0, 0]);
     expect(tf.memory().numTensors).toBe(before);
