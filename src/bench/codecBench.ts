@@ -69,11 +69,12 @@ declare global {
   interface Window {
     studioBench: {
       runCodec: typeof runCodec; decodeOn: typeof decodeOn;
+      runApp: (backend: BackendName, seconds: number) => Promise<import('./appBench').AppRun>;
       runLm: (backend: BackendName, seconds: number) => Promise<import('./lmBench').LmRun>;
       runText: (backend: BackendName) => Promise<number[]>;
       lmLogits: (backend: BackendName) => Promise<{ backend: string; layout: string; logits: number[] }>;
       runTrain: (backend: BackendName, steps: number) => Promise<import('./lmBench').TrainRun>;
-      lmProfile: (backend: BackendName, ort?: BackendName | 'none') => ReturnType<typeof import('./lmBench').lmProfile>;
+      lmProfile: (backend: BackendName, ort?: BackendName | 'none', where?: 'here' | 'worker') => ReturnType<typeof import('./lmBench').lmProfile>;
       crossOriginIsolated: boolean;
       hardwareConcurrency: number;
     };
@@ -83,11 +84,12 @@ declare global {
 window.studioBench = {
   runCodec, decodeOn,
   // Loaded on demand so the codec runs never import tfjs.
+  runApp: async (b, s) => (await import('./appBench')).runApp(b, s),
   runLm: async (b, s) => (await import('./lmBench')).runLm(b, s),
   runText: async (b) => (await import('./lmBench')).runText(b),
   lmLogits: async (b) => (await import('./lmBench')).lmLogits(b),
   runTrain: async (b, n) => (await import('./lmBench')).runTrain(b, n),
-  lmProfile: async (b, o) => (await import('./lmBench')).lmProfile(b, o),
+  lmProfile: async (b, o, w) => (await import('./lmBench')).lmProfile(b, o, w),
   crossOriginIsolated: globalThis.crossOriginIsolated,
   hardwareConcurrency: navigator.hardwareConcurrency,
 };

@@ -56,8 +56,9 @@ export interface LmRun {
 
 export async function runLm(backend: BackendName, seconds: number): Promise<LmRun> {
   const { used, manifest, bytes, lm } = await bundledLm(backend);
-  const { createOrtSession } = await import('../runtime/ortSession');
-  const codec = new Codec(manifest.codec, await createOrtSession(await bytes(manifest.codec.encoder), 'wasm'), await createOrtSession(await bytes(manifest.codec.decoder), 'wasm'));
+  // The codec in its own ORT worker, as in the app (ORT in this context would slow tfjs-wasm ~2x).
+  const ort = (await import('../runtime/ortWorker')).ortWorkerSessions();
+  const codec = new Codec(manifest.codec, await ort.create(await bytes(manifest.codec.encoder), 'wasm'), await ort.create(await bytes(manifest.codec.decoder), 'wasm'));
   const D = manifest.lm!.config.textDim;
   const textStates = tf.randomNormal([1, 7, D], 0, 1, 'float32', 3) as tf.Tensor3D; // [1, S, D]
   const textMask = tf.ones([1, 7]) as tf.Tensor2D; // [1, S]
@@ -96,6 +97,7 @@ export async function runLm(backend: BackendName, seconds: number): Promise<LmRu
   disposeCache(cache);
   tf.dispose([textStates, textMask, cond.textStates, cond.textMask, prefix, col]);
   disposeLm(lm);
+  ort.terminate();
   return {
     backend: used, seconds, frames, generateMs, decodeMs, framesPerSecond: frames / (generateMs / 1000),
     rtf: (generateMs + decodeMs) / 1000 / seconds, cachedStepMs, recomputeStepMs, peakBytes,
@@ -178,10 +180,10 @@ export async function runTrain(backend: BackendName, steps: number): Promise<Tra
 /**
  * Diagnostics for the LM in this page: tfjs flags, a kernel profile of one cached decode step, and
  * 10 s of generation without and then with the codec's ORT sessions loaded on `ortBackend`
- * ('none' = load nothing). Finding (2026-11-26, 2 cores): ORT loaded in the same JS context makes
+ * ('none' = load nothing), in this context or (`where` = 'worker') in an ORT worker as the app does. Finding (2026-11-26, 2 cores): ORT loaded in the same JS context makes
  * tfjs-wasm generation ~1.9x slower (3.8 s -> 7.2 s), with 1 ORT thread as with 2.
  */
-export async function lmProfile(backend: BackendName, ortBackend: BackendName | 'none' = 'wasm'): Promise<{ flags: Record<string, unknown>; stepMs: number; kernels: number; kernelMs: number; top: string[] }> {
+export async function lmProfile(backend: BackendName, ortBackend: BackendName | 'none' = 'wasm', where: 'here' | 'worker' = 'here'): Promise<{ flags: Record<string, unknown>; stepMs: number; kernels: number; kernelMs: number; top: string[] }> {
   const { manifest, bytes, lm } = await bundledLm(backend);
   const flags = Object.fromEntries(['WASM_HAS_SIMD_SUPPORT', 'WASM_HAS_MULTITHREAD_SUPPORT'].map((k) => [k, tf.env().get(k)]));
   const textStates = tf.randomNormal([2, 7, lm.config.textDim], 0, 1, 'float32', 3) as tf.Tensor3D;
@@ -203,8 +205,8 @@ export async function lmProfile(backend: BackendName, ortBackend: BackendName | 
   await generate(lm, { ...one, frames: 500, cfg: 3, seed: 1 });
   const generateMs = performance.now() - t1;
   // The same with the codec's ORT sessions alive (as in runLm and the app's worker)
-  const { createOrtSession } = await import('../runtime/ortSession');
-  const sessions = ortBackend === 'none' ? [] : [await createOrtSession(await bytes(manifest.codec.encoder), ortBackend), await createOrtSession(await bytes(manifest.codec.decoder), ortBackend)];
+  const create = where === 'worker' ? (await import('../runtime/ortWorker')).ortWorkerSessions().create : (await import('../runtime/ortSession')).createOrtSession;
+  const sessions = ortBackend === 'none' ? [] : [await create(await bytes(manifest.codec.encoder), ortBackend), await create(await bytes(manifest.codec.decoder), ortBackend)];
   t1 = performance.now();
   await generate(lm, { ...one, frames: 500, cfg: 3, seed: 1 });
   const withOrtMs = performance.now() - t1;
@@ -221,3 +223,4 @@ export async function lmProfile(backend: BackendName, ortBackend: BackendName | 
   disposeLm(lm);
   return { flags, stepMs, kernels: prof.kernels.length, kernelMs, top };
 }
+

@@ -1,7 +1,7 @@
 import { StudioError } from '../errors/StudioError';
 import type { CodecSpec } from '../packs/manifest';
 import { float32, int64, outputOf, type SessionRunner, type TensorMap } from '../runtime/sessionRunner';
-import { framesForSamples, planChunks } from './frames';
+import { framesForSamples, planChunks, type Chunk } from './frames';
 
 export interface CodecCallOptions {
   signal?: AbortSignal;
@@ -76,26 +76,42 @@ export class Codec {
 
   /** Codes [K, T] -> mono PCM at spec.sampleRate, T * hop samples. */
   async decode({ codes, k, t: T }: Codes, opts: CodecCallOptions = {}): Promise<Float32Array> {
-    const { hopLength: hop, codebooks: K, cardinality } = this.spec;
+    const { hopLength: hop, codebooks: K } = this.spec;
     if (k !== K || codes.length !== K * T) throw new StudioError('MODEL_INTERFACE', `decode got codes for ${k} x ${T}, the codec has ${K} codebooks`);
-    for (const v of codes) if (!(v >= 0 && v < cardinality)) throw new StudioError('MODEL_INTERFACE', `token ${v} is outside 0..${cardinality - 1}`);
     const pcm = new Float32Array(T * hop);
-    const chunks = planChunks(T, this.chunkFrames, this.spec.contextFrames ?? 0, this.spec.decodeAlignFrames ?? 1);
+    const chunks = this.decodePlan(T);
     for (const [i, c] of chunks.entries()) {
       opts.signal?.throwIfAborted();
-      const n = c.inTo - c.inFrom;
-      const data = new BigInt64Array(K * n);
-      for (let q = 0; q < K; q++) for (let f = 0; f < n; f++) data[q * n + f] = BigInt(codes[q * T + c.inFrom + f]);
-      const out = outputOf(await this.dec.run({ [this.decIn]: int64(data, [1, 1, K, n]) }), this.decOut, 'float32');
-      const len = out.dims[out.dims.length - 1];
-      const start = (c.from - c.inFrom) * hop;
-      const count = (c.to - c.from) * hop;
-      if (out.dims.length !== 3 || len < start + count) {
-        throw new StudioError('MODEL_INTERFACE', `decoder returned audio_values [${out.dims.join(', ')}], expected [1, 1, >= ${start + count}]`);
-      }
-      pcm.set(out.data.subarray(start, start + count), c.from * hop);
+      pcm.set(await this.decodeChunk(codes, T, c), c.from * hop);
       opts.onProgress?.((i + 1) / chunks.length);
     }
     return pcm;
+  }
+
+  /** The decoder's windows for T frames (`chunkFrames` each, default the codec's), with the spec's context and alignment. */
+  decodePlan(T: number, chunkFrames = this.chunkFrames): Chunk[] {
+    return planChunks(T, chunkFrames, this.spec.contextFrames ?? 0, this.spec.decodeAlignFrames ?? 1);
+  }
+
+  /** PCM of frames [c.from, c.to) of codes [K, T]; reads only frames [c.inFrom, c.inTo). */
+  async decodeChunk(codes: Int32Array, T: number, c: Chunk): Promise<Float32Array> {
+    const { hopLength: hop, codebooks: K, cardinality } = this.spec;
+    const n = c.inTo - c.inFrom;
+    const data = new BigInt64Array(K * n);
+    for (let q = 0; q < K; q++) {
+      for (let f = 0; f < n; f++) {
+        const v = codes[q * T + c.inFrom + f];
+        if (!(v >= 0 && v < cardinality)) throw new StudioError('MODEL_INTERFACE', `token ${v} is outside 0..${cardinality - 1}`);
+        data[q * n + f] = BigInt(v);
+      }
+    }
+    const out = outputOf(await this.dec.run({ [this.decIn]: int64(data, [1, 1, K, n]) }), this.decOut, 'float32');
+    const len = out.dims[out.dims.length - 1];
+    const start = (c.from - c.inFrom) * hop;
+    const count = (c.to - c.from) * hop;
+    if (out.dims.length !== 3 || len < start + count) {
+      throw new StudioError('MODEL_INTERFACE', `decoder returned audio_values [${out.dims.join(', ')}], expected [1, 1, >= ${start + count}]`);
+    }
+    return out.data.subarray(start, start + count);
   }
 }

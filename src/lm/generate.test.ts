@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors/StudioError';
 import { parseLmConfig } from './config';
 import { buildDelayed } from './delayPattern';
-import { generate, type StepInfo } from './generate';
+import { generate, warmUp, type StepInfo } from './generate';
 import { disposeLm, forward, type Lm, type LmCondition } from './model';
 import { argmax, cfgCombine } from './sampling';
 import { caseFull, disposeCond, flat, loadTiny } from './testdata/lmTiny';
@@ -120,6 +120,16 @@ describe('generate', () => {
     expect(out.length).toBe(40);
     expect(out.every((x) => x >= 0 && x < 16)).toBe(true);
     disposeCond(c);
+    disposeLm(mel);
+  });
+
+  it('warms up (cross and prefix conditioning) by running the kernels, leaving no tensors', async () => {
+    const mel = initLm(parseLmConfig({ dim: 32, layers: 1, heads: 2, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64, conditioning: 'prefix', chromaBins: 12 }), 3);
+    for (const m of [lm, mel]) {
+      const p = await tf.profile(() => warmUp(m));
+      expect(p.kernels.length).toBeGreaterThan(20);
+      expect(p.newTensors).toBe(0);
+    }
     disposeLm(mel);
   });
 });

@@ -139,3 +139,18 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
   if (out.includes(-1)) throw new StudioError('INTERNAL', 'generate: some frames were never sampled');
   return out;
 }
+
+/**
+ * A throwaway two-frame generation with CFG, so the backend compiles its kernels (WebGPU shaders,
+ * WASM code paths) at load time rather than during the user's first take. Leaves no tensors.
+ */
+export async function warmUp(lm: Lm): Promise<void> {
+  const textStates = tf.zeros([1, 1, lm.config.textDim]) as tf.Tensor3D; // [1, 1, textDim]
+  const textMask = tf.ones([1, 1]) as tf.Tensor2D; // [1, 1]
+  const chroma = lm.config.conditioning === 'prefix' ? (tf.zeros([1, 1, lm.config.chromaBins]) as tf.Tensor3D) : undefined;
+  try {
+    await generate(lm, { textStates, textMask, ...(chroma ? { chroma } : {}), frames: 2, cfg: 3, seed: 0 });
+  } finally {
+    tf.dispose([textStates, textMask, ...(chroma ? [chroma] : [])]);
+  }
+}

@@ -6,6 +6,6 @@ export { createCache, disposeCache, extend, step, type KvCache } from './cache';
 export { initLm, lmFromTensors, loadLm, saveLm } from './weights';
 export { readSafetensors, writeSafetensors } from './safetensors';
 export { cfgCombine, DEFAULT_SAMPLING, sampleToken, type SamplingOptions } from './sampling';
-export { generate, type GenerateOptions, type StepInfo } from './generate';
+export { generate, warmUp, type GenerateOptions, type StepInfo } from './generate';
 export { alignDelayedLogits, maskedCrossEntropy } from './loss';
 export * from './train';

@@ -1,4 +1,4 @@
-import { createEngineClient } from '../workers/client';
+import { startEngine } from '../workers/startEngine';
 import { BACKEND_STORAGE_KEY, resolveInitialBackend, searchWithBackend } from '../state/backendPref';
 import { PACK_STORAGE_KEY, resolveInitialPack, searchWithPack } from '../state/packPref';
 import { DEFAULT_PACK_ID } from '../state/packsSlice';
@@ -32,10 +32,7 @@ const persistPack = (id: string) => persist(PACK_STORAGE_KEY, id, searchWithPack
 export function bootstrap(): StudioStore {
   // A crashed worker is replaced on the next call; the store re-inits it (see onEngineCrash).
   const engine = createRestartingEngine(
-    (onCrash) => {
-      const worker = new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module' });
-      return createEngineClient(worker, { onCrash });
-    },
+    (onCrash) => startEngine({ onCrash }),
     () => store.getState().onEngineCrash(),
   );
   const store: StudioStore = createStudioStore(engine, {

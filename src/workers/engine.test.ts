@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
+import { serveOrt } from '../runtime/ortRemote';
 import { createNodeOrtSession } from '../runtime/ortSessionNode';
 import { memoryModelStore } from '../runtime/modelStore';
 import type { AdapterProbe } from '../runtime/backend';
@@ -114,6 +115,30 @@ describe('engine handlers (Node, real bundled pack)', () => {
     expect(c.frames).toBe(1 + Math.floor((2 * sr) / 4096));
     expect(c.norm.length).toBe(c.frames * 12);
     expect(Array.from(c.argmax).filter((v) => v === 9).length).toBeGreaterThan(c.frames * 0.8);
+  });
+
+  it('runs its graphs in the ORT worker behind the port init carries; a take decoded while generating equals a decode at the end', async () => {
+    const { port1, port2 } = new MessageChannel();
+    let runs = 0;
+    serveOrt(async (b) => {
+      const s = await createNodeOrtSession(b);
+      return { ...s, inputNames: s.inputNames, outputNames: s.outputNames, run: (f) => (runs++, s.run(f)) };
+    }, port2);
+    port2.start();
+    const h = createEngineHandlers(deps({ createSession: async () => { throw new Error('the engine must not start sessions itself'); } }));
+    try {
+      const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm', ort: port1 }, ctx());
+      const take = await h.generate({ prompt: 'warm piano', seconds: 7, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 7 }, ctx());
+      expect(runs).toBeGreaterThan(2); // text encoder, decoder windows
+      const whole = await h.decode({ codes: take.codes, k: take.k, t: take.t }, ctx());
+      expect(take.pcm.length).toBe(take.t * info.codec.hopLength);
+      let worst = 0;
+      for (let i = 0; i < whole.pcm.length; i++) worst = Math.max(worst, Math.abs(take.pcm[i] - whole.pcm[i]));
+      expect(worst).toBeLessThan(1e-4);
+    } finally {
+      port1.close();
+      port2.close();
+    }
   });
 
   it('generates a take of the asked length, the same for the same seed, and cancels cleanly', async () => {

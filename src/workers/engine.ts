@@ -4,13 +4,14 @@ import { downmix } from '../audio/downmix';
 import { resample } from '../audio/resample';
 import { Codec } from '../codec/encodec';
 import { StudioError } from '../errors/StudioError';
-import { disposeLm, lmFromTensors, loadLm, saveLm } from '../lm';
+import { disposeLm, lmFromTensors, loadLm, saveLm, warmUp } from '../lm';
 import type { NamedTensor } from '../lm/safetensors';
 import type { Fetcher } from '../packs/fetchFile';
 import { checkPackGraphs } from '../packs/graphCheck';
 import type { Manifest } from '../packs/manifest';
 import { cacheStorageBlobStore, PackCache, type BlobStore } from '../packs/packCache';
 import { chooseBackend, type AdapterProbe, type BackendName } from '../runtime/backend';
+import { portAsOrtWorker, remoteOrt } from '../runtime/ortRemote';
 import type { SessionRunner } from '../runtime/sessionRunner';
 import { T5Encoder } from '../text/t5Encoder';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer';
@@ -57,11 +58,13 @@ function draining(m: Map<string, NamedTensor>): Map<string, NamedTensor> {
   })(m);
 }
 
-async function startSessions(deps: EngineDeps, bytes: Uint8Array[], backend: BackendName, ctx: CallContext): Promise<SessionRunner[]> {
+type CreateSession = EngineDeps['createSession'];
+
+async function startSessions(create: CreateSession, bytes: Uint8Array[], backend: BackendName, ctx: CallContext): Promise<SessionRunner[]> {
   ctx.progress({ phase: 'load', value: 0.85, label: `Starting the models on ${backend}` });
   const sessions: SessionRunner[] = [];
   try {
-    for (const b of bytes) sessions.push(await deps.createSession(b, backend));
+    for (const b of bytes) sessions.push(await create(b, backend));
   } catch (e) {
     for (const s of sessions) await s.release();
     throw e;
@@ -126,14 +129,16 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     const got = await downloadRoles(deps.fetch, where, manifest, roles, ctx, 0.8, cache, (e) => notices.push(e));
     const files = got.files;
     const graphs = graphRoles.map((r) => files.get(r)!);
+    // In the browser the graphs run in the ORT worker whose port came with this call.
+    const create: CreateSession = a.ort ? remoteOrt(portAsOrtWorker(a.ort)) : deps.createSession;
     let sessions: SessionRunner[];
     try {
-      sessions = await startSessions(deps, graphs, backend, ctx);
+      sessions = await startSessions(create, graphs, backend, ctx);
     } catch (e) {
       if (!(e instanceof StudioError && e.code === 'BACKEND_UNAVAILABLE' && backend === 'webgpu')) throw e;
       reason = `WebGPU could not start (${e.detail}); fell back to WASM`;
       backend = 'wasm';
-      sessions = await startSessions(deps, graphs, backend, ctx);
+      sessions = await startSessions(create, graphs, backend, ctx);
     }
     let codec: Codec;
     try {
@@ -178,6 +183,8 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
           const baseWeights = files.get(role)!;
           l.slot = { lm: loadLm(config, baseWeights), config, packId: manifest.id, baseWeights, modelId: null, modelName: BASE_NAME };
         }
+        ctx.progress({ phase: 'load', value: 0.95, label: `Warming up the language model on ${l.info.lmBackend}` });
+        await warmUp(l.slot.lm); // kernels compile now, not during the first take
         l.info.lm = lmInfo(l);
       }
       if (notices.length) l.info.notices = notices.map((e) => ({ code: e.code, message: e.message }));
@@ -331,6 +338,7 @@ function browserDeps(): EngineDeps {
   return {
     fetch: (url, init) => fetch(url, init),
     probe: async () => (await import('../runtime/gpuProbe')).probeWebGpu(),
+    // Only without an ORT worker port (the app always passes one; see startEngine.ts).
     createSession: async (bytes, backend) => (await import('../runtime/ortSession')).createOrtSession(bytes, backend),
     useTf: async (backend) => (await import('../runtime/tfBackend')).useTfBackend(backend),
     modelStore: indexedDbModelStore(),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Codec } from '../codec/encodec';
+import { StreamingDecoder } from '../codec/streamDecode';
 import { StudioError } from '../errors/StudioError';
 import { generate, type Lm } from '../lm';
 import type { T5Encoder } from '../text/t5Encoder';
@@ -21,7 +22,9 @@ export function maxFrames(lm: Lm): number {
 
 /**
  * One take: prompt -> T5 states -> LM (CFG, sampling, optional continuation) -> codec decode.
- * Progress is reported per step (throttled to ~20 per second); cancellation within one step.
+ * The decoder runs window by window while the LM is still sampling (StreamingDecoder: the codec
+ * lives in its own ORT worker, so the two overlap). Progress is reported per step (throttled to
+ * ~20 per second); cancellation within one step.
  */
 export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: CallContext): Promise<GenerateResult> {
   const { frameRate, codebooks: K } = p.codec.spec;
@@ -40,12 +43,15 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
   const textMask = tf.tensor2d(Float32Array.from(text.mask), [1, text.dims.s]); // [1, S]
   const t0 = performance.now();
   let last = 0;
+  const decoder = new StreamingDecoder(p.codec, frames, cont ? { codes: cont.codes, frames: cont.t } : undefined);
+  let finished = false;
   try {
     const codes = await generate(p.lm, {
       textStates, textMask, frames,
       prompt: cont ? { codes: cont.codes, frames: cont.t } : undefined,
       cfg: a.cfg, temperature: a.temperature, topK: a.topK, topP: a.topP, seed: a.seed, signal: ctx.signal,
-      onStep: ({ step, steps }) => {
+      onStep: ({ step, steps, column, tokens }) => {
+        decoder.column(column, tokens);
         const now = performance.now();
         if (now - last < 50 && step < steps) return;
         last = now;
@@ -60,11 +66,13 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
     });
     const lmMs = performance.now() - t0;
     ctx.progress({ phase: 'generate', value: 0.92, label: 'Decoding tokens to audio' });
-    const pcm = await p.codec.decode({ codes, k: K, t: frames }, { signal: ctx.signal });
+    const pcm = await decoder.finish(codes, ctx.signal);
+    finished = true;
     ctx.transfer(codes.buffer, pcm.buffer);
     return { codes, k: K, t: frames, pcm, sampleRate: p.codec.spec.sampleRate, seed: a.seed, lmMs };
   } finally {
     textStates.dispose();
     textMask.dispose();
+    if (!finished) await decoder.abandon(); // a stopped or failed take leaves no decode running
   }
 }

@@ -15,8 +15,10 @@ export interface EngineApi {
    * Loads a pack on the chosen backend: downloads what the cache lacks (progress carries per-file
    * detail), checks the graphs against the manifest. `hubBase`: where files with a hub `repo` come
    * from (default https://huggingface.co; a mirror or a local folder laid out like the hub).
+   * `ort`: a port to an ORT worker (src/runtime/ortRemote.ts) where the ONNX graphs run (transfer
+   * it); absent, they run in the engine's own context (Node tests).
    */
-  init(a: { manifestUrl: string; backend: BackendChoice; hubBase?: string }): Promise<EngineInfo>;
+  init(a: { manifestUrl: string; backend: BackendChoice; hubBase?: string; ort?: MessagePort }): Promise<EngineInfo>;
   /**
    * What loading a pack would download, before anything big moves: reads and checks its manifest,
    * probes sizes, reads safetensors headers (a checkpoint that does not fit is refused here) and
