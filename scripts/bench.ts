@@ -174,3 +174,10 @@ if (!process.env.BENCH_SKIP_PROMPTS) {
   const { runPromptEval } = await import('./eval-prompts.ts');
   console.log(await runPromptEval(() => {}));
 }
+
+// The A/B measure of fine-tuning (issue 5): bench-results/finetune-ab.{md,json}, tfjs WASM in Node.
+// BENCH_SKIP_AB=1 skips it.
+if (!process.env.BENCH_SKIP_AB) {
+  const { runAbEval } = await import('./eval-ab.ts');
+  console.log(await runAbEval(() => {}));
+}
