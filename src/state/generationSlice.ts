@@ -1,5 +1,5 @@
 import { StudioError } from '../errors/StudioError';
-import type { EngineInfo, LmInfo } from '../workers/protocol';
+import { longestTake, type EngineInfo, type LmInfo } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { isCancel, toErrorInfo } from './errors';
 import { codesHash, continuationArgs, findSource, parseSeed, sourceFrameRate } from './sources';
@@ -39,7 +39,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
     const base = seed0 === 'random' ? drawSeed() : seed0;
     const n = clamp(Math.round(st.variations) || 1, 1, MAX_VARIATIONS);
     const params: GenerationParams = {
-      seconds: clamp(st.seconds, 1, lm.maxSeconds),
+      seconds: clamp(st.seconds, 1, longestTake(lm)),
       temperature: st.temperature,
       topK: Math.max(0, Math.round(st.topK)),
       topP: clamp(st.topP, 0, 1),
@@ -144,7 +144,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       const at = clamp(startSec ?? src.durationSec, 0, src.durationSec);
       // The length is the whole take (kept part included, as in audiocraft): make room for new music.
       const lm = ctx.get().engine.info?.lm;
-      const max = lm?.maxSeconds ?? Infinity;
+      const max = lm ? longestTake(lm) : Infinity;
       ctx.set((s) => {
         const seconds = s.genSettings.seconds > at ? s.genSettings.seconds : Math.min(max, at + (lm?.defaults.seconds ?? 4));
         return { genSettings: { ...s.genSettings, seconds, continueFrom: { sourceId: id, startSec: at } } };
@@ -181,8 +181,8 @@ export function settingsForEngine(st: GenerationSettings, info: EngineInfo | und
   const lm = info?.lm;
   if (!info || !lm) return null;
   if (st.defaultsFor !== info.packId) {
-    return { ...st, ...lm.defaults, seconds: clamp(lm.defaults.seconds, 1, lm.maxSeconds), defaultsFor: info.packId };
+    return { ...st, ...lm.defaults, seconds: clamp(lm.defaults.seconds, 1, longestTake(lm)), defaultsFor: info.packId };
   }
-  if (st.seconds > lm.maxSeconds) return { ...st, seconds: lm.maxSeconds };
+  if (st.seconds > longestTake(lm)) return { ...st, seconds: longestTake(lm) };
   return null;
 }

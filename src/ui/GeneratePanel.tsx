@@ -8,6 +8,7 @@ import { ProgressBar } from './ProgressBar';
 import { SourceOptions } from './SourceOptions';
 import { useStudio } from './StoreContext';
 import { Waveform } from './Waveform';
+import { longestTake, type LmInfo } from '../workers/protocol';
 
 /** Length, seed, variations, continuation, sampling; Generate / Stop with progress and errors. */
 export function GeneratePanel() {
@@ -16,7 +17,7 @@ export function GeneratePanel() {
   const lm = engine.info?.lm;
 
   let body;
-  if (lm) body = <GenerateControls maxSeconds={lm.maxSeconds} />;
+  if (lm) body = <GenerateControls lm={lm} />;
   else if (engine.info)
     body = (
       <p className="hint" data-testid="no-lm-note">
@@ -34,7 +35,19 @@ export function GeneratePanel() {
   );
 }
 
-function GenerateControls({ maxSeconds }: { maxSeconds: number }) {
+/** The length hint: the range, the memory a take of this length needs, and why the range is shorter when memory is. */
+function lengthHint(lm: LmInfo, seconds: number, backend: string): string {
+  const max = longestTake(lm);
+  const { fixedBytes, bytesPerSecond, budgetBytes } = lm.memory;
+  const mb = Math.ceil((fixedBytes + seconds * bytesPerSecond) / 2 ** 20);
+  const range = `1 to ${formatSeconds(max)}`;
+  const limit = max < lm.maxSeconds ? ` (memory on ${backend} allows ${formatSeconds(max)} of the model's ${formatSeconds(lm.maxSeconds)}; about ${Math.floor(budgetBytes / 2 ** 20)} MB)` : '';
+  return `${range}${limit} · about ${mb} MB for this length`;
+}
+
+function GenerateControls({ lm }: { lm: LmInfo }) {
+  const maxSeconds = longestTake(lm);
+  const lmBackend = useStudio((s) => s.engine.info?.lmBackend ?? s.engine.info?.backend ?? '');
   const id = useId();
   const st = useStudio((s) => s.genSettings);
   const set = useStudio((s) => s.setGenSettings);
@@ -74,7 +87,7 @@ function GenerateControls({ maxSeconds }: { maxSeconds: number }) {
           step={0.5}
           slider
           testId="duration-input"
-          hint={`1 to ${formatSeconds(maxSeconds)}`}
+          hint={lengthHint(lm, st.seconds, lmBackend)}
           onCommit={(seconds) => set({ seconds })}
         />
         <div className="field seed">

@@ -141,6 +141,25 @@ describe('engine handlers (Node, real bundled pack)', () => {
     }
   });
 
+  it('estimates the memory a take needs, offers the longest that fits, and refuses a longer one before starting', async () => {
+    const roomy = await createEngineHandlers(deps()).init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const m = roomy.lm!.memory;
+    expect(m.fitSeconds).toBe(roomy.lm!.maxSeconds); // the bundled LM fits its whole window in 4 GB
+    expect(m.fixedBytes).toBeGreaterThan(roomy.lm!.params * 4);
+    expect(m.bytesPerSecond).toBeGreaterThan(0);
+    const half = Math.floor(roomy.lm!.maxSeconds / 2);
+    const budget = m.fixedBytes + (half + 0.5) * m.bytesPerSecond;
+    const h = createEngineHandlers(deps({ deviceMemoryGb: () => (2 * budget) / 2 ** 30 }));
+    const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    expect(info.lm!.memory.fitSeconds).toBe(half);
+    const req = { prompt: 'warm piano', seconds: half + 1, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 1 };
+    const err = await h.generate(req, ctx()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'OUT_OF_MEMORY' });
+    expect((err as StudioError).detail).toContain(`takes up to ${half} s fit`);
+    const ok = await h.generate({ ...req, seconds: 1 }, ctx());
+    expect(ok.t).toBe(info.codec.frameRate);
+  });
+
   it('generates a take of the asked length, the same for the same seed, and cancels cleanly', async () => {
     const h = createEngineHandlers(deps());
     const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());

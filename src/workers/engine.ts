@@ -5,6 +5,8 @@ import { resample } from '../audio/resample';
 import { Codec } from '../codec/encodec';
 import { StudioError } from '../errors/StudioError';
 import { disposeLm, lmFromTensors, loadLm, saveLm, warmUp } from '../lm';
+import { defaultLayout } from '../lm/cache';
+import { estimateGeneration, longestFitting, memoryBudget } from '../lm/memory';
 import type { NamedTensor } from '../lm/safetensors';
 import type { Fetcher } from '../packs/fetchFile';
 import { checkPackGraphs } from '../packs/graphCheck';
@@ -19,7 +21,7 @@ import { generateTake, maxFrames } from './generateTake';
 import { BASE_NAME, importWeights, modelList, runTraining, swapLm, useSaved, type LmSlot } from './training';
 import { indexedDbModelStore, type ModelStore } from '../runtime/modelStore';
 import type { Trainer } from '../lm/train';
-import type { LmInfo } from './protocol';
+import type { LmInfo, LmMemory } from './protocol';
 import { downloadRoles, fetchManifest, planPackDownload, reloadTensors } from './packFiles';
 import type { CallContext, EngineHandlers, EngineInfo } from './protocol';
 
@@ -34,6 +36,8 @@ export interface EngineDeps {
   modelStore: ModelStore;
   /** Where downloaded pack files are kept (Cache Storage in the browser); absent: nothing is cached. */
   packStore?: BlobStore | null;
+  /** The device's memory in GB (navigator.deviceMemory), when the browser says. */
+  deviceMemoryGb?: () => number | undefined;
 }
 
 interface Loaded {
@@ -78,15 +82,31 @@ async function release(l: Loaded | null): Promise<void> {
   if (l.slot) disposeLm(l.slot.lm);
 }
 
-function lmInfo(l: Loaded): LmInfo {
+/** The LM's memory needs and budget on the backend in use (tfjs must already be on it). */
+function lmMemory(l: Loaded, deviceMemoryGb: number | undefined): LmMemory {
+  const slot = l.slot!;
+  const cfg = slot.config;
+  const shape = { rows: 2, textTokens: l.manifest.text?.maxTokens ?? 1, layout: defaultLayout() }; // rows: CFG
+  const weights = ([...slot.lm.named.values()].reduce((s, v) => s + v.size, 0) + slot.lm.positions.size) * 4;
+  const rate = l.manifest.codec.frameRate;
+  const at = (frames: number) => estimateGeneration(cfg, frames, shape, weights).totalBytes;
+  const budgetBytes = memoryBudget(l.info.lmBackend ?? l.info.backend, deviceMemoryGb);
+  const fitFrames = longestFitting(cfg, budgetBytes, maxFrames(slot.lm), shape, weights);
+  return { fixedBytes: at(0), bytesPerSecond: (at(rate) - at(0)), budgetBytes, fitSeconds: Math.floor(fitFrames / rate) };
+}
+
+function lmInfo(l: Loaded, deviceMemoryGb: number | undefined): LmInfo {
   const slot = l.slot!;
   const params = [...slot.lm.named.values()].reduce((s, v) => s + v.size, 0);
   return {
     modelId: slot.modelId, modelName: slot.modelName, params,
     maxSeconds: Math.floor(maxFrames(slot.lm) / l.manifest.codec.frameRate),
+    memory: lmMemory(l, deviceMemoryGb),
     conditioning: slot.config.conditioning, defaults: l.manifest.lm!.defaults,
   };
 }
+
+const MB = (b: number) => `${Math.ceil(b / 2 ** 20)} MB`;
 
 /**
  * The engine: owns the pack, the ONNX sessions, the LM and the backend. One instance per
@@ -185,7 +205,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
         }
         ctx.progress({ phase: 'load', value: 0.95, label: `Warming up the language model on ${l.info.lmBackend}` });
         await warmUp(l.slot.lm); // kernels compile now, not during the first take
-        l.info.lm = lmInfo(l);
+        l.info.lm = lmInfo(l, deps.deviceMemoryGb?.());
       }
       if (notices.length) l.info.notices = notices.map((e) => ({ code: e.code, message: e.message }));
     } catch (e) {
@@ -264,14 +284,21 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     },
 
     generate: (a, ctx) => serial(async () => {
-      const { slot, text, codec } = needLm();
+      const l = needLm();
+      const { slot, text, codec } = l;
+      const mem = l.info.lm!.memory;
+      const need = mem.fixedBytes + a.seconds * mem.bytesPerSecond;
+      if (need > mem.budgetBytes) {
+        const fits = mem.fitSeconds >= 1 ? `takes up to ${mem.fitSeconds} s fit` : 'not even the model\'s weights fit';
+        throw new StudioError('OUT_OF_MEMORY', `a ${a.seconds} s take needs about ${MB(need)} for the language model on ${l.info.lmBackend}; about ${MB(mem.budgetBytes)} is available here, so ${fits}.`);
+      }
       return generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5 }, a, ctx);
     }),
 
     train: (a, ctx) => serial(async () => {
       const l = needLm();
       const summary = await runTraining(l.slot, deps.modelStore, l.text, a, ctx, trainers);
-      l.info.lm = lmInfo(l);
+      l.info.lm = lmInfo(l, deps.deviceMemoryGb?.());
       return summary;
     }),
 
@@ -296,7 +323,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       const l = needLm();
       ctx.progress({ phase: 'load', value: 0.5, label: 'Loading the model' });
       await useModelOrBase(l, a.id);
-      l.info.lm = lmInfo(l);
+      l.info.lm = lmInfo(l, deps.deviceMemoryGb?.());
       return l.info.lm;
     }),
 
@@ -327,7 +354,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     importWeights: (a) => serial(async () => {
       const l = needLm();
       const storageError = await importWeights(l.slot, deps.modelStore, a.bytes, a.name);
-      l.info.lm = { ...lmInfo(l), ...(storageError ? { notice: storageError } : {}) };
+      l.info.lm = { ...lmInfo(l, deps.deviceMemoryGb?.()), ...(storageError ? { notice: storageError } : {}) };
       return l.info.lm;
     }),
   };
@@ -343,5 +370,6 @@ function browserDeps(): EngineDeps {
     useTf: async (backend) => (await import('../runtime/tfBackend')).useTfBackend(backend),
     modelStore: indexedDbModelStore(),
     packStore: typeof caches === 'undefined' ? null : cacheStorageBlobStore(),
+    deviceMemoryGb: () => (globalThis.navigator as { deviceMemory?: number } | undefined)?.deviceMemory,
   };
 }

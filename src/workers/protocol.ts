@@ -149,8 +149,25 @@ export interface LmInfo {
   params: number;
   /** Longest generation (the model's position window), in seconds. */
   maxSeconds: number;
+  /** Memory a take needs on this backend (estimated: weights, KV cache, one step's work) and what it may use. */
+  memory: LmMemory;
   conditioning: 'cross' | 'prefix';
   defaults: { seconds: number; temperature: number; topK: number; topP: number; cfg: number };
+}
+
+export interface LmMemory {
+  /** A take of t seconds needs about fixedBytes + t * bytesPerSecond. */
+  fixedBytes: number;
+  bytesPerSecond: number;
+  /** What the LM may use here (src/lm/memory.ts memoryBudget). */
+  budgetBytes: number;
+  /** Longest take that fits the budget (0: not even the weights fit); at most maxSeconds. */
+  fitSeconds: number;
+}
+
+/** The longest take to offer: the window, or less when memory is short (never under 1 s). */
+export function longestTake(lm: Pick<LmInfo, 'maxSeconds' | 'memory'>): number {
+  return Math.max(1, Math.min(lm.maxSeconds, lm.memory.fitSeconds));
 }
 
 export interface EngineInfo {
