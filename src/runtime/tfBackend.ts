@@ -10,6 +10,20 @@ import { patchWasmKernels } from './wasmKernels';
 import type { BackendName } from './backend';
 
 let wasmConfigured = false;
+let lost: string | null = null;
+
+/** Why tfjs's WebGPU device was lost, once it has been (null while it is fine or not in use). */
+export function tfGpuLost(): string | null {
+  return tf.getBackend() === 'webgpu' ? lost : null;
+}
+
+function watchDevice(): void {
+  lost = null;
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  void device?.lost.then((info) => {
+    lost = info.message || `the GPU device was lost (${info.reason ?? 'unknown'})`;
+  });
+}
 
 /**
  * Switches tfjs to `backend` and returns the one in use. tfjs-backend-wasm's threaded build
@@ -31,7 +45,10 @@ export async function useTfBackend(backend: BackendName): Promise<BackendName> {
         // tfjs-webgpu computes small tensors on the CPU by default, a GPU -> CPU -> GPU round trip
         // in the middle of every decode step. Off, on an H200 (bench-results/gpu-h200-decode-step.md):
         // the bundled LM's generation 38 -> 58 frames/s, a musicgen-small-sized prefill 1436 -> 295 ms.
-        if (name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
+        if (name === 'webgpu') {
+          tf.env().set('WEBGPU_CPU_FORWARD', false);
+          watchDevice();
+        }
         return name;
       }
     } catch {

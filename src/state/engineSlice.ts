@@ -61,6 +61,13 @@ export function createEngineSlice(ctx: SliceContext, initialBackend: BackendChoi
       ctx.onBackendChange?.(choice);
       await initEngine();
     },
+    onGpuLost(err) {
+      // Once per loss: calls already queued on the dead device fail too, and the reload is under way.
+      if (ctx.get().backend === 'wasm' && ctx.get().engine.status === 'loading') return;
+      ctx.set({ backend: 'wasm' }); // this session only: the stored preference stays
+      ctx.get().announce(`${err.message} Reloading the models on WASM; your clips and takes are kept.`);
+      void initEngine();
+    },
     onEngineCrash() {
       // Only a ready engine restarts by itself; a crash while loading ends in the error + retry,
       // so a worker that cannot even start does not restart in a loop.

@@ -190,6 +190,26 @@ describe('generation', () => {
     expect(s().generation.error).toBeUndefined();
   });
 
+  it('a lost GPU device reloads the pack on WASM for the session and keeps the takes', async () => {
+    const { fake, store } = await readyStore();
+    const s = () => store.getState();
+    s().setGenSettings({ seconds: 1, seed: '1' });
+    await s().generate();
+    expect(s().takes).toHaveLength(1);
+    const orig = fake.engine.generate;
+    fake.engine.generate = () => Promise.reject(new StudioError('GPU_DEVICE_LOST', 'Device was lost: destroyed'));
+    await s().generate();
+    expect(s().generation.error?.code).toBe('GPU_DEVICE_LOST');
+    expect(s().backend).toBe('wasm');
+    await waitFor(() => s().engine.status === 'ready' && fake.inits.length === 2);
+    expect(fake.inits.at(-1)?.backend).toBe('wasm');
+    expect(s().takes).toHaveLength(1); // nothing lost
+    expect(s().announcement.text).toContain('on WASM');
+    fake.engine.generate = orig;
+    await s().generate();
+    expect(s().takes).toHaveLength(2);
+  });
+
   it('refuses a bad seed and a pack without an LM inline', async () => {
     const { fake, store } = await readyStore();
     store.getState().setGenSettings({ seed: '12abc' });

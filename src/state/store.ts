@@ -5,6 +5,7 @@ import { createConditioningSlice } from './conditioningSlice';
 import { createDatasetSlice } from './datasetSlice';
 import { createEngineGate, type SliceContext } from './context';
 import { createEngineSlice } from './engineSlice';
+import { watchGpuLoss } from './watchGpuLoss';
 import { createGenerationSlice, settingsForEngine } from './generationSlice';
 import { createModelsSlice } from './modelsSlice';
 import { createPacksSlice, DEFAULT_PACK_ID } from './packsSlice';
@@ -31,7 +32,8 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
     const ctx: SliceContext = {
       set,
       get,
-      engine,
+      // A lost GPU device: reload the pack on WASM; clips and takes stay (engineSlice.onGpuLost).
+      engine: watchGpuLoss(engine, (err) => get().onGpuLost(err)),
       decode: options.decode ?? browserDecode,
       manifestUrlOf: (id) => (id === initialPack && options.manifestUrl ? options.manifestUrl : urlOf(id)),
       hubBase: options.hubBase,

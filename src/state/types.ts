@@ -1,3 +1,4 @@
+import type { StudioError } from '../errors/StudioError';
 import type { ErrorCode } from '../errors/codes';
 import type { BackendChoice } from '../runtime/backend';
 import type { DatasetSlice } from './datasetSlice';
@@ -110,6 +111,8 @@ export interface EngineSlice {
   setBackend(choice: BackendChoice): Promise<void>;
   /** The engine worker died (it restarts on the next call): re-init if it had been ready. */
   onEngineCrash(): void;
+  /** The GPU device was lost mid-call: reload the pack on WASM for this session (clips and takes stay). */
+  onGpuLost(err: StudioError): void;
 }
 
 export interface ClipsSlice {

@@ -94,6 +94,26 @@ describe('engine handlers (Node, real bundled pack)', () => {
     expect(created).toEqual(['webgpu', 'wasm', 'wasm', 'wasm']); // codec encoder + decoder + text encoder
   });
 
+  it('reports a lost WebGPU device as GPU_DEVICE_LOST (and the same failure on WASM as it is)', async () => {
+    let lost = false;
+    const createSession: EngineDeps['createSession'] = async (b) => {
+      const s = await createNodeOrtSession(b);
+      return { ...s, inputNames: s.inputNames, outputNames: s.outputNames, run: (f) => (lost ? Promise.reject(new Error('Device was lost: destroyed')) : s.run(f)) };
+    };
+    const clip = { channels: [tone(24000, 24000, 440)], sampleRate: 24000, name: 'a.wav' };
+    const gpu = createEngineHandlers(deps({ createSession }, { available: true, isFallback: false, description: 'test gpu' }));
+    expect((await gpu.init({ manifestUrl: MANIFEST, backend: 'auto' }, ctx())).backend).toBe('webgpu');
+    await gpu.tokenize({ ...clip, channels: [clip.channels[0].slice()] }, ctx());
+    lost = true;
+    await expect(gpu.tokenize({ ...clip, channels: [clip.channels[0].slice()] }, ctx())).rejects.toMatchObject({ code: 'GPU_DEVICE_LOST', detail: 'Device was lost: destroyed' });
+    lost = false;
+    const wasm = createEngineHandlers(deps({ createSession }));
+    await wasm.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    lost = true;
+    await expect(wasm.tokenize({ ...clip, channels: [clip.channels[0].slice()] }, ctx())).rejects.toThrow('Device was lost');
+    await expect(wasm.tokenize({ ...clip, channels: [clip.channels[0].slice()] }, ctx())).rejects.not.toMatchObject({ code: 'GPU_DEVICE_LOST' });
+  });
+
   it('counts prompt tokens and flags truncation', async () => {
     const h = createEngineHandlers(deps());
     const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());

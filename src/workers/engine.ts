@@ -13,6 +13,7 @@ import { checkPackGraphs } from '../packs/graphCheck';
 import type { Manifest } from '../packs/manifest';
 import { cacheStorageBlobStore, PackCache, type BlobStore } from '../packs/packCache';
 import { chooseBackend, type AdapterProbe, type BackendName } from '../runtime/backend';
+import { asGpuLoss } from '../runtime/gpuLoss';
 import { portAsOrtWorker, remoteOrt } from '../runtime/ortRemote';
 import type { SessionRunner } from '../runtime/sessionRunner';
 import { T5Encoder } from '../text/t5Encoder';
@@ -38,6 +39,8 @@ export interface EngineDeps {
   packStore?: BlobStore | null;
   /** The device's memory in GB (navigator.deviceMemory), when the browser says. */
   deviceMemoryGb?: () => number | undefined;
+  /** Why tfjs's WebGPU device was lost, once it has been. */
+  gpuLost?: () => string | null;
 }
 
 interface Loaded {
@@ -130,6 +133,15 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
   const need = (): Loaded => {
     if (!loaded) throw new StudioError('INTERNAL', 'the engine has no model pack loaded yet');
     return loaded;
+  };
+  /** Runs GPU work: a lost WebGPU device surfaces as GPU_DEVICE_LOST (the app then reloads the pack on WASM). */
+  const onGpu = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      const info = loaded?.info;
+      throw asGpuLoss(e, info?.backend === 'webgpu' || info?.lmBackend === 'webgpu', deps.gpuLost?.() ?? null);
+    }
   };
   /** A saved model, or (null) the pack's own weights, which a tensor-read pack reads again from its cache. */
   const useModelOrBase = async (l: Loaded & { slot: LmSlot }, id: string | null): Promise<void> => {
@@ -240,7 +252,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       return { freed: await new PackCache(deps.packStore).clear(a.packId ? `${a.packId}/` : '') };
     }),
 
-    tokenize: (a, ctx) => serial(async () => {
+    tokenize: (a, ctx) => serial(() => onGpu(async () => {
       const { codec } = need();
       const spec = codec.spec;
       checkDecoded(a.channels, a.sampleRate, { hop: spec.hopLength, rate: spec.sampleRate });
@@ -257,9 +269,9 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       const reconstruction = full.slice(0, pcm.length);
       ctx.transfer(codes.codes.buffer, pcm.buffer, reconstruction.buffer);
       return { ...codes, pcm, sampleRate: spec.sampleRate, reconstruction };
-    }),
+    })),
 
-    decode: (a, ctx) => serial(async () => {
+    decode: (a, ctx) => serial(() => onGpu(async () => {
       const { codec } = need();
       const pcm = await codec.decode({ codes: a.codes, k: a.k, t: a.t }, {
         signal: ctx.signal,
@@ -267,7 +279,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       });
       ctx.transfer(pcm.buffer);
       return { pcm, sampleRate: codec.spec.sampleRate };
-    }),
+    })),
 
     promptInfo: async (a) => {
       const { text } = need();
@@ -283,7 +295,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       return { frames: c.frames, hopSeconds: opts.hopLength / a.sampleRate, argmax: c.argmax, norm: c.norm };
     },
 
-    generate: (a, ctx) => serial(async () => {
+    generate: (a, ctx) => serial(() => onGpu(async () => {
       const l = needLm();
       const { slot, text, codec } = l;
       const mem = l.info.lm!.memory;
@@ -293,14 +305,14 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
         throw new StudioError('OUT_OF_MEMORY', `a ${a.seconds} s take needs about ${MB(need)} for the language model on ${l.info.lmBackend}; about ${MB(mem.budgetBytes)} is available here, so ${fits}.`);
       }
       return generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5 }, a, ctx);
-    }),
+    })),
 
-    train: (a, ctx) => serial(async () => {
+    train: (a, ctx) => serial(() => onGpu(async () => {
       const l = needLm();
       const summary = await runTraining(l.slot, deps.modelStore, l.text, a, ctx, trainers);
       l.info.lm = lmInfo(l, deps.deviceMemoryGb?.());
       return summary;
-    }),
+    })),
 
     stopTraining: async () => {
       if (!trainers.stop) return { stopping: false };
@@ -362,12 +374,17 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
 
 /** The browser's environment, loaded lazily so Node tests never import onnxruntime-web. */
 function browserDeps(): EngineDeps {
+  let tfBackend: typeof import('../runtime/tfBackend') | null = null;
   return {
     fetch: (url, init) => fetch(url, init),
     probe: async () => (await import('../runtime/gpuProbe')).probeWebGpu(),
     // Only without an ORT worker port (the app always passes one; see startEngine.ts).
     createSession: async (bytes, backend) => (await import('../runtime/ortSession')).createOrtSession(bytes, backend),
-    useTf: async (backend) => (await import('../runtime/tfBackend')).useTfBackend(backend),
+    useTf: async (backend) => {
+      tfBackend = await import('../runtime/tfBackend');
+      return tfBackend.useTfBackend(backend);
+    },
+    gpuLost: () => tfBackend?.tfGpuLost() ?? null,
     modelStore: indexedDbModelStore(),
     packStore: typeof caches === 'undefined' ? null : cacheStorageBlobStore(),
     deviceMemoryGb: () => (globalThis.navigator as { deviceMemory?: number } | undefined)?.deviceMemory,
