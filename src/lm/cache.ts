@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { headDim } from './config';
 import {
   causalBias,
+  denseWeight,
   disposeCondState,
   embedCodes,
   encodeCondition,
@@ -65,7 +66,7 @@ export function createCache(lm: Lm, cond: LmCondition, maxLen: number, layout: C
   const keyBias = !ctx.prefixBias ? null
     : layout === 'static' ? (tf.pad(ctx.prefixBias, [[0, 0], [0, 0], [0, 0], [0, maxLen]]) as tf.Tensor4D) // [B, 1, 1, N]
       : tf.clone(ctx.prefixBias); // [B, 1, 1, P]
-  const heads = tf.tidy(() => tf.concat(lm.params.heads, 0).transpose() as tf.Tensor2D); // [d, K * card]
+  const heads = tf.tidy(() => tf.concat(lm.params.heads.map((w) => denseWeight(lm, w)), 0).transpose() as tf.Tensor2D); // [d, K * card] (adapters folded in)
   const cache: KvCache = { layout, batch: B, capacity: N, prefixLength: P, length: 0, ctx, k: lm.params.blocks.map(empty), v: lm.params.blocks.map(empty), keyBias, heads };
   if (ctx.prefix) tf.dispose(advance(lm, ctx.prefix, cache)); // fill the cache with the prefix, drop its outputs
   return cache;

@@ -1,7 +1,12 @@
 /** The MusicGen language model: delay pattern, config, decoder, KV cache, weights, sampling, generation, loss. */
 export { buildDelayed, delayedLayout, firstStepWithTimestep, revertDelayed, validTargetMask, type DelayedSequence } from './delayPattern';
 export { fromHfConfig, parseLmConfig, type LmConfig } from './config';
-export { disposeLm, encodeCondition, forward, sinusoidTable, type Lm, type LmCondition } from './model';
+export { disposeLm, encodeCondition, forward, sinusoidTable, type Lm, type LmCondition, type LowRank } from './model';
+export {
+  blockTargets, createLora, DEFAULT_LORA_ALPHA, DEFAULT_LORA_RANK, defaultTargets, disposeLora, isLora, LORA_TARGETS, loraNames, loraParamCount,
+  mergedLora, mergeLora, resolveLoraConfig, unmergeLora, withLora, type Lora, type LoraConfig, type LoraPair, type LoraTarget, type MergeOptions,
+} from './lora';
+export { LORA_FORMAT_VERSION, loadLora, loraFromTensors, saveLora } from './loraFile';
 export { createCache, disposeCache, extend, step, type KvCache } from './cache';
 export { initLm, lmFromTensors, loadLm, saveLm } from './weights';
 export { readSafetensors, writeSafetensors } from './safetensors';

@@ -8,7 +8,7 @@
  * predicted at position t + q. Valid targets: t + q + 1 <= T (`validTargetMask`).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Lm } from './model';
+import { project, type Lm } from './model';
 
 /**
  * Model output on the delayed input -> logits aligned with the codes:
@@ -59,7 +59,7 @@ export function delayedCrossEntropy(lm: Lm, hidden: tf.Tensor3D, targets: tf.Ten
     const m = mask.toFloat(); // [B, K, T]
     const perBook = lm.params.heads.map((w, q) => {
       const hq = h.slice([0, q, 0], [B, T, d]).reshape([B * T, d]); // [B*T, d] positions t + q
-      const logp = tf.logSoftmax(tf.matMul(hq, w, false, true)); // [B*T, card]
+      const logp = tf.logSoftmax(project(lm, hq, w)); // [B*T, card]
       const tq = targets.slice([0, q, 0], [B, 1, T]).reshape([B * T]); // [B*T]
       const picked = logp.mul(tf.oneHot(tq, card)).sum(-1); // [B*T] log p(target)
       return picked.mul(m.slice([0, q, 0], [B, 1, T]).reshape([B * T])).sum().neg(); // summed CE

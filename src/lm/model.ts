@@ -7,6 +7,8 @@
  * -> K heads -> logits [B, K, S, card].
  * Shapes: B batch, K codebooks, S sequence columns, L positions in this call, P prefix length,
  * Tt text tokens, H heads, D head width, d model width. Linear weights are torch-layout [out, in].
+ * An Lm may carry low-rank adapters (LoRA, lora.ts): every weight read goes through `project`
+ * (linears) or `embedCodes` (tables), which add the adapter's thin path when the weight has one.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LN_EPS, type LmConfig } from './config';
@@ -34,12 +36,21 @@ export interface LmParams {
   chromaProj?: Linear; // audio_enc_to_dec_proj [d, chromaBins], prefix mode only
 }
 
+/**
+ * A low-rank update of one weight (LoRA), applied beside the frozen weight, never materialised.
+ * Linear W [out, in]: acts as W + scale · B A, with A [r, in], B [out, r].
+ * Embedding table [n, d] (PEFT layout): acts as table + scale · (B A)ᵀ, with A [r, n], B [d, r].
+ */
+export interface LowRank { a: tf.Tensor; b: tf.Tensor; scale: number }
+
 export interface Lm {
   config: LmConfig;
   params: LmParams;
   /** Hugging Face name -> variable, one to one (weights.ts builds it). */
   named: Map<string, tf.Variable>;
   positions: tf.Tensor2D; // [maxPositions, d], sinusoid table (not trained)
+  /** Adapters keyed by the weight they update (object identity); absent = the plain model. `withLora` (lora.ts) makes such a view. */
+  adapters?: ReadonlyMap<tf.Tensor, LowRank>;
 }
 
 /** Conditioning inputs. Padded text rows may hold anything: they are projected, then zeroed by the mask. */
@@ -80,6 +91,19 @@ const linear = (x: tf.Tensor, w: tf.Tensor): tf.Tensor => {
   return y.reshape([...x.shape.slice(0, -1), w.shape[0]]); // [..., out]
 };
 
+/** x [..., in] through the model's weight w [out, in] and its adapter, if any: x Wᵀ + scale · (x Aᵀ) Bᵀ -> [..., out]. */
+export function project(lm: Lm, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  const y = linear(x, w); // [..., out]
+  const ad = lm.adapters?.get(w);
+  return ad ? y.add(linear(linear(x, ad.a), ad.b).mul(ad.scale)) : y; // [..., out]
+}
+
+/** A linear weight [out, in] with its adapter folded in (W + scale · B A); w itself when it has none. Call inside a tidy. */
+export function denseWeight(lm: Lm, w: tf.Tensor): tf.Tensor {
+  const ad = lm.adapters?.get(w);
+  return ad ? w.add(tf.matMul(ad.b, ad.a).mul(ad.scale)) : w; // [out, in]
+}
+
 const layerNorm = (x: tf.Tensor, n: Norm): tf.Tensor => {
   const { mean, variance } = tf.moments(x, -1, true); // [B, L, 1]
   return x.sub(mean).mul(tf.rsqrt(variance.add(LN_EPS))).mul(n.weight).add(n.bias); // [B, L, d]
@@ -114,17 +138,17 @@ function conditionState(lm: Lm, cond: LmCondition): CondState {
   const { config: cfg, params: p } = lm;
   const [B, Tt] = cond.textMask.shape;
   const mask = cond.textMask.toFloat(); // [B, Tt]
-  const text = linear(cond.textStates, p.textProj.weight).add(p.textProj.bias).mul(mask.expandDims(2)); // [B, Tt, d]
+  const text = project(lm, cond.textStates, p.textProj.weight).add(p.textProj.bias).mul(mask.expandDims(2)); // [B, Tt, d]
   const keyBias = cfg.textMasking === 'hf' ? tf.sub(1, mask).mul(MASKED).reshape([B, 1, 1, Tt]) : tf.zeros([B, 1, 1, Tt]); // [B, 1, 1, Tt]
   if (cfg.conditioning === 'cross') {
     const cross = p.blocks.map((b) => ({
-      k: splitHeads(linear(text, b.crossAttn!.k), cfg.heads), // [B, H, Tt, D]
-      v: splitHeads(linear(text, b.crossAttn!.v), cfg.heads), // [B, H, Tt, D]
+      k: splitHeads(project(lm, text, b.crossAttn!.k), cfg.heads), // [B, H, Tt, D]
+      v: splitHeads(project(lm, text, b.crossAttn!.v), cfg.heads), // [B, H, Tt, D]
     }));
     return { cross, crossBias: cfg.textMasking === 'hf' ? (keyBias as tf.Tensor4D) : null, prefix: null, prefixBias: null };
   }
   if (!cond.chroma || !p.chromaProj) throw new RangeError('LM: prefix conditioning needs chroma [B, Tc, chromaBins]');
-  const chroma = linear(cond.chroma, p.chromaProj.weight).add(p.chromaProj.bias); // [B, Tc, d]
+  const chroma = project(lm, cond.chroma, p.chromaProj.weight).add(p.chromaProj.bias); // [B, Tc, d]
   const prefix = tf.concat([chroma, text], 1) as tf.Tensor3D; // [B, Tc + Tt, d]  (HF order: chroma, then text)
   const prefixBias = tf.concat([tf.zeros([B, 1, 1, chroma.shape[1]!]), keyBias], 3) as tf.Tensor4D; // [B, 1, 1, P]
   return { cross: [], crossBias: null, prefix, prefixBias };
@@ -154,7 +178,8 @@ export function disposeCondState(c: CondState): void {
  * `differentiable`: gather's gradient is UnsortedSegmentSum, which tfjs's cpu backend runs as one
  * full pass per segment (card + 1 of them) and stock tfjs-backend-wasm lacks (runtime/wasmKernels.ts
  * adds it); there, training looks up by one-hot matmul instead (same values; its gradient is a
- * matmul). Inference (false) always gathers.
+ * matmul). Inference (false) always gathers. A table's adapter (PEFT embedding layout) adds
+ * scale · lookup(Aᵀ) Bᵀ.
  */
 export function embedCodes(lm: Lm, codes: tf.Tensor3D, differentiable = true): tf.Tensor3D {
   const [B, K, L] = codes.shape;
@@ -163,7 +188,12 @@ export function embedCodes(lm: Lm, codes: tf.Tensor3D, differentiable = true): t
   const lookup = (table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D => (byGather
     ? tf.gather(table, ids) as unknown as tf.Tensor3D // [B, L, d]
     : tf.matMul(tf.oneHot(ids.reshape([B * L]), table.shape[0]), table).reshape([B, L, table.shape[1]])); // [B, L, d]
-  const perBook = lm.params.embed.map((table, k) => lookup(table as tf.Tensor2D, codes.slice([0, k, 0], [B, 1, L]).reshape([B, L]) as tf.Tensor2D)); // K x [B, L, d]
+  const perBook = lm.params.embed.map((table, k) => {
+    const ids = codes.slice([0, k, 0], [B, 1, L]).reshape([B, L]) as tf.Tensor2D; // [B, L]
+    const x = lookup(table as tf.Tensor2D, ids); // [B, L, d]
+    const ad = lm.adapters?.get(table);
+    return ad ? x.add(linear(lookup(ad.a.transpose() as tf.Tensor2D, ids), ad.b).mul(ad.scale)) : x; // [B, L, d] + scale · [B, L, r] Bᵀ
+  }); // K x [B, L, d]
   return (K === 1 ? perBook[0] : tf.addN(perBook)) as tf.Tensor3D; // [B, L, d]
 }
 
@@ -173,26 +203,27 @@ export type KvWriter = (layer: number, k: tf.Tensor4D, v: tf.Tensor4D) => { k: t
 /** The transformer stack: x [B, L, d] (positions added) -> final-normed hidden [B, L, d]. */
 export function runBlocks(lm: Lm, x: tf.Tensor, ctx: CondState, selfBias: tf.Tensor | null, kv: KvWriter | null): tf.Tensor3D {
   const { config: cfg, params: p } = lm;
+  const lin = (y: tf.Tensor, w: tf.Tensor) => project(lm, y, w);
   p.blocks.forEach((b, i) => {
     const h = layerNorm(x, b.norm1); // [B, L, d]
-    let k = splitHeads(linear(h, b.selfAttn.k), cfg.heads); // [B, H, L, D]
-    let v = splitHeads(linear(h, b.selfAttn.v), cfg.heads); // [B, H, L, D]
+    let k = splitHeads(lin(h, b.selfAttn.k), cfg.heads); // [B, H, L, D]
+    let v = splitHeads(lin(h, b.selfAttn.v), cfg.heads); // [B, H, L, D]
     if (kv) ({ k, v } = kv(i, k, v)); // [B, H, Lk, D]
-    const q = splitHeads(linear(h, b.selfAttn.q), cfg.heads); // [B, H, L, D]
-    x = x.add(linear(attend(q, k, v, selfBias), b.selfAttn.o)); // [B, L, d]
+    const q = splitHeads(lin(h, b.selfAttn.q), cfg.heads); // [B, H, L, D]
+    x = x.add(lin(attend(q, k, v, selfBias), b.selfAttn.o)); // [B, L, d]
     if (b.crossAttn) {
-      const qc = splitHeads(linear(layerNorm(x, b.normCross!), b.crossAttn.q), cfg.heads); // [B, H, L, D]
+      const qc = splitHeads(lin(layerNorm(x, b.normCross!), b.crossAttn.q), cfg.heads); // [B, H, L, D]
       const y = attend(qc, ctx.cross[i].k, ctx.cross[i].v, ctx.crossBias); // [B, L, d]
-      x = x.add(linear(y, b.crossAttn.o)); // [B, L, d]
+      x = x.add(lin(y, b.crossAttn.o)); // [B, L, d]
     }
-    x = x.add(linear(gelu(linear(layerNorm(x, b.norm2), b.fc1)), b.fc2)); // [B, L, d]
+    x = x.add(lin(gelu(lin(layerNorm(x, b.norm2), b.fc1)), b.fc2)); // [B, L, d]
   });
   return layerNorm(x, p.outNorm) as tf.Tensor3D; // [B, L, d]
 }
 
 /** K heads: hidden [B, L, d] -> logits [B, K, L, card]. */
 export function lmHeads(lm: Lm, h: tf.Tensor3D): tf.Tensor4D {
-  return tf.stack(lm.params.heads.map((w) => linear(h, w)), 1) as tf.Tensor4D; // [B, K, L, card]
+  return tf.stack(lm.params.heads.map((w) => project(lm, h, w)), 1) as tf.Tensor4D; // [B, K, L, card]
 }
 
 /** Positions [offset, offset + L) of the sinusoid table: [1, L, d]. */
@@ -226,7 +257,7 @@ export function forward(lm: Lm, codes: tf.Tensor3D, cond: LmCondition): tf.Tenso
   return tf.tidy(() => lmHeads(lm, hiddenStates(lm, codes, cond))); // [B, K, S, card]
 }
 
-/** Free every variable and the position table. */
+/** Free every variable and the position table (of the base model: never call it on a `withLora` view). */
 export function disposeLm(lm: Lm): void {
   for (const v of lm.named.values()) v.dispose();
   lm.positions.dispose();

@@ -5,10 +5,15 @@
  *   optimizer.m.<HF name>  AdamW first moment      optimizer.v.<HF name>  second moment
  *   __metadata__           format "pt", studio.checkpoint "1", step, optimizer (JSON: t, betas,
  *                          eps, weightDecay), options (JSON TrainOptions), manifest (JSON clips)
+ * A LoRA run's checkpoint holds the adapter matrices (PEFT names, lora.ts) and their moments in
+ * place of the LM variables, plus the adapter metadata (studio.lora, rank, alpha, targets,
+ * base_config; loraFile.ts); the frozen base is not in it.
  * Storage (IndexedDB / OPFS) is not done here.
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../errors/StudioError';
+import { isLora, type Lora, type LoraConfig } from '../lora';
+import { loraFromTensors, loraMetadata, parseLoraMetadata } from '../loraFile';
 import type { Lm } from '../model';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../safetensors';
 import type { AdamW, AdamWState } from './adamw';
@@ -28,19 +33,25 @@ export interface Checkpoint {
   step: number;
   options: TrainOptions;
   manifest: DataManifest;
+  /** LM variables (full fine-tuning) or adapter matrices (LoRA run). */
   weights: Map<string, NamedTensor>;
   optimizer: AdamWState;
+  /** Present for a LoRA run: the adapter's rank, alpha and targets. */
+  lora?: LoraConfig;
 }
+
+/** What a run trains: the whole LM, or a LoRA's matrices. */
+export type Trainable = Lm | Lora;
 
 function corrupt(detail: string): never {
   throw new StudioError('MODEL_INTEGRITY', `checkpoint: ${detail}`);
 }
 
-/** Serialise the current weights, optimizer moments, step, options and manifest. */
-export async function writeCheckpoint(lm: Lm, opt: AdamW, step: number, options: TrainOptions, manifest: DataManifest): Promise<Uint8Array> {
+/** Serialise the current weights (LM or adapters), optimizer moments, step, options and manifest. */
+export async function writeCheckpoint(model: Trainable, opt: AdamW, step: number, options: TrainOptions, manifest: DataManifest): Promise<Uint8Array> {
   const tensors = new Map<string, NamedTensor>();
   const state = await opt.state();
-  for (const [name, v] of lm.named) {
+  for (const [name, v] of model.named) {
     tensors.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
     const m = state.m.get(name);
     const s = state.v.get(name);
@@ -57,6 +68,7 @@ export async function writeCheckpoint(lm: Lm, opt: AdamW, step: number, options:
     optimizer: JSON.stringify(optimizer),
     options: JSON.stringify(options),
     manifest: JSON.stringify(manifest),
+    ...(isLora(model) ? loraMetadata(model) : {}),
   });
 }
 
@@ -80,10 +92,11 @@ function parseManifest(raw: unknown): DataManifest {
 }
 
 /**
- * Parse and validate a checkpoint. With `lm`, every variable must be present (weights and both
- * moments) with its exact shape, and nothing else may be. Throws StudioError MODEL_INTEGRITY.
+ * Parse and validate a checkpoint. With `model` (the LM, or the LoRA for a LoRA checkpoint), every
+ * variable must be present (weights and both moments) with its exact shape, and nothing else may
+ * be. Throws StudioError MODEL_INTEGRITY.
  */
-export function readCheckpoint(bytes: Uint8Array, lm?: Lm): Checkpoint {
+export function readCheckpoint(bytes: Uint8Array, model?: Trainable): Checkpoint {
   const { tensors, metadata } = readSafetensors(bytes);
   if (metadata['studio.checkpoint'] !== CHECKPOINT_VERSION) corrupt(`not a version ${CHECKPOINT_VERSION} training checkpoint`);
   const step = Number(metadata.step);
@@ -106,26 +119,56 @@ export function readCheckpoint(bytes: Uint8Array, lm?: Lm): Checkpoint {
     else weights.set(name, t);
   }
   for (const name of [...m.keys(), ...v.keys()]) if (!weights.has(name)) corrupt(`optimizer state for unknown weight ${name}`);
-  if (lm) {
-    for (const [name, variable] of lm.named) {
+  const lora = readLoraConfig(metadata);
+  if (model) {
+    if (lora && !isLora(model)) corrupt('it holds LoRA adapters, not the model\'s weights: resume it with the adapter');
+    if (!lora && isLora(model)) corrupt('it holds the model\'s weights, not LoRA adapters');
+    const same = (a: LoraConfig, b: LoraConfig) => a.rank === b.rank && a.alpha === b.alpha && a.targets.join() === b.targets.join();
+    if (lora && isLora(model) && !same(lora, model.config)) {
+      corrupt(`its adapter is ${JSON.stringify(lora)}, the run's is ${JSON.stringify(model.config)}`);
+    }
+    for (const [name, variable] of model.named) {
       const w = weights.get(name);
       if (!w) corrupt(`missing weight ${name}`);
       if (w.shape.join() !== variable.shape.join()) corrupt(`${name} has shape [${w.shape}], model wants [${variable.shape}]`);
       if (m.get(name)?.length !== variable.size || v.get(name)?.length !== variable.size) corrupt(`optimizer state for ${name} is missing or misshapen`);
     }
-    const unknown = [...weights.keys()].filter((n) => !lm.named.has(n));
+    const unknown = [...weights.keys()].filter((n) => !model.named.has(n));
     if (unknown.length > 0) corrupt(`unexpected tensors ${unknown.slice(0, 5).join(', ')}`);
   }
-  return { step, options, manifest, weights, optimizer: { t: opt.t as number, m, v } };
+  return { step, options, manifest, weights, optimizer: { t: opt.t as number, m, v }, ...(lora ? { lora } : {}) };
 }
 
-/** Put a (validated) checkpoint's weights into `lm` and its moments into `opt`. */
-export function applyCheckpoint(lm: Lm, opt: AdamW, ckpt: Checkpoint): void {
-  for (const [name, variable] of lm.named) {
+/** The adapter config of a LoRA checkpoint (rank, alpha, targets), without a base model to check against. */
+function readLoraConfig(meta: Record<string, string>): LoraConfig | undefined {
+  if (meta['studio.lora'] === undefined) return undefined;
+  let targets: unknown;
+  try {
+    targets = JSON.parse(meta.targets ?? '');
+  } catch {
+    corrupt('LoRA targets are not JSON');
+  }
+  const rank = Number(meta.rank);
+  const alpha = Number(meta.alpha);
+  if (!Number.isInteger(rank) || rank < 1 || !(alpha > 0) || !Array.isArray(targets)) corrupt('LoRA rank / alpha / targets are invalid');
+  return { rank, alpha, targets: targets as LoraConfig['targets'] };
+}
+
+/** The adapters of a LoRA checkpoint as a Lora on `lm` (checked: base config, names, shapes; MODEL_INTERFACE). The caller disposes it. */
+export function loraFromCheckpoint(lm: Lm, bytes: Uint8Array): Lora {
+  const { tensors, metadata } = readSafetensors(bytes);
+  const cfg = parseLoraMetadata(metadata, lm);
+  if (!cfg) throw new StudioError('MODEL_INTERFACE', 'checkpoint: it holds the model\'s weights, not LoRA adapters');
+  return loraFromTensors(lm, cfg, new Map([...tensors].filter(([n]) => !n.startsWith(M) && !n.startsWith(V))));
+}
+
+/** Put a (validated) checkpoint's weights into `model` (LM or LoRA) and its moments into `opt`. */
+export function applyCheckpoint(model: Trainable, opt: AdamW, ckpt: Checkpoint): void {
+  for (const [name, variable] of model.named) {
     if (ckpt.weights.get(name)?.data.length !== variable.size) corrupt(`missing or misshapen weight ${name}`);
   }
   opt.loadState(ckpt.optimizer); // checks the moments before touching anything
-  for (const [name, variable] of lm.named) {
+  for (const [name, variable] of model.named) {
     const t = tf.tensor(ckpt.weights.get(name)!.data, variable.shape, 'float32');
     variable.assign(t);
     t.dispose();

@@ -6,4 +6,4 @@ export { checkClips, CropSampler, disposeBatch, dropCondition, makeBatch, splitD
 export { batchLoss, evalLoss, trainStep, type StepResult } from './trainStep';
 export { DEFAULT_TRAIN_OPTIONS, resolveOptions, type TrainOptions } from './options';
 export { exploded, train, Trainer, type TrainCallbacks, type TrainResult, type TrainStepInfo } from './trainer';
-export { applyCheckpoint, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint, type Checkpoint, type DataManifest } from './checkpoint';
+export { applyCheckpoint, CHECKPOINT_VERSION, loraFromCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type DataManifest, type Trainable } from './checkpoint';

@@ -1,11 +1,14 @@
 /**
  * One optimisation step: teacher-forced forward on the delayed input, masked cross-entropy
- * (mean over codebooks, loss.ts), gradients of every LM variable, global-norm clipping, AdamW.
+ * (mean over codebooks, loss.ts), gradients of every LM variable (or, given a LoRA, of its
+ * adapter matrices only: the base weights are read, never differentiated), global-norm
+ * clipping, AdamW.
  * The loss and the norm are read back in one sync; a non-finite loss or norm skips the update,
  * so a NaN never reaches the weights. Every intermediate tensor is freed before returning.
  */
 import * as tf from '@tensorflow/tfjs';
 import { delayedCrossEntropy } from '../loss';
+import { withLora, type Lora } from '../lora';
 import { hiddenStates, type Lm } from '../model';
 import type { AdamW } from './adamw';
 import type { Batch } from './batches';
@@ -25,11 +28,14 @@ export function batchLoss(lm: Lm, batch: Batch): tf.Scalar {
   return delayedCrossEntropy(lm, hidden, batch.targets, batch.mask);
 }
 
-export async function trainStep(lm: Lm, opt: AdamW, batch: Batch, lr: number, clipNorm: number): Promise<StepResult> {
-  const all = [...lm.named];
-  const { value, grads } = tf.variableGrads(() => batchLoss(lm, batch), all.map(([, v]) => v));
+/** `lora`: train only its matrices (`opt` must be built over `lora.named`); `lm` stays frozen. */
+export async function trainStep(lm: Lm, opt: AdamW, batch: Batch, lr: number, clipNorm: number, lora?: Lora): Promise<StepResult> {
+  const params = lora ? lora.named : lm.named; // what gets gradients
+  const model = lora ? withLora(lm, lora) : lm;
+  const all = [...params];
+  const { value, grads } = tf.variableGrads(() => batchLoss(model, batch), all.map(([, v]) => v));
   const names = all.filter(([, v]) => grads[v.name]).map(([n]) => n); // a variable the loss never touches has no gradient
-  const raw = names.map((n) => grads[lm.named.get(n)!.name]);
+  const raw = names.map((n) => grads[params.get(n)!.name]);
   const clipped = clipByGlobalNorm(raw, clipNorm);
   tf.dispose(Object.values(grads));
   const stats = tf.stack([value, clipped.norm]);

@@ -9,13 +9,19 @@
  * condition have their own running average (unconditional loss is higher once captions are learnt).
  * Stopping (the signal) is not an error: the run ends after the current step, writes a final
  * checkpoint and resolves with `stopped: true`.
+ *
+ * LoRA: given a `Lora` (lora.ts, made by the caller with createLora / loadLora / loraFromCheckpoint
+ * for `lm`), only its matrices are trained: gradients, AdamW moments, checkpoints and rollback
+ * cover the adapters alone, and `lm`'s variables are left untouched. The caller keeps and
+ * disposes the Lora. A model with an adapter merged into it (mergeLora) is refused.
  */
 import { StudioError } from '../../errors/StudioError';
 import { mulberry32 } from '../../util/rng';
+import { mergedLora, withLora, type Lora } from '../lora';
 import type { Lm } from '../model';
 import { AdamW } from './adamw';
 import { checkClips, CropSampler, disposeBatch, dropCondition, makeBatch, splitData, type BatchShape, type Crop, type TrainClip } from './batches';
-import { applyCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type DataManifest } from './checkpoint';
+import { applyCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type DataManifest, type Trainable } from './checkpoint';
 import { resolveOptions, type TrainOptions } from './options';
 import { lrAt } from './schedule';
 import { evalLoss, trainStep } from './trainStep';
@@ -74,6 +80,8 @@ export class Trainer {
     options: Partial<TrainOptions> = {},
     private readonly callbacks: TrainCallbacks = {},
     private readonly resumeFrom?: Checkpoint,
+    /** Train these adapters instead of the LM's weights. */
+    private readonly lora?: Lora,
   ) {
     this.options = resolveOptions(options);
   }
@@ -92,13 +100,15 @@ export class Trainer {
   }
 
   async run(): Promise<TrainResult> {
-    const { lm, clips, options: o, callbacks: cb } = this;
+    const { lm, lora, clips, options: o, callbacks: cb } = this;
+    if (mergedLora(lm)) throw new StudioError('TRAIN_INVALID', 'training: an adapter is merged into the model\'s weights; unmerge it first');
+    const trainable: Trainable = lora ?? lm; // what gets gradients, optimizer state and checkpoints
     const shape: BatchShape = { codebooks: lm.config.codebooks, card: lm.config.card, textDim: lm.config.textDim };
     const problem = checkClips(clips, shape);
     if (problem) throw new StudioError('TRAIN_INVALID', `training data: ${problem}`);
     const split = splitData(clips, { cropFrames: o.cropFrames, valFraction: o.valFraction });
     const manifest: DataManifest = { clips: clips.map((c) => ({ name: c.name, caption: c.caption, frames: c.frames })), holdout: split.holdout };
-    const opt = new AdamW(lm.named, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
+    const opt = new AdamW(trainable.named, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
     const stopped = () => cb.signal?.aborted === true;
     const aborted = new Promise<void>((r) => cb.signal?.addEventListener('abort', () => r(), { once: true }));
     try {
@@ -107,13 +117,16 @@ export class Trainer {
         if (JSON.stringify(this.resumeFrom.manifest.clips) !== JSON.stringify(manifest.clips)) {
           throw new StudioError('TRAIN_INVALID', 'training: the checkpoint was trained on different clips');
         }
-        applyCheckpoint(lm, opt, this.resumeFrom);
+        if (!!this.resumeFrom.lora !== !!lora) {
+          throw new StudioError('TRAIN_INVALID', `training: the checkpoint is from a ${this.resumeFrom.lora ? 'LoRA' : 'full fine-tuning'} run, this run is ${lora ? 'LoRA' : 'full fine-tuning'}`);
+        }
+        applyCheckpoint(trainable, opt, this.resumeFrom);
         step = this.resumeFrom.step;
       }
       const sampler = new CropSampler(split.train, o.cropFrames, o.seed);
       const dropRand = mulberry32((o.seed ^ 0x9e3779b9) >>> 0);
       for (let s = 0; s < step; s++) (sampler.next(o.batchSize), dropCondition(dropRand, o.condDropout)); // same stream as an unbroken run
-      let good = { bytes: await writeCheckpoint(lm, opt, step, o, manifest), step };
+      let good = { bytes: await writeCheckpoint(trainable, opt, step, o, manifest), step };
       let savedStep = step;
       const avg: Record<'cond' | 'drop', RunningLoss> = { cond: { v: 0, n: 0 }, drop: { v: 0, n: 0 } };
       let smooth = NaN;
@@ -123,7 +136,7 @@ export class Trainer {
       let valLoss: number | undefined;
 
       const save = async () => {
-        const bytes = await writeCheckpoint(lm, opt, step, o, manifest);
+        const bytes = await writeCheckpoint(trainable, opt, step, o, manifest);
         good = { bytes, step };
         savedStep = step;
         await cb.onCheckpoint?.(bytes, step);
@@ -139,14 +152,14 @@ export class Trainer {
         const batch = makeBatch(clips, crops, shape, dropped);
         let res;
         try {
-          res = await trainStep(lm, opt, batch, lr, o.clipNorm);
+          res = await trainStep(lm, opt, batch, lr, o.clipNorm, lora);
         } finally {
           disposeBatch(batch);
         }
         const dt = (performance.now() - t0) / 1000;
         const run = dropped ? avg.drop : avg.cond;
         if (!res.applied || exploded(run, res.loss, o.divergeFactor)) {
-          applyCheckpoint(lm, opt, readCheckpoint(good.bytes, lm));
+          applyCheckpoint(trainable, opt, readCheckpoint(good.bytes, trainable));
           const why = res.applied ? `loss ${res.loss.toFixed(3)} is over ${o.divergeFactor}x its running average ${run.v.toFixed(3)}` : `loss ${res.loss} / gradient norm ${res.gradNorm} is not finite`;
           throw new StudioError('TRAIN_DIVERGED', `training diverged at step ${step + 1}: ${why}; weights and optimizer were restored to step ${good.step}`);
         }
@@ -179,10 +192,11 @@ export class Trainer {
   private async validate(val: Crop[], shape: BatchShape): Promise<number> {
     let sum = 0;
     let count = 0;
+    const model = this.lora ? withLora(this.lm, this.lora) : this.lm;
     for (let i = 0; i < val.length; i += this.options.batchSize) {
       const batch = makeBatch(this.clips, val.slice(i, i + this.options.batchSize), shape);
       try {
-        sum += (await evalLoss(this.lm, batch)) * batch.tokens;
+        sum += (await evalLoss(model, batch)) * batch.tokens;
         count += batch.tokens;
       } finally {
         disposeBatch(batch);
@@ -192,7 +206,7 @@ export class Trainer {
   }
 }
 
-/** Run a whole fine-tune (use `new Trainer(...)` directly for pause / resume). */
-export function train(lm: Lm, clips: TrainClip[], options: Partial<TrainOptions> = {}, callbacks: TrainCallbacks = {}, resumeFrom?: Checkpoint): Promise<TrainResult> {
-  return new Trainer(lm, clips, options, callbacks, resumeFrom).run();
+/** Run a whole fine-tune (use `new Trainer(...)` directly for pause / resume); with `lora`, of its adapters only. */
+export function train(lm: Lm, clips: TrainClip[], options: Partial<TrainOptions> = {}, callbacks: TrainCallbacks = {}, resumeFrom?: Checkpoint, lora?: Lora): Promise<TrainResult> {
+  return new Trainer(lm, clips, options, callbacks, resumeFrom, lora).run();
 }
