@@ -3,6 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { dropFiles, fixture } from './helpers';
 
 const NAME = 'E2E strings and drums';
+const LORA = 'E2E adapter';
 /** TRAIN_BACKEND=cpu|wasm|webgpu forces the engine backend (default: the studio's own choice). */
 const START = process.env.TRAIN_BACKEND ? `/?backend=${process.env.TRAIN_BACKEND}` : '/';
 
@@ -19,8 +20,8 @@ function junk(n: number): Buffer {
   return b;
 }
 
-test('fine-tune on two captioned clips, export, reload, switch models, reject a bad import', async ({ page }) => {
-  test.setTimeout(300_000); // training speed depends on the backend (about 20 s a step on the CPU backend on a machine without a GPU)
+test('fine-tune on two captioned clips, export, reload, switch models, reject a bad import, then a LoRA', async ({ page }) => {
+  test.setTimeout(360_000); // training speed depends on the backend (about 20 s a step on the CPU backend on a machine without a GPU)
   await page.goto(START);
   await openStudio(page);
   await expect(page.getByTestId('train-button')).toBeDisabled();
@@ -62,10 +63,29 @@ test('fine-tune on two captioned clips, export, reload, switch models, reject a 
   expect(8 + headerLen).toBeLessThan(bytes.length);
   expect(typeof JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8'))).toBe('object');
 
+  // LoRA: adapters trained on the pack's own weights (the Advanced settings are still open and set).
+  await page.getByTestId('train-method').selectOption('lora');
+  await expect(page.getByTestId('train-model-name')).toHaveText('Pack model');
+  await expect(page.getByTestId('train-lr')).toHaveValue('0.0002'); // LoRA's default
+  await page.getByTestId('train-name').fill(LORA);
+  await page.getByTestId('train-steps').fill('2');
+  await page.getByTestId('train-name').click(); // commit the steps
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('train-step')).toContainText('Step 2 / 2', { timeout: 120_000 });
+  await expect(page.getByTestId('train-button')).toBeEnabled();
+  await expect(page.getByTestId('train-error')).toHaveCount(0);
+  await expect(select.locator('option:checked')).toContainText(`${LORA} · LoRA`);
+  await expect(page.getByTestId('generate-model')).toContainText(`${LORA} · LoRA`);
+  await expect(select.locator(`option[value="${savedId}"]`)).not.toContainText('LoRA');
+  const loraId = await select.inputValue();
+  const [adapter] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-weights').click()]);
+  expect(adapter.suggestedFilename()).toBe('E2E-adapter.lora.safetensors');
+
   // Saved models persist in IndexedDB: after a reload the engine starts on the pack's weights and lists it.
   await page.reload();
   await openStudio(page);
   await expect(select.locator(`option[value="${savedId}"]`)).toContainText(NAME);
+  await expect(select.locator(`option[value="${loraId}"]`)).toContainText(`${LORA} · LoRA`);
   await expect(select).toHaveValue('');
   await select.selectOption(savedId);
   await expect(page.getByTestId('generate-model')).toContainText(NAME);
@@ -83,5 +103,12 @@ test('fine-tune on two captioned clips, export, reload, switch models, reject a 
   await expect(page.getByTestId('model-error')).toHaveAttribute('data-code', 'MODEL_INTEGRITY');
   await expect(page.getByTestId('generate-model')).toContainText(NAME);
   await expect(select).toHaveValue(savedId);
-  await expect(select.locator('option')).toHaveCount(2);
+  await expect(select.locator('option')).toHaveCount(3);
+  // Switch to the adapter and back to the pack model and the full fine-tune.
+  await select.selectOption(loraId);
+  await expect(page.getByTestId('generate-model')).toContainText(`${LORA} · LoRA`);
+  await select.selectOption('');
+  await expect(page.getByTestId('generate-model')).toHaveText('Model: Pack model');
+  await select.selectOption(savedId);
+  await expect(page.getByTestId('generate-model')).toHaveText(`Model: ${NAME}`);
 });

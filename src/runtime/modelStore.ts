@@ -5,9 +5,18 @@
  */
 import { StudioError } from '../errors/StudioError';
 
+/** A saved model's weights: the whole LM ('full'), or LoRA adapters for the pack's own weights ('lora'). */
+export type ModelKind = 'full' | 'lora';
+
 export interface SavedModelMeta {
   id: string;
   name: string;
+  /**
+   * 'lora': `checkpoint` holds adapters only (a LoRA training checkpoint while its run is
+   * unfinished, else the adapter file `saveLora` writes). Absent (models saved before adapters
+   * existed) = 'full': a training checkpoint or plain weights.
+   */
+  kind?: ModelKind;
   packId: string;
   createdAt: number;
   updatedAt: number;
@@ -23,6 +32,10 @@ export interface SavedModelMeta {
 export interface TrainPlan {
   steps: number;
   options: Record<string, number>;
+  /** Absent = 'full'. */
+  method?: ModelKind;
+  /** LoRA runs: the adapter's rank, alpha and targets. */
+  lora?: { rank: number; alpha: number; targets: string[] };
   clips: Array<{ name: string; caption: string; frames: number }>;
 }
 

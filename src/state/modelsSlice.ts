@@ -74,7 +74,7 @@ export function createModelsSlice(ctx: SliceContext): ModelsSlice {
         apply(list);
         const lm = lmNow();
         // Deleting the model in use puts the pack's own weights back.
-        if (lm && lm.modelId === id) setLm({ ...lm, modelId: null, modelName: PACK_MODEL_NAME, notice: undefined });
+        if (lm && lm.modelId === id) setLm({ ...lm, modelId: null, modelName: PACK_MODEL_NAME, modelKind: 'full', notice: undefined });
         announce(`Deleted ${name}.`);
       });
     },
@@ -90,12 +90,12 @@ export function createModelsSlice(ctx: SliceContext): ModelsSlice {
     async importWeights(file) {
       await op('Import', async () => {
         const bytes = new Uint8Array(await file.arrayBuffer());
-        const name = file.name.replace(/\.safetensors$/i, '').trim() || 'Imported model';
+        const name = file.name.replace(/(\.lora)?\.safetensors$/i, '').trim() || 'Imported model';
         const lm = await ctx.engine.importWeights({ bytes, name }, { transfer: [bytes.buffer] });
         setLm(lm);
         setModels({ active: lm.modelId, notice: lm.notice });
         apply(await ctx.engine.listModels({}));
-        announce(`Imported ${lm.modelName}; it is in use.`);
+        announce(`Imported ${lm.modelName}${lm.modelKind === 'lora' ? ' (LoRA adapter)' : ''}; it is in use.`);
       });
     },
 

@@ -26,8 +26,9 @@ export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
   const saved: ModelList['models'] = [];
   let active: string | null = null;
   let nextId = 0;
-  const lm = (): LmInfo => ({ ...base, modelId: active, modelName: saved.find((m) => m.id === active)?.name ?? 'Pack model' });
-  const list = (): ModelList => ({ active, models: saved.map((m) => ({ ...m, history: m.history.slice() })) });
+  const current = () => saved.find((m) => m.id === active);
+  const lm = (): LmInfo => ({ ...base, modelId: active, modelName: current()?.name ?? 'Pack model', modelKind: current()?.kind ?? 'full' });
+  const list = (): ModelList => ({ active, activeName: lm().modelName, activeKind: lm().modelKind, models: saved.map((m) => ({ ...m, history: m.history.slice() })) });
   const find = (id: string) => {
     const m = saved.find((x) => x.id === id);
     if (!m) throw new StudioError('MODEL_FETCH_FAILED', 'that saved model is no longer in browser storage');
@@ -46,7 +47,12 @@ export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
       const steps = resumed ? resumed.plan!.steps : (args.options.steps ?? 300);
       const id = resumed?.id ?? `model-${++nextId}`;
       const history: [number, number, number | null][] = resumed?.history.slice() ?? [];
-      const plan = resumed?.plan ?? { steps, options: args.options, clips: args.clips.map((c) => ({ name: c.name, caption: c.caption, frames: c.t })) };
+      const kind = resumed?.kind ?? args.method ?? 'full';
+      // Like the engine: a fresh LoRA run goes back to the pack's own weights before it starts.
+      if (kind === 'lora' && !resumed) active = null;
+      const plan = resumed?.plan ?? {
+        steps, options: args.options, clips: args.clips.map((c) => ({ name: c.name, caption: c.caption, frames: c.t })), ...(kind === 'lora' ? { method: kind } : {}),
+      };
       // Like the engine: stopTraining (or cancelling the call) ends the run after the current step.
       const stop = new AbortController();
       stopCtl = stop;
@@ -70,12 +76,12 @@ export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
         }
         if (!o.storageFull) {
           if (resumed) saved.splice(saved.indexOf(resumed), 1);
-          saved.unshift({ id, name: args.name, step, updatedAt: Date.now(), bytes: 1000, history, plan });
+          saved.unshift({ id, name: args.name, kind, step, updatedAt: Date.now(), bytes: kind === 'lora' ? 100 : 1000, history, plan });
         }
         active = id;
         const last = history.at(-1)!;
         return {
-          id, step, steps, stopped: step < steps, loss: last[1], valLoss: last[2] ?? undefined,
+          id, kind, step, steps, stopped: step < steps, loss: last[1], valLoss: last[2] ?? undefined,
           ...(o.storageFull ? { storageError: 'The browser storage is full, so this could not be saved. It is kept in memory.' } : {}),
         };
       };
@@ -114,13 +120,14 @@ export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
     },
     async exportWeights() {
       const name = lm().modelName.replace(/[^\w.-]+/g, '-');
-      return { bytes: Uint8Array.from([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]), fileName: `${name}.safetensors`, config: {} };
+      const kind = lm().modelKind ?? 'full';
+      return { bytes: Uint8Array.from([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]), fileName: `${name}${kind === 'lora' ? '.lora' : ''}.safetensors`, config: {}, kind };
     },
     async importWeights({ bytes, name }) {
       imports.push({ bytes, name });
       if (bytes.length < 16) throw new StudioError('MODEL_INTEGRITY', 'safetensors: file too short');
       const id = `model-${++nextId}`;
-      saved.unshift({ id, name, step: 0, updatedAt: Date.now(), bytes: bytes.length, history: [] });
+      saved.unshift({ id, name, kind: 'full', step: 0, updatedAt: Date.now(), bytes: bytes.length, history: [] });
       active = id;
       return lm();
     },

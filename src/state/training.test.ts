@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { StudioError } from '../errors/StudioError';
 import { createStudioStore } from './store';
 import { fakeDecode, fakeEngine, file, waitFor, type FakeOptions } from './testing';
-import { DEFAULT_TRAIN_SETTINGS, resumeInfo, trainOptions } from './trainingSlice';
+import { DEFAULT_LR, DEFAULT_TRAIN_SETTINGS, patchTrainSettings, resumeInfo, trainMethod, trainOptions } from './trainingSlice';
 
 async function readyStore(o: FakeOptions = {}) {
   const fake = fakeEngine(o);
@@ -47,6 +47,46 @@ describe('training', () => {
     await s().train();
     expect(persist).toHaveBeenCalledTimes(1);
     expect(fake.models.trains[1].args.name).toBe('My strings');
+  });
+
+  it('LoRA: the method brings its lr default unless one was set, the request carries rank and alpha, the model is marked LoRA', async () => {
+    const st = patchTrainSettings(DEFAULT_TRAIN_SETTINGS, { method: 'lora' });
+    expect(st.lr).toBe(DEFAULT_LR.lora);
+    expect(patchTrainSettings(st, { method: 'full' }).lr).toBe(DEFAULT_LR.full);
+    expect(patchTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, lr: 5e-5 }, { method: 'lora' }).lr).toBe(5e-5); // the user's own stays
+    expect(patchTrainSettings(DEFAULT_TRAIN_SETTINGS, { method: 'lora', lr: 1e-3 }).lr).toBe(1e-3);
+    expect(trainMethod(DEFAULT_TRAIN_SETTINGS)).toEqual({ method: 'full' });
+    expect(trainMethod({ ...st, loraRank: 7.6 })).toEqual({ method: 'lora', lora: { rank: 8, alpha: 16 } });
+
+    const { fake, s } = await withClips();
+    s().setTrainSettings({ name: 'Strings LoRA', steps: 4, method: 'lora' });
+    expect(s().trainSettings).toMatchObject({ method: 'lora', lr: DEFAULT_LR.lora, loraRank: 16 });
+    await s().train();
+    const { args } = fake.models.trains[0];
+    expect(args).toMatchObject({ method: 'lora', lora: { rank: 16, alpha: 32 } });
+    expect(args.options.lr).toBe(DEFAULT_LR.lora);
+    expect(s().training.summary).toMatchObject({ kind: 'lora', step: 4 });
+    expect(s().engine.info?.lm).toMatchObject({ modelId: 'model-1', modelName: 'Strings LoRA', modelKind: 'lora' });
+    await waitFor(() => s().models.list.length === 1);
+    expect(s().models.list[0]).toMatchObject({ kind: 'lora', plan: { method: 'lora' } });
+    expect((await s().exportWeights())?.fileName).toBe('Strings-LoRA.lora.safetensors');
+    // Switching away and back keeps the kind in step with the engine.
+    await s().selectModel(null);
+    expect(s().engine.info?.lm).toMatchObject({ modelId: null, modelKind: 'full' });
+    await s().selectModel('model-1');
+    expect(s().engine.info?.lm).toMatchObject({ modelId: 'model-1', modelKind: 'lora' });
+  });
+
+  it('a failed LoRA run leaves the model in use as the engine says (it went back to the pack model)', async () => {
+    const { fake, s } = await withClips({ trainError: new StudioError('TRAIN_DIVERGED', 'step 1') });
+    s().setTrainSettings({ steps: 2, name: 'A' });
+    fake.models.saved.push({ id: 'full-1', name: 'Full', kind: 'full', step: 2, updatedAt: 0, bytes: 1000, history: [] });
+    await s().selectModel('full-1');
+    expect(s().engine.info?.lm).toMatchObject({ modelId: 'full-1', modelName: 'Full' });
+    s().setTrainSettings({ method: 'lora' });
+    await s().train();
+    expect(s().training.error?.code).toBe('TRAIN_DIVERGED');
+    expect(s().engine.info?.lm).toMatchObject({ modelId: null, modelName: 'Pack model', modelKind: 'full' });
   });
 
   it('announces progress about every 10%', async () => {
@@ -101,7 +141,7 @@ describe('training', () => {
   });
 
   it('converts crop seconds to frames and drops captions of removed clips', async () => {
-    expect(trainOptions({ name: '', steps: 6.4, lr: 2e-5, cropSeconds: 0.01, batchSize: 0, condDropout: 2 }, 50)).toEqual({
+    expect(trainOptions({ ...DEFAULT_TRAIN_SETTINGS, steps: 6.4, lr: 2e-5, cropSeconds: 0.01, batchSize: 0, condDropout: 2 }, 50)).toEqual({
       steps: 6, warmup: 1, lr: 2e-5, cropFrames: 2, batchSize: 1, condDropout: 1,
     });
     // Warmup is a tenth of the run, at most the engine's 20 updates.
@@ -210,5 +250,7 @@ describe('saved models', () => {
     expect(fake.models.imports[1].name).toBe('Friend tune');
     expect(s().engine.info?.lm).toMatchObject({ modelId: 'model-1', modelName: 'Friend tune' });
     expect(s().models.list.map((m) => m.name)).toEqual(['Friend tune']);
+    await s().importWeights(new File([new Uint8Array(64)], 'Friend adapter.lora.safetensors'));
+    expect(fake.models.imports[2].name).toBe('Friend adapter');
   });
 });

@@ -1,12 +1,37 @@
 import { StudioError } from '../errors/StudioError';
-import type { TrainClipInput, TrainRequest, TrainSummary } from '../workers/protocol';
+import type { TrainClipInput, TrainMethod, TrainRequest, TrainSummary } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { toErrorInfo } from './errors';
 import type { SavedModel, TrainingSlice, TrainPoint, TrainSettings } from './trainingTypes';
 import type { StudioState } from './types';
 
+/** The engine's peak lr per method (src/lm/train/options.ts): adapters want about ten times a full fine-tune's. */
+export const DEFAULT_LR: Record<TrainMethod, number> = { full: 2e-5, lora: 2e-4 };
+
+/** The engine's default LoRA rank (src/lm/lora.ts); alpha is twice the rank. */
+export const DEFAULT_LORA_RANK = 16;
+
 /** The engine's defaults, in the panel's units (crop in seconds). */
-export const DEFAULT_TRAIN_SETTINGS: TrainSettings = { name: '', steps: 300, lr: 2e-5, cropSeconds: 5, batchSize: 2, condDropout: 0.3 };
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  name: '', method: 'full', loraRank: DEFAULT_LORA_RANK, steps: 300, lr: DEFAULT_LR.full, cropSeconds: 5, batchSize: 2, condDropout: 0.3,
+};
+
+/**
+ * `patch` applied to `st`; changing the method moves the lr to the new method's default unless
+ * the user set their own (an lr other than the old method's default, or one in the same patch).
+ */
+export function patchTrainSettings(st: TrainSettings, patch: Partial<TrainSettings>): TrainSettings {
+  const next = { ...st, ...patch };
+  if (patch.method && patch.method !== st.method && patch.lr === undefined && st.lr === DEFAULT_LR[st.method]) next.lr = DEFAULT_LR[patch.method];
+  return next;
+}
+
+/** The method and LoRA settings of a TrainRequest for the panel's settings. */
+export function trainMethod(st: TrainSettings): Pick<TrainRequest, 'method' | 'lora'> {
+  if (st.method !== 'lora') return { method: 'full' };
+  const rank = Math.max(1, Math.round(st.loraRank));
+  return { method: 'lora', lora: { rank, alpha: 2 * rank } };
+}
 
 
 /** The engine's warmup (updates) for long runs; shorter runs warm up over a tenth of their steps. */
@@ -96,7 +121,7 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
     ctx.set((s) => {
       const info = s.engine.info;
       if (!info?.lm) return {};
-      const lm = { ...info.lm, modelId: summary.id, modelName: name, notice };
+      const lm = { ...info.lm, modelId: summary.id, modelName: name, modelKind: summary.kind, notice };
       return { engine: { ...s.engine, info: { ...info, lm } } };
     });
     const val = summary.valLoss !== undefined ? ` · val ${summary.valLoss.toFixed(2)}` : '';
@@ -107,6 +132,25 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
     );
   }
 
+  /**
+   * After a failed run the engine may hold other weights than before it (what the run learnt
+   * before failing, or the pack's own that a LoRA run went back to): take its word for which.
+   */
+  async function syncModelInUse(): Promise<void> {
+    try {
+      const list = await ctx.engine.listModels({});
+      ctx.set((s) => {
+        const info = s.engine.info;
+        if (!info?.lm || list.activeName === undefined) return {};
+        if (info.lm.modelId === list.active && info.lm.modelName === list.activeName) return {};
+        const lm = { ...info.lm, modelId: list.active, modelName: list.activeName, modelKind: list.activeKind ?? info.lm.modelKind };
+        return { engine: { ...s.engine, info: { ...info, lm } } };
+      });
+    } catch {
+      /* the list refresh that follows reports it */
+    }
+  }
+
   /** A new run from the panel's settings on every ready clip. */
   function fresh(): void | Promise<void> {
     const s = ctx.get();
@@ -114,8 +158,8 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
     if (!info?.lm) return fail(new StudioError('TRAIN_INVALID', 'this model pack has no language model to fine-tune'));
     const clips = trainClips(s);
     if (clips.length === 0) return fail(new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on'));
-    const name = s.trainSettings.name.trim() || `Fine-tune ${s.models.list.length + 1}`;
-    return run({ name, clips, options: trainOptions(s.trainSettings, info.codec.frameRate) }, []);
+    const name = s.trainSettings.name.trim() || `${s.trainSettings.method === 'lora' ? 'LoRA' : 'Fine-tune'} ${s.models.list.length + 1}`;
+    return run({ name, clips, options: trainOptions(s.trainSettings, info.codec.frameRate), ...trainMethod(s.trainSettings) }, []);
   }
 
   async function run(request: TrainRequest, history: TrainPoint[]): Promise<void> {
@@ -153,6 +197,7 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
       finish(summary, name);
     } catch (err) {
       fail(err);
+      await syncModelInUse();
     } finally {
       if (controller === ac) controller = null;
       setTraining({ running: false, paused: false, stopping: false });
@@ -168,7 +213,7 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
       ctx.set((s) => ({ captions: { ...s.captions, [clipId]: text } }));
     },
     setTrainSettings(patch) {
-      ctx.set((s) => ({ trainSettings: { ...s.trainSettings, ...patch } }));
+      ctx.set((s) => ({ trainSettings: patchTrainSettings(s.trainSettings, patch) }));
     },
     async train() {
       if (ctx.get().training.running) return;

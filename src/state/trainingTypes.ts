@@ -1,11 +1,16 @@
-import type { ModelList, Progress, TrainSummary } from '../workers/protocol';
+import type { ModelList, Progress, TrainMethod, TrainSummary } from '../workers/protocol';
 import type { ErrorInfo } from './types';
 
 /** The Train panel's settings as the user sees them (crop in seconds; the store converts to frames). */
 export interface TrainSettings {
   /** Name for the saved model; '' = a default name. */
   name: string;
+  /** 'full': every weight; 'lora': low-rank adapters on the pack's own weights. */
+  method: TrainMethod;
+  /** LoRA rank (alpha is twice the rank, the default ratio). */
+  loraRank: number;
   steps: number;
+  /** Peak lr; follows the method's default (DEFAULT_LR) until the user sets one. */
   lr: number;
   cropSeconds: number;
   batchSize: number;

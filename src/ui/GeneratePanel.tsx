@@ -60,6 +60,7 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
   const ready = useStudio((s) => s.engine.status === 'ready');
   const training = useStudio((s) => s.training.running);
   const modelName = useStudio((s) => s.engine.info?.lm?.modelName ?? '');
+  const modelKind = useStudio((s) => s.engine.info?.lm?.modelKind ?? 'full');
   const cardinality = useStudio((s) => s.engine.info?.codec.cardinality ?? 2048);
   const seed = parseSeed(st.seed);
   const { running, progress, error } = generation;
@@ -207,7 +208,7 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
           </button>
         )}
         <span id={`${id}-model`} className="model-in-use" data-testid="generate-model" title="The language model in use">
-          Model: <strong>{modelName}</strong>
+          Model: <strong>{modelName}</strong>{modelKind === 'lora' && ' · LoRA'}
         </span>
       </div>
       {training && <p className="hint">The model is training; Generate is available when it ends.</p>}

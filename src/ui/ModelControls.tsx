@@ -49,13 +49,15 @@ export function ModelControls() {
           <option value="">Pack model</option>
           {models.list.map((m) => (
             <option key={m.id} value={m.id}>
-              {m.name} · step {m.step}
+              {`${m.name}${m.kind === 'lora' ? ' · LoRA' : ''} · step ${m.step}`}
             </option>
           ))}
-          {activeId && !saved && <option value={activeId}>{lm.modelName} (not saved)</option>}
+          {activeId && !saved && <option value={activeId}>{`${lm.modelName}${lm.modelKind === 'lora' ? ' · LoRA' : ''} (not saved)`}</option>}
         </select>
         <p id={`${id}-hint`} className="hint">
-          {why ?? (models.list.length ? 'Saved fine-tunes stay in this browser.' : 'Fine-tunes you train or import appear here.')}
+          {why ?? (models.list.length
+            ? `Saved fine-tunes stay in this browser.${models.list.some((m) => m.kind === 'lora') ? ' LoRA models are adapters on the pack model.' : ''}`
+            : 'Fine-tunes you train or import appear here.')}
         </p>
       </div>
       {renaming !== null && saved ? (
@@ -87,7 +89,7 @@ export function ModelControls() {
             </>
           )}
           <button type="button" data-testid="export-weights" disabled={locked} onClick={() => void onExport()}
-            title="Download the model in use as .safetensors (Hugging Face MusicGen names)">
+            title={lm.modelKind === 'lora' ? 'Download the adapter in use as .lora.safetensors (PEFT names)' : 'Download the model in use as .safetensors (Hugging Face MusicGen names)'}>
             ⤓ Export weights
           </button>
           <label className={`file-button${locked ? ' is-disabled' : ''}`}>

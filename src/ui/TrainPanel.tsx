@@ -1,5 +1,7 @@
 import { useEffect, useId, useMemo, useRef } from 'react';
+import { PACK_MODEL_NAME } from '../state/modelsSlice';
 import { resumeInfo } from '../state/trainingSlice';
+import type { TrainMethod } from '../workers/protocol';
 import { formatSeconds, trainStepLabel } from './format';
 import { LossChart } from './LossChart';
 import { ModelControls } from './ModelControls';
@@ -40,6 +42,9 @@ function TrainControls() {
   const generating = useStudio((s) => s.generation.running);
   const modelsBusy = useStudio((s) => s.models.busy);
   const modelName = useStudio((s) => s.engine.info?.lm?.modelName ?? '');
+  const activeKind = useStudio((s) => s.engine.info?.lm?.modelKind ?? 'full');
+  const params = useStudio((s) => s.engine.info?.lm?.params ?? 0);
+  const perRank = useStudio((s) => s.engine.info?.lm?.loraParamsPerRank);
   const activeId = useStudio((s) => s.engine.info?.lm?.modelId ?? null);
   const savedHistory = useStudio((s) => s.models.list.find((m) => m.id === activeId)?.history);
   const clips = useStudio((s) => s.clips);
@@ -77,26 +82,48 @@ function TrainControls() {
   const end = points.at(-1);
   const shownProgress = live && progress ? progress : end ? { step: end[0], steps: resume?.steps ?? end[0], loss: end[1], tokensPerSecond: 0, etaSeconds: 0 } : null;
 
+  const lora = st.method === 'lora';
+  // LoRA trains on the pack's own weights; so does a full run while an adapter is in use (adapters never stack).
+  const startName = lora || activeKind === 'lora' ? PACK_MODEL_NAME : modelName;
+  const share = perRank && params > 0 ? loraShare((perRank * st.loraRank) / params) : null;
+
   return (
     <div className="train">
       <p className="hint">
-        Fine-tunes <strong data-testid="train-model-name">{modelName}</strong> on every ready clip with its caption
+        Fine-tunes <strong data-testid="train-model-name">{startName}</strong> on every ready clip with its caption
         (empty caption = unconditional). It runs in this tab; keep it open.
       </p>
       <div className="field">
         <label htmlFor={`${id}-name`}>Name for the new model</label>
         <input id={`${id}-name`} type="text" className="wide" data-testid="train-name" value={st.name} maxLength={80}
-          placeholder="Fine-tune" autoComplete="off" disabled={running} onChange={(e) => set({ name: e.currentTarget.value })} />
+          placeholder={lora ? 'LoRA' : 'Fine-tune'} autoComplete="off" disabled={running} onChange={(e) => set({ name: e.currentTarget.value })} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-method`}>Method</label>
+        <select id={`${id}-method`} data-testid="train-method" value={st.method} disabled={running} aria-describedby={`${id}-method-hint`}
+          onChange={(e) => set({ method: e.currentTarget.value as TrainMethod })}>
+          <option value="full">Full fine-tune</option>
+          <option value="lora">{`LoRA adapters (rank ${st.loraRank}${share ? `, about ${share} of the weights` : ''})`}</option>
+        </select>
+        <p id={`${id}-method-hint`} className="hint" data-testid="train-method-hint">
+          {lora
+            ? 'Trains small adapters beside the pack\'s own weights (not on top of another fine-tune): a small file, fast to switch, the way to fine-tune large packs.'
+            : 'Trains every weight; the saved model is as large as the pack\'s.'}
+        </p>
       </div>
       <details className="advanced" data-testid="train-advanced">
         <summary>
-          Advanced <span className="summary-meta">{st.steps} steps · lr {st.lr} · {formatSeconds(st.cropSeconds)} crops</span>
+          Advanced <span className="summary-meta">{lora ? `rank ${st.loraRank} · ` : ''}{st.steps} steps · lr {st.lr} · {formatSeconds(st.cropSeconds)} crops</span>
         </summary>
         <div className="field-grid">
+          {lora && (
+            <NumberField label="LoRA rank" value={st.loraRank} min={1} max={256} step={1} testId="train-rank" disabled={running}
+              hint="Width of the adapters; alpha is twice the rank." onCommit={(loraRank) => set({ loraRank: Math.round(loraRank) })} />
+          )}
           <NumberField label="Steps" value={st.steps} min={1} max={100000} step={10} testId="train-steps" disabled={running}
             hint="Optimiser updates." onCommit={(steps) => set({ steps: Math.round(steps) })} />
           <NumberField label="Learning rate" value={st.lr} min={1e-7} max={1e-2} step={1e-6} testId="train-lr" disabled={running}
-            hint="Peak, after warmup." onCommit={(lr) => set({ lr })} />
+            hint={lora ? 'Peak, after warmup (LoRA wants about 10× a full fine-tune\'s).' : 'Peak, after warmup.'} onCommit={(lr) => set({ lr })} />
           <NumberField label="Crop length" unit="s" value={st.cropSeconds} min={0.1} max={30} step={0.5} testId="train-crop"
             disabled={running} hint="Seconds of audio per example." onCommit={(cropSeconds) => set({ cropSeconds })} />
           <NumberField label="Batch size" value={st.batchSize} min={1} max={16} step={1} testId="train-batch" disabled={running}
@@ -155,4 +182,10 @@ function TrainControls() {
       )}
     </div>
   );
+}
+
+/** A share of the weights for people: "27%", "1.6%", "0.4%". */
+function loraShare(x: number): string {
+  const pct = x * 100;
+  return `${pct >= 10 ? Math.round(pct) : Number(pct.toPrecision(2))}%`;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
+import { createLora, disposeLm, disposeLora, initLm, parseLmConfig, readSafetensors, saveLora, writeSafetensors } from '../lm';
 import { serveOrt } from '../runtime/ortRemote';
 import { createNodeOrtSession } from '../runtime/ortSessionNode';
 import { memoryModelStore } from '../runtime/modelStore';
@@ -255,5 +256,91 @@ describe('engine handlers (Node, real bundled pack)', () => {
     expect(after.models).toHaveLength(1);
     // Wrong weights are refused and the model in use stays.
     await expect(h.importWeights({ bytes: new Uint8Array([1, 2, 3]), name: 'bad' }, ctx())).rejects.toMatchObject({ code: 'MODEL_INTEGRITY' });
+  }, 120_000);
+
+  it('fine-tunes LoRA adapters: a small saved model merged for generation, the exact base back, adapter export / import, mismatches refused', async () => {
+    const store = memoryModelStore();
+    const h = createEngineHandlers(deps({ modelStore: store }));
+    const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    expect(info.lm).toMatchObject({ modelKind: 'full' });
+    expect(info.lm!.loraParamsPerRank).toBeGreaterThan(0);
+    const clip = async (hz: number) => h.tokenize({ channels: [tone(32000 * 2, 32000, hz)], sampleRate: 32000, name: `${hz}.wav` }, ctx());
+    const [a, b] = [await clip(220), await clip(660)];
+    const req = { prompt: 'low tone', seconds: 0.3, temperature: 1, topK: 50, topP: 0, cfg: 3, seed: 1 };
+    const fromBase = Array.from((await h.generate(req, ctx())).codes);
+    const baseFile = await h.exportWeights({}, ctx());
+    expect(baseFile.kind).toBe('full');
+    const tensors = tf.memory().numTensors;
+    const progress: Progress[] = [];
+    const summary = await h.train({
+      name: 'tones lora', method: 'lora',
+      clips: [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }, { name: 'b', caption: 'high tone', codes: b.codes, k: b.k, t: b.t }],
+      options: { steps: 4, cropFrames: 25, batchSize: 2, lr: 1e-2, warmup: 1, evalEvery: 0, checkpointEvery: 2 },
+    }, ctx(progress));
+    expect(summary).toMatchObject({ kind: 'lora', step: 4, steps: 4, stopped: false });
+    expect(progress.filter((p) => p.training).map((p) => p.training!.step)).toEqual([1, 2, 3, 4]);
+    expect(progress.find((p) => p.training)?.label).toMatch(/^Training LoRA: step 1/);
+    // Saved as an adapter: kind 'lora', its plan, and the adapter file alone (no moments, no base weight).
+    const list = await h.listModels({}, ctx());
+    expect(list).toMatchObject({ active: summary.id, activeName: 'tones lora', activeKind: 'lora' });
+    expect(list.models).toHaveLength(1);
+    expect(list.models[0]).toMatchObject({ name: 'tones lora', kind: 'lora', step: 4, plan: { method: 'lora', lora: { rank: 16, alpha: 32 } } });
+    expect(list.models[0].bytes).toBeLessThan(baseFile.bytes.length / 3);
+    const stored = readSafetensors((await store.get(summary.id))!.checkpoint);
+    expect(stored.metadata).toMatchObject({ 'studio.lora': '1', rank: '16', alpha: '32', name: 'tones lora' });
+    expect([...stored.tensors.keys()].every((n) => /\.lora_/.test(n))).toBe(true);
+    // In use, merged into the pack's weights: other tokens than the base for the same seed.
+    const lmInfo = await h.useModel({ id: summary.id }, ctx()); // already in use: reloads the base and merges again
+    expect(lmInfo).toMatchObject({ modelId: summary.id, modelName: 'tones lora', modelKind: 'lora', params: info.lm!.params });
+    const tuned = Array.from((await h.generate(req, ctx())).codes);
+    expect(tuned).not.toEqual(fromBase);
+    // The pack model again: exactly the base (the same tokens, the same bytes), no tensor left behind.
+    expect(await h.useModel({ id: null }, ctx())).toMatchObject({ modelId: null, modelKind: 'full' });
+    expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(fromBase);
+    expect(Buffer.from((await h.exportWeights({}, ctx())).bytes).equals(Buffer.from(baseFile.bytes))).toBe(true); // (toEqual on MBs is slow)
+    expect(tf.memory().numTensors).toBe(tensors);
+    // Export gives the adapter file; importing it gives the same model, and switching between
+    // two adapters never stacks them.
+    await h.useModel({ id: summary.id }, ctx());
+    expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(tuned);
+    const adapter = await h.exportWeights({}, ctx());
+    expect(adapter).toMatchObject({ fileName: 'tones-lora.lora.safetensors', kind: 'lora' });
+    expect(adapter.bytes.length).toBeLessThan(baseFile.bytes.length / 3);
+    const imported = await h.importWeights({ bytes: adapter.bytes, name: 'imported lora' }, ctx());
+    expect(imported).toMatchObject({ modelName: 'imported lora', modelKind: 'lora' });
+    expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(tuned);
+    expect((await h.listModels({}, ctx())).models.find((m) => m.id === imported.modelId)).toMatchObject({ kind: 'lora', step: 0 });
+    // Mismatched adapters are refused with MODEL_INTERFACE and the model in use stays.
+    const small = parseLmConfig({ dim: 32, layers: 2, heads: 2, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64 });
+    const otherLm = initLm(small, 1);
+    const otherLora = createLora(otherLm, { rank: 2 }, 1);
+    const otherBytes = await saveLora(otherLora);
+    disposeLora(otherLora);
+    disposeLm(otherLm);
+    const refused = await h.importWeights({ bytes: otherBytes, name: 'other' }, ctx()).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'MODEL_INTERFACE' });
+    expect((refused as StudioError).detail).toMatch(/different base model: dim 32 \(this model: 128\)/);
+    const { tensors: adapterTensors } = readSafetensors(adapter.bytes);
+    const bare = writeSafetensors(adapterTensors, { format: 'pt' }); // PEFT-style names, no studio metadata
+    await expect(h.importWeights({ bytes: bare, name: 'bare' }, ctx())).rejects.toMatchObject({ code: 'MODEL_INTERFACE', detail: expect.stringMatching(/no studio\.lora metadata/) });
+    const listed = await h.listModels({}, ctx());
+    expect(listed).toMatchObject({ active: imported.modelId, activeKind: 'lora' });
+    expect(listed.models).toHaveLength(2);
+    expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(tuned);
+    // Deleting the adapter in use puts the exact base back.
+    const after = await h.deleteModel({ id: imported.modelId! }, ctx());
+    expect(after).toMatchObject({ active: null, activeName: 'Pack model', activeKind: 'full' });
+    expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(fromBase);
+    expect(tf.memory().numTensors).toBe(tensors);
+    // A full fine-tune trained while an adapter is in use starts from the pack's own weights.
+    await h.useModel({ id: summary.id }, ctx());
+    const full = await h.train({
+      name: 'full after lora', clips: [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }],
+      options: { steps: 1, cropFrames: 25, batchSize: 1, lr: 1e-9, warmup: 0, evalEvery: 0, checkpointEvery: 0 },
+    }, ctx());
+    expect(full.kind).toBe('full');
+    expect(await h.listModels({}, ctx())).toMatchObject({ active: full.id, activeKind: 'full' });
+    await h.useModel({ id: null }, ctx());
+    expect(tf.memory().numTensors).toBe(tensors);
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import { downmix } from '../audio/downmix';
 import { resample } from '../audio/resample';
 import { Codec } from '../codec/encodec';
 import { StudioError } from '../errors/StudioError';
-import { disposeLm, lmFromTensors, loadLm, saveLm, warmUp } from '../lm';
+import { disposeLm, disposeLora, lmFromTensors, loadLm, warmUp } from '../lm';
 import { defaultLayout } from '../lm/cache';
 import { estimateGeneration, longestFitting, memoryBudget } from '../lm/memory';
 import type { NamedTensor } from '../lm/safetensors';
@@ -19,7 +19,7 @@ import type { SessionRunner } from '../runtime/sessionRunner';
 import { T5Encoder } from '../text/t5Encoder';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer';
 import { generateTake, maxFrames } from './generateTake';
-import { BASE_NAME, importWeights, modelList, runTraining, swapLm, useSaved, type LmSlot } from './training';
+import { BASE_NAME, exportSlot, importWeights, loraParamsPerRank, modelList, runTraining, slotKind, useSaved, type LmSlot } from './training';
 import { indexedDbModelStore, type ModelStore } from '../runtime/modelStore';
 import type { Trainer } from '../lm/train';
 import type { LmInfo, LmMemory } from './protocol';
@@ -50,8 +50,6 @@ interface Loaded {
   sessions: SessionRunner[];
   text?: { tokenizer: TextTokenizer; t5: T5Encoder };
   slot?: LmSlot;
-  /** Packs whose LM comes from a checkpoint read tensor by tensor: reads the base weights again (from the pack cache). */
-  reloadBase?: () => Promise<Map<string, NamedTensor>>;
 }
 
 /** A view of `m` whose entries are dropped as they are read, so each float32 array can be freed once the LM holds its copy. */
@@ -82,7 +80,10 @@ async function startSessions(create: CreateSession, bytes: Uint8Array[], backend
 async function release(l: Loaded | null): Promise<void> {
   if (!l) return;
   for (const s of l.sessions) await s.release();
-  if (l.slot) disposeLm(l.slot.lm);
+  if (l.slot) {
+    disposeLm(l.slot.lm);
+    if (l.slot.lora) disposeLora(l.slot.lora);
+  }
 }
 
 /** The LM's memory needs and budget on the backend in use (tfjs must already be on it). */
@@ -102,7 +103,7 @@ function lmInfo(l: Loaded, deviceMemoryGb: number | undefined): LmInfo {
   const slot = l.slot!;
   const params = [...slot.lm.named.values()].reduce((s, v) => s + v.size, 0);
   return {
-    modelId: slot.modelId, modelName: slot.modelName, params,
+    modelId: slot.modelId, modelName: slot.modelName, modelKind: slotKind(slot), params, loraParamsPerRank: loraParamsPerRank(slot.config),
     maxSeconds: Math.floor(maxFrames(slot.lm) / l.manifest.codec.frameRate),
     memory: lmMemory(l, deviceMemoryGb),
     conditioning: slot.config.conditioning, defaults: l.manifest.lm!.defaults,
@@ -142,11 +143,6 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       const info = loaded?.info;
       throw asGpuLoss(e, info?.backend === 'webgpu' || info?.lmBackend === 'webgpu', deps.gpuLost?.() ?? null);
     }
-  };
-  /** A saved model, or (null) the pack's own weights, which a tensor-read pack reads again from its cache. */
-  const useModelOrBase = async (l: Loaded & { slot: LmSlot }, id: string | null): Promise<void> => {
-    if (id !== null || !l.reloadBase) return useSaved(l.slot, deps.modelStore, id);
-    swapLm(l.slot, lmFromTensors(l.slot.config, draining(await l.reloadBase())), null, BASE_NAME);
   };
 
   async function load(a: Parameters<EngineHandlers['init']>[0], ctx: CallContext): Promise<Loaded> {
@@ -209,11 +205,12 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
           tensors.clear(); // only `source` holds the arrays now; each is dropped as the LM takes it
           got.tensors.delete(role);
           const lm = lmFromTensors(config, source);
-          l.reloadBase = () => reloadTensors(deps.fetch, where, manifest, role, cache);
-          l.slot = { lm, config, packId: manifest.id, baseWeights: new Uint8Array(0), modelId: null, modelName: BASE_NAME };
+          const loadBase = async () => lmFromTensors(config, draining(await reloadTensors(deps.fetch, where, manifest, role, cache)));
+          l.slot = { lm, config, packId: manifest.id, loadBase, onBase: true, lora: null, modelId: null, modelName: BASE_NAME };
         } else {
           const baseWeights = files.get(role)!;
-          l.slot = { lm: loadLm(config, baseWeights), config, packId: manifest.id, baseWeights, modelId: null, modelName: BASE_NAME };
+          const loadBase = async () => loadLm(config, baseWeights);
+          l.slot = { lm: loadLm(config, baseWeights), config, packId: manifest.id, loadBase, onBase: true, lora: null, modelId: null, modelName: BASE_NAME };
         }
         ctx.progress({ phase: 'load', value: 0.95, label: `Warming up the language model on ${l.info.lmBackend}` });
         await warmUp(l.slot.lm); // kernels compile now, not during the first take
@@ -334,7 +331,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     useModel: (a, ctx) => serial(async () => {
       const l = needLm();
       ctx.progress({ phase: 'load', value: 0.5, label: 'Loading the model' });
-      await useModelOrBase(l, a.id);
+      await useSaved(l.slot, deps.modelStore, a.id);
       l.info.lm = lmInfo(l, deps.deviceMemoryGb?.());
       return l.info.lm;
     }),
@@ -352,15 +349,12 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     deleteModel: (a) => serial(async () => {
       const l = needLm();
       await deps.modelStore.delete(a.id);
-      if (l.slot.modelId === a.id) await useModelOrBase(l, null);
+      if (l.slot.modelId === a.id) await useSaved(l.slot, deps.modelStore, null);
       return modelList(deps.modelStore, l.slot);
     }),
 
     exportWeights: () => serial(async () => {
-      const { slot } = needLm();
-      const bytes = await saveLm(slot.lm, { config: JSON.stringify(slot.config), name: slot.modelName });
-      const base = slot.modelName.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '') || 'model';
-      return { bytes, fileName: `${base}.safetensors`, config: slot.config };
+      return exportSlot(needLm().slot);
     }),
 
     importWeights: (a) => serial(async () => {

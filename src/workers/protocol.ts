@@ -2,7 +2,10 @@ import type { ErrorCode } from '../errors/codes';
 import type { WireError } from '../errors/StudioError';
 import type { BackendChoice, BackendName } from '../runtime/backend';
 import type { CodecSpec } from '../packs/manifest';
-import type { TrainPlan } from '../runtime/modelStore';
+import type { ModelKind, TrainPlan } from '../runtime/modelStore';
+import type { LoraTarget } from '../lm/lora';
+
+export type { ModelKind } from '../runtime/modelStore';
 
 /**
  * The engine's whole API, in one interface. The worker implements it (engine.ts); the client
@@ -39,7 +42,11 @@ export interface EngineApi {
   chroma(a: { pcm: Float32Array; sampleRate: number }): Promise<ChromaResult>;
   /** Generates one take: text prompt (+ optional continuation) through the LM, then the codec. */
   generate(a: GenerateRequest): Promise<GenerateResult>;
-  /** Fine-tunes the LM in use on captioned clips; checkpoints go to browser storage as they come. */
+  /**
+   * Fine-tunes on captioned clips; checkpoints go to browser storage as they come. Method 'full'
+   * trains every weight of the LM in use (the pack's own when a LoRA model is in use); 'lora'
+   * trains low-rank adapters on the pack's own weights. The trained model is in use afterwards.
+   */
   train(a: TrainRequest): Promise<TrainSummary>;
   /** Stops a running training gracefully: the current step ends, a checkpoint is saved, `train` resolves with stopped = true. */
   stopTraining(a: Record<string, never>): Promise<{ stopping: boolean }>;
@@ -47,13 +54,20 @@ export interface EngineApi {
   pauseTraining(a: { paused: boolean }): Promise<{ paused: boolean }>;
   /** Saved fine-tuned models, newest first, and which one is in use (null = the pack's own). */
   listModels(a: Record<string, never>): Promise<ModelList>;
-  /** Switches the LM to a saved model (null = the pack's own weights). */
+  /** Switches the LM to a saved model (null = the pack's own weights); a LoRA model is merged into the pack's own weights. */
   useModel(a: { id: string | null }): Promise<LmInfo>;
   renameModel(a: { id: string; name: string }): Promise<ModelList>;
   deleteModel(a: { id: string }): Promise<ModelList>;
-  /** The LM in use as `.safetensors` (Hugging Face MusicGen names) plus its config. */
-  exportWeights(a: Record<string, never>): Promise<{ bytes: Uint8Array; fileName: string; config: unknown }>;
-  /** Loads `.safetensors` weights (validated against the pack's LM config), saves and uses them. */
+  /**
+   * The LM in use as `.safetensors` (Hugging Face MusicGen names) plus its config; for a LoRA
+   * model, its adapter file alone (`<name>.lora.safetensors`, PEFT names, src/lm/loraFile.ts).
+   */
+  exportWeights(a: Record<string, never>): Promise<{ bytes: Uint8Array; fileName: string; config: unknown; kind: ModelKind }>;
+  /**
+   * Loads `.safetensors` weights (validated against the pack's LM config), or an adapter file
+   * (told by its `studio.lora` metadata; checked against the pack's LM, MODEL_INTERFACE on a
+   * mismatch), saves and uses them.
+   */
   importWeights(a: { bytes: Uint8Array; name: string }): Promise<LmInfo>;
 }
 
@@ -66,18 +80,34 @@ export interface TrainClipInput {
   t: number;
 }
 
+/** How a run fine-tunes: every weight, or low-rank adapters beside the frozen pack weights. */
+export type TrainMethod = 'full' | 'lora';
+
+/** LoRA settings of a run (defaults: rank 16, alpha 32, `defaultTargets(config)`; src/lm/lora.ts). */
+export interface LoraSettings {
+  rank?: number;
+  alpha?: number;
+  targets?: LoraTarget[];
+}
+
 export interface TrainRequest {
   /** Name for the saved model. */
   name: string;
   clips: TrainClipInput[];
-  /** Overrides of the defaults (steps, lr, cropFrames, batchSize, ...). */
+  /** Overrides of the defaults (steps, lr, cropFrames, batchSize, ...). LoRA's lr default is 2e-4 (full: 2e-5). */
   options: Record<string, number>;
-  /** Continue this saved model's run from its last checkpoint (with the checkpoint's options; `clips` must be its plan's clips). */
+  /** Default 'full'. A resumed run keeps its own method. */
+  method?: TrainMethod;
+  /** Method 'lora' only. */
+  lora?: LoraSettings;
+  /** Continue this saved model's run from its last checkpoint (with the checkpoint's options and method; `clips` must be its plan's clips). */
   resumeId?: string;
 }
 
 export interface TrainSummary {
   id: string;
+  /** The trained model's kind (a resumed run keeps its own). */
+  kind: ModelKind;
   step: number;
   steps: number;
   stopped: boolean;
@@ -89,7 +119,15 @@ export interface TrainSummary {
 
 export interface ModelList {
   active: string | null;
-  models: { id: string; name: string; step: number; updatedAt: number; bytes: number; history: [number, number, number | null][]; plan?: TrainPlan }[];
+  /** The name and kind of the LM in use (the engine's; also for a model that could not be saved). */
+  activeName?: string;
+  activeKind?: ModelKind;
+  models: {
+    id: string; name: string;
+    /** 'lora': an adapter on the pack's own weights (models saved before adapters existed are 'full'). */
+    kind: ModelKind;
+    step: number; updatedAt: number; bytes: number; history: [number, number, number | null][]; plan?: TrainPlan;
+  }[];
 }
 
 export interface PromptInfo {
@@ -144,9 +182,13 @@ export interface LmInfo {
   /** Saved model in use, or null for the pack's own weights. */
   modelId: string | null;
   modelName: string;
+  /** 'lora': the model in use is an adapter merged into the pack's own weights. Absent = 'full'. */
+  modelKind?: ModelKind;
   /** Something the user should know about this model (e.g. it could not be saved). */
   notice?: string;
   params: number;
+  /** Trainable parameters of a LoRA with the default targets, per unit of rank (the count is linear in the rank). */
+  loraParamsPerRank?: number;
   /** Longest generation (the model's position window), in seconds. */
   maxSeconds: number;
   /** Memory a take needs on this backend (estimated: weights, KV cache, one step's work) and what it may use. */

@@ -75,4 +75,53 @@ describe('resuming training (engine, Node)', () => {
     // Other clips are refused.
     await expect(h2.train({ name: 'halted', clips: [clips[1], clips[0]], options, resumeId: stopped.id }, ctx())).rejects.toMatchObject({ code: 'TRAIN_INVALID' });
   }, 120_000);
+
+  it('a stopped LoRA run saves its adapters and moments; after a reload it resumes to the adapter of an unbroken run', async () => {
+    const store = memoryModelStore();
+    const h = handlers(store);
+    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const clip = async (hz: number) => h.tokenize({ channels: [tone(16000, 32000, hz)], sampleRate: 32000, name: `${hz}.wav` }, ctx());
+    const [a, b] = [await clip(220), await clip(660)];
+    const clips = [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }, { name: 'b', caption: '', codes: b.codes, k: b.k, t: b.t }];
+    const options = { steps: 3, cropFrames: 10, batchSize: 1, warmup: 1, evalEvery: 0, checkpointEvery: 0, seed: 5 };
+    const lora = { rank: 4, alpha: 8 };
+    const whole = await h.train({ name: 'whole', clips, options, method: 'lora', lora }, ctx());
+    expect(whole).toMatchObject({ kind: 'lora', step: 3, stopped: false });
+    const wholeBytes = (await h.exportWeights({}, ctx())).bytes;
+    await h.useModel({ id: null }, ctx());
+    const stopped = await h.train({ name: 'halted', clips, options, method: 'lora', lora }, {
+      ...ctx(), progress: (p) => void (p.training?.step === 1 && h.stopTraining({}, ctx())),
+    });
+    expect(stopped).toMatchObject({ kind: 'lora', step: 1, steps: 3, stopped: true });
+    // Its record holds the adapters and their moments (no base weight), and its plan.
+    const ckpt = readSafetensors((await store.get(stopped.id))!.checkpoint);
+    expect(ckpt.metadata).toMatchObject({ 'studio.checkpoint': '1', 'studio.lora': '1', rank: '4', alpha: '8' });
+    expect([...ckpt.tensors.keys()].every((n) => n.includes('.lora_'))).toBe(true);
+    expect([...ckpt.tensors.keys()].some((n) => n.startsWith('optimizer.m.'))).toBe(true);
+    // A fresh engine on the same storage; the stopped model in use (as the Train panel resumes it).
+    const h2 = handlers(store);
+    await h2.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const saved = (await h2.listModels({}, ctx())).models.find((m) => m.id === stopped.id)!;
+    expect(saved).toMatchObject({ kind: 'lora', step: 1, plan: { steps: 3, options, method: 'lora', lora: { rank: 4, alpha: 8 } } });
+    expect(await h2.useModel({ id: stopped.id }, ctx())).toMatchObject({ modelKind: 'lora' });
+    const tensors = tf.memory().numTensors;
+    const steps: number[] = [];
+    // The run's own method and options are used, whatever the request says.
+    const resumed = await h2.train({ name: 'halted', clips, options: { steps: 99 }, method: 'full', resumeId: stopped.id }, {
+      ...ctx(), progress: (p) => void (p.training && steps.push(p.training.step)),
+    });
+    expect(resumed).toMatchObject({ id: stopped.id, kind: 'lora', step: 3, steps: 3, stopped: false });
+    expect(steps).toEqual([2, 3]);
+    expect(tf.memory().numTensors).toBe(tensors);
+    // The same adapter as the unbroken run; the finished record is the adapter file alone.
+    const exported = await h2.exportWeights({}, ctx());
+    expect(exported).toMatchObject({ kind: 'lora', fileName: 'halted.lora.safetensors' });
+    const whole3 = readSafetensors(wholeBytes).tensors;
+    const resumed3 = readSafetensors(exported.bytes).tensors;
+    expect([...resumed3.keys()]).toEqual([...whole3.keys()]);
+    for (const [name, t] of whole3) expect(resumed3.get(name)!.data, name).toEqual(t.data);
+    const done = readSafetensors((await store.get(stopped.id))!.checkpoint);
+    expect([...done.tensors.keys()].some((n) => n.startsWith('optimizer.'))).toBe(false);
+    expect(done.metadata['studio.checkpoint']).toBeUndefined();
+  }, 120_000);
 });

@@ -54,6 +54,12 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   divergeFactor: 10,
 };
 
+/**
+ * Peak lr for LoRA runs: the adapters are few and start as a zero update (B = 0), so they want
+ * about ten times a full fine-tune's lr (LoRA is commonly trained at 1e-4 to 2e-4).
+ */
+export const DEFAULT_LORA_LR = 2e-4;
+
 /** Fill defaults and refuse nonsense (StudioError INTERNAL with the field named). */
 export function resolveOptions(partial: Partial<TrainOptions> = {}): TrainOptions {
   const o = { ...DEFAULT_TRAIN_OPTIONS, ...partial };
