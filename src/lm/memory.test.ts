@@ -1,25 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseLmConfig } from './config';
 import { createCache, disposeCache, extend } from './cache';
 import { estimateGeneration, longestFitting, memoryBudget, paramCount, weightBytes } from './memory';
 import { disposeLm } from './model';
+import { useTfLeakCheck } from './testdata/tfLeakCheck';
 import { initLm } from './weights';
 
 const cross = parseLmConfig({ dim: 32, layers: 2, heads: 2, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64 });
 const prefix = parseLmConfig({ dim: 32, layers: 1, heads: 2, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64, conditioning: 'prefix', chromaBins: 12 });
 const GiB = 2 ** 30;
 
-let before = 0;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useTfLeakCheck();
 
 describe('generation memory estimate', () => {
   it('counts exactly the parameters the model has, in both conditioning modes', () => {
