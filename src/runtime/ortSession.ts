@@ -7,8 +7,8 @@
 // is what slowed the LM beside it). Each ORT worker serves one backend, so it loads one build.
 import type * as OrtWeb from 'onnxruntime-web';
 import type { BackendName } from './backend';
-import { createError, executionProviders, wasmThreads, wrapOrtSession } from './ortWrap';
-import type { SessionRunner, TensorData } from './sessionRunner';
+import { createError, executionProviders, tensorMaker, wasmThreads, wrapOrtSession, type OrtTensorClass } from './ortWrap';
+import type { SessionRunner } from './sessionRunner';
 
 type Ort = typeof OrtWeb;
 
@@ -19,19 +19,6 @@ let wasmOnly: Promise<Ort> | null = null;
 function loadOrt(backend: BackendName): Promise<Ort> {
   if (backend === 'webgpu') return (jsep ??= import('onnxruntime-web'));
   return jsep ?? (wasmOnly ??= import('onnxruntime-web/wasm') as Promise<Ort>);
-}
-
-function tensorMaker(ort: Ort) {
-  return (t: TensorData): OrtWeb.Tensor => {
-    switch (t.type) {
-      case 'float32':
-        return new ort.Tensor('float32', t.data, t.dims);
-      case 'int64':
-        return new ort.Tensor('int64', t.data, t.dims);
-      case 'int32':
-        return new ort.Tensor('int32', t.data, t.dims);
-    }
-  };
 }
 
 /**
@@ -58,5 +45,5 @@ export async function createOrtSession(bytes: Uint8Array, backend: BackendName):
   } catch (e) {
     throw createError(e, backend);
   }
-  return wrapOrtSession(session, tensorMaker(ort));
+  return wrapOrtSession(session, tensorMaker(ort.Tensor as unknown as OrtTensorClass<OrtWeb.Tensor>));
 }

@@ -1,18 +1,10 @@
 // Node only (tests and scripts): the SessionRunner over onnxruntime-node. Browser code never imports this.
 import * as ort from 'onnxruntime-node';
-import { wrapOrtSession } from './ortWrap';
-import type { SessionRunner, TensorData } from './sessionRunner';
+import { tensorMaker, wrapOrtSession, type OrtTensorClass } from './ortWrap';
+import type { SessionRunner } from './sessionRunner';
 
-function toOrt(t: TensorData): ort.Tensor {
-  switch (t.type) {
-    case 'float32':
-      return new ort.Tensor('float32', t.data, t.dims);
-    case 'int64':
-      return new ort.Tensor('int64', t.data, t.dims);
-    case 'int32':
-      return new ort.Tensor('int32', t.data, t.dims);
-  }
-}
+// ort.Tensor's overloads take each element type separately; the studio's three fit one signature.
+const toOrt = tensorMaker(ort.Tensor as unknown as OrtTensorClass<ort.Tensor>);
 
 /** One intra-op thread by default, like the browser's `cpu` backend, so goldens match across runs. */
 export async function createNodeOrtSession(bytes: Uint8Array, opts: { threads?: number } = {}): Promise<SessionRunner> {

@@ -23,6 +23,14 @@ export interface OrtSessionLike {
 /** Wraps `new ort.Tensor(...)` of the package in use. */
 export type MakeOrtTensor = (t: TensorData) => OrtTensorLike;
 
+/** The `ort.Tensor` constructor of either package, for the three element types the studio feeds. */
+export type OrtTensorClass<T extends OrtTensorLike> = new (type: TensorData['type'], data: TensorData['data'], dims: readonly number[]) => T;
+
+/** A MakeOrtTensor from the package's Tensor class (onnxruntime-web or -node). */
+export function tensorMaker<T extends OrtTensorLike>(Tensor: OrtTensorClass<T>): (t: TensorData) => T {
+  return (t) => new Tensor(t.type, t.data, t.dims);
+}
+
 function fromOrt(name: string, t: OrtTensorLike): TensorData {
   const dims = Array.from(t.dims);
   if (t.type === 'float32' && t.data instanceof Float32Array) return { type: 'float32', data: t.data, dims };

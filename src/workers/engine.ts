@@ -5,9 +5,6 @@ import { resample } from '../audio/resample';
 import { Codec } from '../codec/encodec';
 import { StudioError } from '../errors/StudioError';
 import { disposeLm, disposeLora, lmFromTensors, loadLm, warmUp } from '../lm';
-import { defaultLayout } from '../lm/cache';
-import { estimateGeneration, longestFitting, memoryBudget } from '../lm/memory';
-import type { NamedTensor } from '../lm/safetensors';
 import type { Fetcher } from '../packs/fetchFile';
 import { checkPackGraphs } from '../packs/graphCheck';
 import type { Manifest } from '../packs/manifest';
@@ -18,12 +15,13 @@ import { portAsOrtWorker, remoteOrt } from '../runtime/ortRemote';
 import type { SessionRunner } from '../runtime/sessionRunner';
 import { T5Encoder } from '../text/t5Encoder';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer';
-import { generateTake, maxFrames } from './generateTake';
-import { BASE_NAME, exportSlot, importWeights, loraParamsPerRank, modelList, runTraining, slotKind, useSaved, type LmSlot } from './training';
+import { generateTake } from './generateTake';
+import { BASE_NAME, exportSlot, importWeights, modelList, runTraining, useSaved, type LmSlot } from './training';
 import { indexedDbModelStore, type ModelStore } from '../runtime/modelStore';
 import type { Trainer } from '../lm/train';
-import type { LmInfo, LmMemory } from './protocol';
-import { downloadRoles, fetchManifest, planPackDownload, reloadTensors } from './packFiles';
+import type { LmInfo } from './protocol';
+import { lmInfo, memoryShortfall } from './lmInfo';
+import { downloadRoles, draining, fetchManifest, planPackDownload, reloadTensors } from './packFiles';
 import type { CallContext, EngineHandlers, EngineInfo } from './protocol';
 
 /** What the engine needs from its environment; the browser and Node tests supply different ones. */
@@ -52,17 +50,6 @@ interface Loaded {
   slot?: LmSlot;
 }
 
-/** A view of `m` whose entries are dropped as they are read, so each float32 array can be freed once the LM holds its copy. */
-function draining(m: Map<string, NamedTensor>): Map<string, NamedTensor> {
-  return new (class extends Map<string, NamedTensor> {
-    override get(k: string) {
-      const v = super.get(k);
-      this.delete(k);
-      return v;
-    }
-  })(m);
-}
-
 type CreateSession = EngineDeps['createSession'];
 
 async function startSessions(create: CreateSession, bytes: Uint8Array[], backend: BackendName, ctx: CallContext): Promise<SessionRunner[]> {
@@ -86,32 +73,6 @@ async function release(l: Loaded | null): Promise<void> {
   }
 }
 
-/** The LM's memory needs and budget on the backend in use (tfjs must already be on it). */
-function lmMemory(l: Loaded, deviceMemoryGb: number | undefined): LmMemory {
-  const slot = l.slot!;
-  const cfg = slot.config;
-  const shape = { rows: 2, textTokens: l.manifest.text?.maxTokens ?? 1, layout: defaultLayout() }; // rows: CFG
-  const weights = ([...slot.lm.named.values()].reduce((s, v) => s + v.size, 0) + slot.lm.positions.size) * 4;
-  const rate = l.manifest.codec.frameRate;
-  const at = (frames: number) => estimateGeneration(cfg, frames, shape, weights).totalBytes;
-  const budgetBytes = memoryBudget(l.info.lmBackend ?? l.info.backend, deviceMemoryGb);
-  const fitFrames = longestFitting(cfg, budgetBytes, maxFrames(slot.lm), shape, weights);
-  return { fixedBytes: at(0), bytesPerSecond: (at(rate) - at(0)), budgetBytes, fitSeconds: Math.floor(fitFrames / rate) };
-}
-
-function lmInfo(l: Loaded, deviceMemoryGb: number | undefined): LmInfo {
-  const slot = l.slot!;
-  const params = [...slot.lm.named.values()].reduce((s, v) => s + v.size, 0);
-  return {
-    modelId: slot.modelId, modelName: slot.modelName, modelKind: slotKind(slot), params, loraParamsPerRank: loraParamsPerRank(slot.config),
-    maxSeconds: Math.floor(maxFrames(slot.lm) / l.manifest.codec.frameRate),
-    memory: lmMemory(l, deviceMemoryGb),
-    conditioning: slot.config.conditioning, defaults: l.manifest.lm!.defaults,
-  };
-}
-
-const MB = (b: number) => `${Math.ceil(b / 2 ** 20)} MB`;
-
 /**
  * The engine: owns the pack, the ONNX sessions, the LM and the backend. One instance per
  * worker. Calls are serialised (ORT sessions and tfjs are not re-entrant), except promptInfo,
@@ -119,6 +80,7 @@ const MB = (b: number) => `${Math.ceil(b / 2 ** 20)} MB`;
  */
 export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHandlers {
   let loaded: Loaded | null = null;
+  const info = (l: Loaded): LmInfo => lmInfo(l.slot!, l.manifest, l.info.lmBackend ?? l.info.backend, deps.deviceMemoryGb?.());
   const trainers: { current: Trainer | null; stop: AbortController | null } = { current: null, stop: null };
   const needLm = (): Loaded & { slot: LmSlot; text: NonNullable<Loaded['text']> } => {
     const l = need();
@@ -214,7 +176,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
         }
         ctx.progress({ phase: 'load', value: 0.95, label: `Warming up the language model on ${l.info.lmBackend}` });
         await warmUp(l.slot.lm); // kernels compile now, not during the first take
-        l.info.lm = lmInfo(l, deps.deviceMemoryGb?.());
+        l.info.lm = info(l);
       }
       if (notices.length) l.info.notices = notices.map((e) => ({ code: e.code, message: e.message }));
     } catch (e) {
@@ -295,19 +257,15 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     generate: (a, ctx) => serial(() => onGpu(async () => {
       const l = needLm();
       const { slot, text, codec } = l;
-      const mem = l.info.lm!.memory;
-      const need = mem.fixedBytes + a.seconds * mem.bytesPerSecond;
-      if (need > mem.budgetBytes) {
-        const fits = mem.fitSeconds >= 1 ? `takes up to ${mem.fitSeconds} s fit` : 'not even the model\'s weights fit';
-        throw new StudioError('OUT_OF_MEMORY', `a ${a.seconds} s take needs about ${MB(need)} for the language model on ${l.info.lmBackend}; about ${MB(mem.budgetBytes)} is available here, so ${fits}.`);
-      }
+      const short = memoryShortfall(l.info.lm!.memory, a.seconds, l.info.lmBackend ?? l.info.backend);
+      if (short) throw short;
       return generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5 }, a, ctx);
     })),
 
     train: (a, ctx) => serial(() => onGpu(async () => {
       const l = needLm();
       const summary = await runTraining(l.slot, deps.modelStore, l.text, a, ctx, trainers);
-      l.info.lm = lmInfo(l, deps.deviceMemoryGb?.());
+      l.info.lm = info(l);
       return summary;
     })),
 
@@ -332,7 +290,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       const l = needLm();
       ctx.progress({ phase: 'load', value: 0.5, label: 'Loading the model' });
       await useSaved(l.slot, deps.modelStore, a.id);
-      l.info.lm = lmInfo(l, deps.deviceMemoryGb?.());
+      l.info.lm = info(l);
       return l.info.lm;
     }),
 
@@ -360,7 +318,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     importWeights: (a) => serial(async () => {
       const l = needLm();
       const storageError = await importWeights(l.slot, deps.modelStore, a.bytes, a.name);
-      l.info.lm = { ...lmInfo(l, deps.deviceMemoryGb?.()), ...(storageError ? { notice: storageError } : {}) };
+      l.info.lm = { ...info(l), ...(storageError ? { notice: storageError } : {}) };
       return l.info.lm;
     }),
   };

@@ -79,3 +79,14 @@ export async function planPackDownload(fetcher: Fetcher, where: { manifestUrl: s
     files: plan.items.map((it) => ({ path: it.spec.file.path, bytes: it.size, cachedBytes: it.cachedBytes })),
   };
 }
+
+/** A view of `m` whose entries are dropped as they are read, so each float32 array can be freed once the LM holds its copy. */
+export function draining(m: Map<string, NamedTensor>): Map<string, NamedTensor> {
+  return new (class extends Map<string, NamedTensor> {
+    override get(k: string) {
+      const v = super.get(k);
+      this.delete(k);
+      return v;
+    }
+  })(m);
+}

@@ -1,0 +1,40 @@
+// What the engine tells the app about its LM: identity, size, window, and the memory a take needs.
+import { StudioError } from '../errors/StudioError';
+import { defaultLayout } from '../lm/cache';
+import { estimateGeneration, longestFitting, memoryBudget } from '../lm/memory';
+import type { Manifest } from '../packs/manifest';
+import type { BackendName } from '../runtime/backend';
+import { maxFrames } from './generateTake';
+import type { LmInfo, LmMemory } from './protocol';
+import { loraParamsPerRank, slotKind, type LmSlot } from './training';
+
+/** The LM's memory needs and budget on `backend` (tfjs must already be on it: the cache layout follows it). */
+function lmMemory(slot: LmSlot, manifest: Manifest, backend: BackendName, deviceMemoryGb: number | undefined): LmMemory {
+  const cfg = slot.config;
+  const shape = { rows: 2, textTokens: manifest.text?.maxTokens ?? 1, layout: defaultLayout() }; // rows: CFG
+  const rate = manifest.codec.frameRate;
+  const at = (frames: number) => estimateGeneration(cfg, frames, shape).totalBytes;
+  const budgetBytes = memoryBudget(backend, deviceMemoryGb);
+  const fitFrames = longestFitting(cfg, budgetBytes, maxFrames(slot.lm), shape);
+  return { fixedBytes: at(0), bytesPerSecond: at(rate) - at(0), budgetBytes, fitSeconds: Math.floor(fitFrames / rate) };
+}
+
+export function lmInfo(slot: LmSlot, manifest: Manifest, backend: BackendName, deviceMemoryGb: number | undefined): LmInfo {
+  const params = [...slot.lm.named.values()].reduce((s, v) => s + v.size, 0);
+  return {
+    modelId: slot.modelId, modelName: slot.modelName, modelKind: slotKind(slot), params, loraParamsPerRank: loraParamsPerRank(slot.config),
+    maxSeconds: Math.floor(maxFrames(slot.lm) / manifest.codec.frameRate),
+    memory: lmMemory(slot, manifest, backend, deviceMemoryGb),
+    conditioning: slot.config.conditioning, defaults: manifest.lm!.defaults,
+  };
+}
+
+const MB = (b: number) => `${Math.ceil(b / 2 ** 20)} MB`;
+
+/** OUT_OF_MEMORY, saying what fits, when a take of `seconds` would not fit the budget; null when it does. */
+export function memoryShortfall(mem: LmMemory, seconds: number, backend: string): StudioError | null {
+  const need = mem.fixedBytes + seconds * mem.bytesPerSecond;
+  if (need <= mem.budgetBytes) return null;
+  const fits = mem.fitSeconds >= 1 ? `takes up to ${mem.fitSeconds} s fit` : 'not even the model\'s weights fit';
+  return new StudioError('OUT_OF_MEMORY', `a ${seconds} s take needs about ${MB(need)} for the language model on ${backend}; about ${MB(mem.budgetBytes)} is available here, so ${fits}.`);
+}
