@@ -77,3 +77,52 @@ export function memoryBudget(backend: string, deviceMemoryGb: number | undefined
   const half = ((deviceMemoryGb && deviceMemoryGb > 0 ? deviceMemoryGb : 8) / 2) * 2 ** 30;
   return backend === 'wasm' ? Math.min(half, 3.5 * 2 ** 30) : half;
 }
+
+export interface TrainingShape {
+  /** Crops per step. */
+  batch: number;
+  /** Frames per crop (the sequence is cropFrames + 1 columns with the delay pattern's start). */
+  cropFrames: number;
+  /** Text tokens of the longest caption (cross-attention keys). */
+  textTokens: number;
+  /** Parameters that train: all of them for a full fine-tune, the adapters' for LoRA. */
+  trainableParams: number;
+  method: 'full' | 'lora';
+}
+
+export interface TrainingEstimate {
+  weightsBytes: number;
+  /** Gradients (raw and clipped, briefly both) and AdamW's two moments of what trains. */
+  optimizerBytes: number;
+  /** The last good checkpoint (what trains and its moments, serialised; kept for rollback). */
+  checkpointBytes: number;
+  /** What tfjs's autodiff holds at the peak of the backward pass. */
+  activationBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * Floats per position held at the backward pass's peak, fitted to tf.profile peaks of real
+ * training steps (memory.train.test.ts checks it on a config outside the fit). tfjs keeps every
+ * op's output for the backward and builds every gradient, so this is several times what a
+ * framework with fused kernels needs; LoRA adds x·Aᵀ, ·Bᵀ, scale and sum per projection.
+ */
+const ACTIVATION_FIT = {
+  full: { dim: 131, ffn: 22, scores: 10, heads: 14, embed: 47 },
+  lora: { dim: 213, ffn: 34, scores: 15, heads: 23, embed: 70 },
+} as const;
+/** Headroom over the fit: an estimate that errs low would let a run start and then fail. */
+const ACTIVATION_MARGIN = 1.15;
+
+/** Bytes one training step holds at its peak (float32 throughout). */
+export function estimateTraining(c: LmConfig, s: TrainingShape, weightsBytes = weightBytes(c)): TrainingEstimate {
+  const S = s.cropFrames + 1;
+  const P = s.trainableParams;
+  const f = ACTIVATION_FIT[s.method];
+  const cross = c.conditioning === 'cross' ? f.scores * c.heads * s.textTokens : 0;
+  const perPosition = c.layers * (f.dim * c.dim + f.ffn * c.ffn + f.scores * c.heads * S + cross) + f.heads * c.codebooks * c.card + f.embed * c.dim;
+  const activationBytes = Math.ceil(ACTIVATION_MARGIN * s.batch * S * perPosition * F32);
+  const optimizerBytes = 4 * P * F32; // raw + clipped grads, m, v
+  const checkpointBytes = 3 * P * F32; // weights, m, v
+  return { weightsBytes, optimizerBytes, checkpointBytes, activationBytes, totalBytes: weightsBytes + optimizerBytes + checkpointBytes + activationBytes };
+}

@@ -181,6 +181,23 @@ describe('engine handlers (Node, real bundled pack)', () => {
     expect(ok.t).toBe(info.codec.frameRate);
   });
 
+  it('refuses a training run that would not fit the memory budget before it starts, saying what would', async () => {
+    const probe = await createEngineHandlers(deps()).init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    // A budget that holds the model and a 1 s take, and a training step on one 1 s crop, but not 8 crops of 5 s.
+    const budget = probe.lm!.memory.fixedBytes + 150 * 2 ** 20;
+    const store = memoryModelStore();
+    const h = createEngineHandlers(deps({ modelStore: store, deviceMemoryGb: () => (2 * budget) / 2 ** 30 }));
+    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const a = await h.tokenize({ channels: [tone(32000 * 6, 32000, 220)], sampleRate: 32000, name: 'a.wav' }, ctx());
+    const clips = [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }];
+    const err = await h.train({ name: 'big', clips, options: { steps: 2, cropFrames: 250, batchSize: 8 } }, ctx()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'OUT_OF_MEMORY' });
+    expect((err as StudioError).detail).toMatch(/8 crops of 250 frames per step needs about \d+ MB on \w+; .*fewer crops per step or shorter crops/);
+    expect((await h.listModels({}, ctx())).models).toHaveLength(0); // nothing saved, the model in use unchanged
+    const ok = await h.train({ name: 'small', clips, options: { steps: 1, cropFrames: 50, batchSize: 1 } }, ctx());
+    expect(ok.step).toBe(1);
+  }, 60_000);
+
   it('generates a take of the asked length, the same for the same seed, and cancels cleanly', async () => {
     const h = createEngineHandlers(deps());
     const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());

@@ -20,7 +20,8 @@ import { BASE_NAME, exportSlot, importWeights, modelList, runTraining, useSaved,
 import { indexedDbModelStore, type ModelStore } from '../runtime/modelStore';
 import type { Trainer } from '../lm/train';
 import type { LmInfo } from './protocol';
-import { lmInfo, memoryShortfall } from './lmInfo';
+import { lmInfo } from './lmInfo';
+import { memoryShortfall } from './memoryChecks';
 import { downloadRoles, draining, fetchManifest, planPackDownload, reloadTensors } from './packFiles';
 import type { CallContext, EngineHandlers, EngineInfo } from './protocol';
 
@@ -264,7 +265,8 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
 
     train: (a, ctx) => serial(() => onGpu(async () => {
       const l = needLm();
-      const summary = await runTraining(l.slot, deps.modelStore, l.text, a, ctx, trainers);
+      const summary = await runTraining(l.slot, deps.modelStore, l.text, a, ctx, trainers,
+        { bytes: l.info.lm!.memory.budgetBytes, backend: l.info.lmBackend ?? l.info.backend });
       l.info.lm = info(l);
       return summary;
     })),

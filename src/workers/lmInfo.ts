@@ -1,5 +1,4 @@
 // What the engine tells the app about its LM: identity, size, window, and the memory a take needs.
-import { StudioError } from '../errors/StudioError';
 import { defaultLayout } from '../lm/cache';
 import { estimateGeneration, longestFitting, memoryBudget } from '../lm/memory';
 import type { Manifest } from '../packs/manifest';
@@ -27,14 +26,4 @@ export function lmInfo(slot: LmSlot, manifest: Manifest, backend: BackendName, d
     memory: lmMemory(slot, manifest, backend, deviceMemoryGb),
     conditioning: slot.config.conditioning, defaults: manifest.lm!.defaults,
   };
-}
-
-const MB = (b: number) => `${Math.ceil(b / 2 ** 20)} MB`;
-
-/** OUT_OF_MEMORY, saying what fits, when a take of `seconds` would not fit the budget; null when it does. */
-export function memoryShortfall(mem: LmMemory, seconds: number, backend: string): StudioError | null {
-  const need = mem.fixedBytes + seconds * mem.bytesPerSecond;
-  if (need <= mem.budgetBytes) return null;
-  const fits = mem.fitSeconds >= 1 ? `takes up to ${mem.fitSeconds} s fit` : 'not even the model\'s weights fit';
-  return new StudioError('OUT_OF_MEMORY', `a ${seconds} s take needs about ${MB(need)} for the language model on ${backend}; about ${MB(mem.budgetBytes)} is available here, so ${fits}.`);
 }

@@ -8,6 +8,8 @@ import type { ModelKind, ModelStore, SavedModelMeta, TrainPlan } from '../runtim
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
+import { paramCount } from '../lm/memory';
+import { trainingShortfall } from './memoryChecks';
 import type { CallContext, ModelList, TrainMethod, TrainRequest, TrainSummary } from './protocol';
 
 /**
@@ -103,7 +105,8 @@ export const loraParamsPerRank = (cfg: LmConfig): number => loraParamCount(cfg, 
  * reported in the summary and training goes on in memory.
  */
 export async function runTraining(slot: LmSlot, store: ModelStore, text: { tokenizer: TextTokenizer; t5: T5Encoder },
-  a: TrainRequest, ctx: CallContext, trainers: { current: Trainer | null; stop: AbortController | null }): Promise<TrainSummary> {
+  a: TrainRequest, ctx: CallContext, trainers: { current: Trainer | null; stop: AbortController | null },
+  budget?: { bytes: number; backend: string }): Promise<TrainSummary> {
   if (a.clips.length === 0) throw new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on');
   const resumed = a.resumeId ? await store.get(a.resumeId) : null;
   if (a.resumeId && !resumed) throw new StudioError('TRAIN_INVALID', 'the model to resume was not found in browser storage');
@@ -130,6 +133,16 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   let resumeFrom: Checkpoint | undefined;
   try {
     resumeFrom = resumed ? readCheckpoint(resumed.checkpoint, lora ?? slot.lm) : undefined;
+    if (budget) {
+      const o = resolveOptions(resumeFrom ? resumeFrom.options : requested);
+      const shape = {
+        batch: o.batchSize, cropFrames: Math.min(o.cropFrames, Math.max(...clips.map((c) => c.frames))),
+        textTokens: Math.max(1, ...clips.map((c) => c.text?.tokens ?? 0)),
+        trainableParams: lora ? loraParamCount(slot.config, lora.config) : paramCount(slot.config), method,
+      };
+      const short = trainingShortfall(slot.config, shape, budget.bytes, budget.backend);
+      if (short) throw short;
+    }
     // LoRA trains on the pack's own weights; a full run leaves an adapter's model for them too.
     if (lora || slot.lora) await toBase(slot);
   } catch (e) {

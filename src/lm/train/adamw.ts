@@ -79,10 +79,12 @@ export class AdamW {
     const { beta1: b1, beta2: b2, eps, t } = this;
     const stepSize = lr / (1 - b1 ** t);
     const bc2Sqrt = Math.sqrt(1 - b2 ** t);
-    tf.tidy(() => {
-      for (const [name, p] of this.params) {
-        const g = grads.get(name);
-        if (!g) continue;
+    // One tidy per parameter: its ~14 temporaries are freed before the next one's are made, so
+    // the update's peak is one parameter's worth, not ~14 copies of the whole model.
+    for (const [name, p] of this.params) {
+      const g = grads.get(name);
+      if (!g) continue;
+      tf.tidy(() => {
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         const decay = this.weightDecay > 0 && this.decays(name) ? 1 - lr * this.weightDecay : 1;
@@ -93,8 +95,8 @@ export class AdamW {
         p.assign(base.sub(m1.div(denom).mul(stepSize)));
         m.assign(m1);
         v.assign(v1);
-      }
-    });
+      });
+    }
   }
 
   /** Copy the moments to the CPU (for checkpoints and in-memory rollback). */

@@ -1,0 +1,32 @@
+// The engine's memory checks before it starts work: OUT_OF_MEMORY with what fits instead.
+import { StudioError } from '../errors/StudioError';
+import type { LmConfig } from '../lm/config';
+import { loraParamCount } from '../lm/lora';
+import { estimateTraining, type TrainingShape } from '../lm/memory';
+import type { LmMemory } from './protocol';
+
+const MB = (b: number) => `${Math.ceil(b / 2 ** 20)} MB`;
+
+/** OUT_OF_MEMORY, saying what fits, when a take of `seconds` would not fit the budget; null when it does. */
+export function memoryShortfall(mem: LmMemory, seconds: number, backend: string): StudioError | null {
+  const need = mem.fixedBytes + seconds * mem.bytesPerSecond;
+  if (need <= mem.budgetBytes) return null;
+  const fits = mem.fitSeconds >= 1 ? `takes up to ${mem.fitSeconds} s fit` : 'not even the model\'s weights fit';
+  return new StudioError('OUT_OF_MEMORY', `a ${seconds} s take needs about ${MB(need)} for the language model on ${backend}; about ${MB(mem.budgetBytes)} is available here, so ${fits}.`);
+}
+
+/** OUT_OF_MEMORY before a training run that would not fit the budget, with what would; null when it fits. */
+export function trainingShortfall(cfg: LmConfig, shape: TrainingShape, budgetBytes: number, backend: string): StudioError | null {
+  const need = estimateTraining(cfg, shape).totalBytes;
+  if (need <= budgetBytes) return null;
+  const fits = (s: TrainingShape) => estimateTraining(cfg, s).totalBytes <= budgetBytes;
+  const lean = { ...shape, batch: 1, cropFrames: Math.min(shape.cropFrames, 50) }; // one 1 s crop
+  const lora = { ...shape, method: 'lora' as const, trainableParams: loraParamCount(cfg) };
+  const advice = shape.method === 'full' && fits(lora) ? 'Train LoRA adapters instead (Method: LoRA).'
+    : fits(lean) ? 'Use fewer crops per step or shorter crops (Advanced).'
+      : shape.method === 'full' && fits({ ...lora, batch: 1, cropFrames: lean.cropFrames }) ? 'Train LoRA adapters (Method: LoRA) with one short crop per step (Advanced).'
+        : 'Even one 1 s crop per step does not fit; a backend with more memory is needed.';
+  const what = shape.method === 'full' ? 'A full fine-tune of this model' : 'LoRA training of this model';
+  const crops = `${shape.batch} crop${shape.batch === 1 ? '' : 's'} of ${shape.cropFrames} frames`;
+  return new StudioError('OUT_OF_MEMORY', `${what} with ${crops} per step needs about ${MB(need)} on ${backend}; about ${MB(budgetBytes)} is available here. ${advice}`);
+}
