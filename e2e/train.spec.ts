@@ -66,7 +66,7 @@ test('fine-tune on two captioned clips, export, reload, switch models, reject a 
   // LoRA: adapters trained on the pack's own weights (the Advanced settings are still open and set).
   await page.getByTestId('train-method').selectOption('lora');
   await expect(page.getByTestId('train-model-name')).toHaveText('Pack model');
-  await expect(page.getByTestId('train-lr')).toHaveValue('0.0002'); // LoRA's default
+  await expect(page.getByTestId('train-lr')).toHaveValue('0.001'); // the bundled pack's LoRA default (its manifest's lm.trainDefaults)
   await page.getByTestId('train-name').fill(LORA);
   await page.getByTestId('train-steps').fill('2');
   await page.getByTestId('train-name').click(); // commit the steps

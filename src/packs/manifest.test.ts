@@ -11,6 +11,10 @@ describe('parseManifest', () => {
     expect(m.id).toBe('studio');
     expect(m.codec.sampleRate / m.codec.hopLength).toBe(m.codec.frameRate);
     expect(m.files[m.codec.encoder].path).toBe('encodec_encoder.onnx');
+    expect(m.lm?.trainDefaults?.lr).toEqual({ full: 1e-3, lora: 1e-3 });
+    const plain = clone();
+    delete plain.lm.trainDefaults;
+    expect(parseManifest(plain).lm?.trainDefaults).toBeUndefined(); // optional: the engine falls back to musicgen-small's
   });
 
   const broken: [string, (m: ReturnType<typeof clone>) => unknown, RegExp][] = [
@@ -25,6 +29,8 @@ describe('parseManifest', () => {
     ['special token inside the codebook', (m) => { m.codec.specialToken = 3; return m; }, /specialToken/],
     ['fractional codebook count', (m) => { m.codec.codebooks = 2.5; return m; }, /codebooks/],
     ['negative context', (m) => { m.codec.contextFrames = -1; return m; }, /contextFrames/],
+    ['a training lr of 2', (m) => { m.lm.trainDefaults.lr.full = 2; return m; }, /lm\.trainDefaults\.lr\.full/],
+    ['training defaults without lora', (m) => { delete m.lm.trainDefaults.lr.lora; return m; }, /lm\.trainDefaults\.lr\.lora/],
   ];
   it.each(broken)('rejects %s with MANIFEST_INVALID naming the field', (_, mutate, field) => {
     let err: unknown;

@@ -79,6 +79,13 @@ export interface LmSpec {
   weights: string;
   config: LmConfig;
   defaults: GenerationDefaults;
+  /** Fine-tuning defaults sized for this model (absent: musicgen-small's, in src/lm/train/options.ts). */
+  trainDefaults?: TrainDefaults;
+}
+
+export interface TrainDefaults {
+  /** Peak learning rate per method: a small model wants a larger step than a 300M one. */
+  lr: { full: number; lora: number };
 }
 
 export interface Manifest {
@@ -224,7 +231,18 @@ function parseLm(x: unknown, m: Manifest): LmSpec {
     weights: role(o, 'weights', 'lm', m.files),
     config,
     defaults: { seconds: posNum(d, 'seconds', 'lm.defaults'), temperature: nonNeg('temperature'), topK: nonNeg('topK'), topP: nonNeg('topP'), cfg: nonNeg('cfg') },
+    ...(o.trainDefaults === undefined ? {} : { trainDefaults: parseTrainDefaults(o.trainDefaults) }),
   };
+}
+
+function parseTrainDefaults(x: unknown): TrainDefaults {
+  const lr = obj(obj(x, 'lm.trainDefaults').lr, 'lm.trainDefaults.lr');
+  const rate = (k: 'full' | 'lora') => {
+    const v = lr[k];
+    if (typeof v !== 'number' || !(v > 0 && v < 1)) fail(`lm.trainDefaults.lr.${k}`, 'expected a learning rate between 0 and 1');
+    return v;
+  };
+  return { lr: { full: rate('full'), lora: rate('lora') } };
 }
 
 /** Validates an untrusted manifest object; throws StudioError('MANIFEST_INVALID') naming the bad field. */

@@ -20,6 +20,7 @@ export const lmInfo: LmInfo = {
   modelId: null, modelName: 'Tiny LM', params: 1000, maxSeconds: 30, conditioning: 'cross',
   memory: { fixedBytes: 4e6, bytesPerSecond: 1e5, budgetBytes: 4 * 2 ** 30, fitSeconds: 30 },
   defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3 },
+  trainLr: { full: 1e-3, lora: 2e-3 },
 };
 
 export interface FakeOptions extends FakeTrainOptions {

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StudioError } from '../errors/StudioError';
 import { createStudioStore } from './store';
-import { fakeDecode, fakeEngine, file, waitFor, type FakeOptions } from './testing';
-import { DEFAULT_LR, DEFAULT_TRAIN_SETTINGS, patchTrainSettings, resumeInfo, trainMethod, trainOptions } from './trainingSlice';
+import { fakeDecode, fakeEngine, file, lmInfo, waitFor, type FakeOptions } from './testing';
+import { DEFAULT_LR, DEFAULT_TRAIN_SETTINGS, effectiveLr, patchTrainSettings, resumeInfo, trainMethod, trainOptions } from './trainingSlice';
 
 async function readyStore(o: FakeOptions = {}) {
   const fake = fakeEngine(o);
@@ -49,22 +49,23 @@ describe('training', () => {
     expect(fake.models.trains[1].args.name).toBe('My strings');
   });
 
-  it('LoRA: the method brings its lr default unless one was set, the request carries rank and alpha, the model is marked LoRA', async () => {
+  it('LoRA: the lr follows the model\'s default for the method unless one was set, the request carries rank and alpha, the model is marked LoRA', async () => {
     const st = patchTrainSettings(DEFAULT_TRAIN_SETTINGS, { method: 'lora' });
-    expect(st.lr).toBe(DEFAULT_LR.lora);
-    expect(patchTrainSettings(st, { method: 'full' }).lr).toBe(DEFAULT_LR.full);
-    expect(patchTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, lr: 5e-5 }, { method: 'lora' }).lr).toBe(5e-5); // the user's own stays
-    expect(patchTrainSettings(DEFAULT_TRAIN_SETTINGS, { method: 'lora', lr: 1e-3 }).lr).toBe(1e-3);
+    expect(st.lr).toBeNull();
+    expect(effectiveLr(st)).toBe(DEFAULT_LR.lora); // no model info: musicgen-small's defaults
+    expect(effectiveLr(st, lmInfo.trainLr)).toBe(lmInfo.trainLr.lora);
+    expect(effectiveLr(patchTrainSettings(st, { method: 'full' }), lmInfo.trainLr)).toBe(lmInfo.trainLr.full);
+    expect(effectiveLr(patchTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, lr: 5e-5 }, { method: 'lora' }), lmInfo.trainLr)).toBe(5e-5); // the user's own stays
     expect(trainMethod(DEFAULT_TRAIN_SETTINGS)).toEqual({ method: 'full' });
     expect(trainMethod({ ...st, loraRank: 7.6 })).toEqual({ method: 'lora', lora: { rank: 8, alpha: 16 } });
 
     const { fake, s } = await withClips();
     s().setTrainSettings({ name: 'Strings LoRA', steps: 4, method: 'lora' });
-    expect(s().trainSettings).toMatchObject({ method: 'lora', lr: DEFAULT_LR.lora, loraRank: 16 });
+    expect(s().trainSettings).toMatchObject({ method: 'lora', lr: null, loraRank: 16 });
     await s().train();
     const { args } = fake.models.trains[0];
     expect(args).toMatchObject({ method: 'lora', lora: { rank: 16, alpha: 32 } });
-    expect(args.options.lr).toBe(DEFAULT_LR.lora);
+    expect(args.options.lr).toBe(lmInfo.trainLr.lora); // the pack's default
     expect(s().training.summary).toMatchObject({ kind: 'lora', step: 4 });
     expect(s().engine.info?.lm).toMatchObject({ modelId: 'model-1', modelName: 'Strings LoRA', modelKind: 'lora' });
     await waitFor(() => s().models.list.length === 1);

@@ -5,25 +5,23 @@ import { toErrorInfo } from './errors';
 import type { SavedModel, TrainingSlice, TrainPoint, TrainSettings } from './trainingTypes';
 import type { StudioState } from './types';
 
-/** The engine's peak lr per method (src/lm/train/options.ts): adapters want about ten times a full fine-tune's. */
+/** Peak lr per method when the model does not say (musicgen-small's, src/lm/train/options.ts): adapters want about ten times a full fine-tune's. */
 export const DEFAULT_LR: Record<TrainMethod, number> = { full: 2e-5, lora: 2e-4 };
+
+/** The lr a run will use: the user's, else the model's default for the method. */
+export const effectiveLr = (st: TrainSettings, modelLr: Record<TrainMethod, number> = DEFAULT_LR): number => st.lr ?? modelLr[st.method];
 
 /** The engine's default LoRA rank (src/lm/lora.ts); alpha is twice the rank. */
 export const DEFAULT_LORA_RANK = 16;
 
 /** The engine's defaults, in the panel's units (crop in seconds). */
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
-  name: '', method: 'full', loraRank: DEFAULT_LORA_RANK, steps: 300, lr: DEFAULT_LR.full, cropSeconds: 5, batchSize: 2, condDropout: 0.3,
+  name: '', method: 'full', loraRank: DEFAULT_LORA_RANK, steps: 300, lr: null, cropSeconds: 5, batchSize: 2, condDropout: 0.3,
 };
 
-/**
- * `patch` applied to `st`; changing the method moves the lr to the new method's default unless
- * the user set their own (an lr other than the old method's default, or one in the same patch).
- */
+/** `patch` applied to `st` (an lr left at null keeps following the model's default for the method). */
 export function patchTrainSettings(st: TrainSettings, patch: Partial<TrainSettings>): TrainSettings {
-  const next = { ...st, ...patch };
-  if (patch.method && patch.method !== st.method && patch.lr === undefined && st.lr === DEFAULT_LR[st.method]) next.lr = DEFAULT_LR[patch.method];
-  return next;
+  return { ...st, ...patch };
 }
 
 /** The method and LoRA settings of a TrainRequest for the panel's settings. */
@@ -38,12 +36,12 @@ export function trainMethod(st: TrainSettings): Pick<TrainRequest, 'method' | 'l
 const MAX_WARMUP = 20;
 
 /** The TrainRequest options for the panel's settings (crop seconds -> codec frames, warmup from steps). */
-export function trainOptions(st: TrainSettings, frameRate: number): Record<string, number> {
+export function trainOptions(st: TrainSettings, frameRate: number, modelLr?: Record<TrainMethod, number>): Record<string, number> {
   const steps = Math.max(1, Math.round(st.steps));
   return {
     steps,
     warmup: Math.min(MAX_WARMUP, Math.round(steps / 10)),
-    lr: st.lr,
+    lr: effectiveLr(st, modelLr),
     cropFrames: Math.max(2, Math.round(st.cropSeconds * frameRate)),
     batchSize: Math.max(1, Math.round(st.batchSize)),
     condDropout: Math.min(1, Math.max(0, st.condDropout)),
@@ -159,7 +157,7 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
     const clips = trainClips(s);
     if (clips.length === 0) return fail(new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on'));
     const name = s.trainSettings.name.trim() || `${s.trainSettings.method === 'lora' ? 'LoRA' : 'Fine-tune'} ${s.models.list.length + 1}`;
-    return run({ name, clips, options: trainOptions(s.trainSettings, info.codec.frameRate), ...trainMethod(s.trainSettings) }, []);
+    return run({ name, clips, options: trainOptions(s.trainSettings, info.codec.frameRate, info.lm.trainLr), ...trainMethod(s.trainSettings) }, []);
   }
 
   async function run(request: TrainRequest, history: TrainPoint[]): Promise<void> {

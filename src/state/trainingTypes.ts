@@ -10,8 +10,8 @@ export interface TrainSettings {
   /** LoRA rank (alpha is twice the rank, the default ratio). */
   loraRank: number;
   steps: number;
-  /** Peak lr; follows the method's default (DEFAULT_LR) until the user sets one. */
-  lr: number;
+  /** Peak lr; null = the model's default for the method (LmInfo.trainLr) until the user sets one. */
+  lr: number | null;
   cropSeconds: number;
   batchSize: number;
   condDropout: number;

@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef } from 'react';
 import { PACK_MODEL_NAME } from '../state/modelsSlice';
-import { resumeInfo } from '../state/trainingSlice';
+import { effectiveLr, resumeInfo } from '../state/trainingSlice';
 import type { TrainMethod } from '../workers/protocol';
 import { formatSeconds, trainStepLabel } from './format';
 import { LossChart } from './LossChart';
@@ -46,6 +46,7 @@ function TrainControls() {
   const params = useStudio((s) => s.engine.info?.lm?.params ?? 0);
   const perRank = useStudio((s) => s.engine.info?.lm?.loraParamsPerRank);
   const activeId = useStudio((s) => s.engine.info?.lm?.modelId ?? null);
+  const modelLr = useStudio((s) => s.engine.info?.lm?.trainLr);
   const savedHistory = useStudio((s) => s.models.list.find((m) => m.id === activeId)?.history);
   const clips = useStudio((s) => s.clips);
   const captions = useStudio((s) => s.captions);
@@ -83,6 +84,7 @@ function TrainControls() {
   const shownProgress = live && progress ? progress : end ? { step: end[0], steps: resume?.steps ?? end[0], loss: end[1], tokensPerSecond: 0, etaSeconds: 0 } : null;
 
   const lora = st.method === 'lora';
+  const lr = effectiveLr(st, modelLr);
   // LoRA trains on the pack's own weights; so does a full run while an adapter is in use (adapters never stack).
   const startName = lora || activeKind === 'lora' ? PACK_MODEL_NAME : modelName;
   const share = perRank && params > 0 ? loraShare((perRank * st.loraRank) / params) : null;
@@ -100,7 +102,7 @@ function TrainControls() {
       </div>
       <div className="field">
         <label htmlFor={`${id}-method`}>Method</label>
-        <select id={`${id}-method`} data-testid="train-method" value={st.method} disabled={running} aria-describedby={`${id}-method-hint`}
+        <select id={`${id}-method`} className="wide" data-testid="train-method" value={st.method} disabled={running} aria-describedby={`${id}-method-hint`}
           onChange={(e) => set({ method: e.currentTarget.value as TrainMethod })}>
           <option value="full">Full fine-tune</option>
           <option value="lora">{`LoRA adapters (rank ${st.loraRank}${share ? `, about ${share} of the weights` : ''})`}</option>
@@ -113,7 +115,7 @@ function TrainControls() {
       </div>
       <details className="advanced" data-testid="train-advanced">
         <summary>
-          Advanced <span className="summary-meta">{lora ? `rank ${st.loraRank} · ` : ''}{st.steps} steps · lr {st.lr} · {formatSeconds(st.cropSeconds)} crops</span>
+          Advanced <span className="summary-meta">{lora ? `rank ${st.loraRank} · ` : ''}{st.steps} steps · lr {lr} · {formatSeconds(st.cropSeconds)} crops</span>
         </summary>
         <div className="field-grid">
           {lora && (
@@ -122,8 +124,8 @@ function TrainControls() {
           )}
           <NumberField label="Steps" value={st.steps} min={1} max={100000} step={10} testId="train-steps" disabled={running}
             hint="Optimiser updates." onCommit={(steps) => set({ steps: Math.round(steps) })} />
-          <NumberField label="Learning rate" value={st.lr} min={1e-7} max={1e-2} step={1e-6} testId="train-lr" disabled={running}
-            hint={lora ? 'Peak, after warmup (LoRA wants about 10× a full fine-tune\'s).' : 'Peak, after warmup.'} onCommit={(lr) => set({ lr })} />
+          <NumberField label="Learning rate" value={lr} min={1e-7} max={1e-2} step={1e-6} testId="train-lr" disabled={running}
+            hint={`Peak, after warmup.${st.lr === null ? ' This model\'s default for the method.' : ''}`} onCommit={(v) => set({ lr: v })} />
           <NumberField label="Crop length" unit="s" value={st.cropSeconds} min={0.1} max={30} step={0.5} testId="train-crop"
             disabled={running} hint="Seconds of audio per example." onCommit={(cropSeconds) => set({ cropSeconds })} />
           <NumberField label="Batch size" value={st.batchSize} min={1} max={16} step={1} testId="train-batch" disabled={running}

@@ -1,6 +1,7 @@
 // What the engine tells the app about its LM: identity, size, window, and the memory a take needs.
 import { defaultLayout } from '../lm/cache';
 import { estimateGeneration, longestFitting, memoryBudget } from '../lm/memory';
+import { DEFAULT_LORA_LR, DEFAULT_TRAIN_OPTIONS } from '../lm/train/options';
 import type { Manifest } from '../packs/manifest';
 import type { BackendName } from '../runtime/backend';
 import { maxFrames } from './generateTake';
@@ -25,5 +26,6 @@ export function lmInfo(slot: LmSlot, manifest: Manifest, backend: BackendName, d
     maxSeconds: Math.floor(maxFrames(slot.lm) / manifest.codec.frameRate),
     memory: lmMemory(slot, manifest, backend, deviceMemoryGb),
     conditioning: slot.config.conditioning, defaults: manifest.lm!.defaults,
+    trainLr: manifest.lm!.trainDefaults?.lr ?? { full: DEFAULT_TRAIN_OPTIONS.lr, lora: DEFAULT_LORA_LR },
   };
 }

@@ -195,6 +195,8 @@ export interface LmInfo {
   memory: LmMemory;
   conditioning: 'cross' | 'prefix';
   defaults: { seconds: number; temperature: number; topK: number; topP: number; cfg: number };
+  /** Default peak learning rate per training method for this model (the pack's, else musicgen-small's). */
+  trainLr: Record<TrainMethod, number>;
 }
 
 export interface LmMemory {
