@@ -77,3 +77,39 @@ export function promptEvalTable(r: PromptEvalResult): string {
   const rows = CONDITIONS.map((n) => `| ${n} | ${pct(r.summary[n].keyAccuracy)} | ${pct(r.summary[n].tempoAccuracy)} | ${pct(r.summary[n].bothAccuracy)} |`);
   return [`${r.cases.length} prompts, ${r.seconds} s each (key chance ≈ 4%)`, '', '| audio | key (tonic + mode) | tempo within 8% | both |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
+
+/** The studio's example prompt that names a key, over several seeds (what the e2e test relies on). */
+export const EXAMPLE_KEY_PROMPT = { prompt: 'slow piano melody in D minor', tonic: 'D', mode: 'minor' } as const;
+
+export interface SeedSweep {
+  prompt: string;
+  cfg: number;
+  seconds: number;
+  takes: Array<{ seed: number; detected: string; key: boolean }>;
+}
+
+/** Generate `prompt` with each seed at the app's defaults and detect each take's key. */
+export async function seedSweep(lm: Lm, tools: StudioTools, o: { seeds: number[]; cfg: number; seconds: number; log?: (m: string) => void }): Promise<SeedSweep> {
+  const { prompt, tonic, mode } = EXAMPLE_KEY_PROMPT;
+  const rate = tools.manifest.codec.sampleRate;
+  const frames = Math.round(o.seconds * tools.manifest.codec.frameRate);
+  const cond = await textTensors(tools, prompt);
+  const takes: SeedSweep['takes'] = [];
+  try {
+    for (const seed of o.seeds) {
+      const codes = await generate(lm, { ...cond, frames, cfg: o.cfg, seed });
+      const a = analyzeClip(await tools.codec.decode({ codes, k: lm.config.codebooks, t: frames }), rate);
+      takes.push({ seed, detected: `${tonicName(a.key)} ${a.key.mode}`, key: agreement({ tonic, mode, bpm: 0 }, a).key });
+      o.log?.(`"${prompt}" seed ${seed}: ${takes.at(-1)!.detected}`);
+    }
+  } finally {
+    tf.dispose([cond.textStates, cond.textMask]);
+  }
+  return { prompt, cfg: o.cfg, seconds: o.seconds, takes };
+}
+
+export function seedSweepTable(s: SeedSweep): string {
+  const hits = s.takes.filter((t) => t.key).length;
+  return [`"${s.prompt}" (a Generate example), ${s.seconds} s, cfg ${s.cfg}: key right for ${hits} of ${s.takes.length} seeds`, '',
+    '| seed | detected key | matches |', '| --- | --- | --- |', ...s.takes.map((t) => `| ${t.seed} | ${t.detected} | ${t.key ? 'yes' : 'no'} |`)].join('\n');
+}
