@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
@@ -6,41 +5,10 @@ import { createLora, disposeLm, disposeLora, initLm, parseLmConfig, readSafetens
 import { serveOrt } from '../runtime/ortRemote';
 import { createNodeOrtSession } from '../runtime/ortSessionNode';
 import { memoryModelStore } from '../runtime/modelStore';
-import type { AdapterProbe } from '../runtime/backend';
 import { createEngineHandlers, type EngineDeps } from './engine';
-import type { CallContext, Progress } from './protocol';
+import type { Progress } from './protocol';
 
-const PUBLIC = new URL('../../public/', import.meta.url).pathname;
-const MANIFEST = 'http://studio.test/models/studio/manifest.json';
-
-/** Serves public/ from disk like the static site does; `tamper` edits a file's bytes. */
-function diskFetch(tamper?: (path: string, b: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>) {
-  return async (url: string) => {
-    const path = new URL(url).pathname.slice(1);
-    try {
-      let bytes = new Uint8Array(readFileSync(PUBLIC + path));
-      if (tamper) bytes = tamper(path, bytes);
-      return new Response(bytes, { status: 200 });
-    } catch {
-      return new Response('not found', { status: 404 });
-    }
-  };
-}
-
-function deps(over: Partial<EngineDeps> = {}, probe: AdapterProbe = { available: false, isFallback: false, description: '' }): EngineDeps {
-  return {
-    fetch: diskFetch(), probe: async () => probe, createSession: (b) => createNodeOrtSession(b),
-    useTf: async () => { await tf.setBackend('cpu'); return 'cpu' as const; },
-    modelStore: memoryModelStore(),
-    ...over,
-  };
-}
-
-function ctx(progress: Progress[] = []): CallContext {
-  return { signal: new AbortController().signal, progress: (p) => progress.push(p), transfer: () => {} };
-}
-
-const tone = (n: number, sr: number, hz: number) => Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * hz * i) / sr));
+import { ctx, deps, diskFetch, MANIFEST, tone } from './testEngine';
 
 describe('engine handlers (Node, real bundled pack)', () => {
   it('loads the pack with progress and tokenizes stereo 44.1 kHz audio to K x T codes', async () => {
@@ -162,41 +130,7 @@ describe('engine handlers (Node, real bundled pack)', () => {
     }
   });
 
-  it('estimates the memory a take needs, offers the longest that fits, and refuses a longer one before starting', async () => {
-    const roomy = await createEngineHandlers(deps()).init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
-    const m = roomy.lm!.memory;
-    expect(m.fitSeconds).toBe(roomy.lm!.maxSeconds); // the bundled LM fits its whole window in 4 GB
-    expect(m.fixedBytes).toBeGreaterThan(roomy.lm!.params * 4);
-    expect(m.bytesPerSecond).toBeGreaterThan(0);
-    const half = Math.floor(roomy.lm!.maxSeconds / 2);
-    const budget = m.fixedBytes + (half + 0.5) * m.bytesPerSecond;
-    const h = createEngineHandlers(deps({ deviceMemoryGb: () => (2 * budget) / 2 ** 30 }));
-    const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
-    expect(info.lm!.memory.fitSeconds).toBe(half);
-    const req = { prompt: 'warm piano', seconds: half + 1, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 1 };
-    const err = await h.generate(req, ctx()).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'OUT_OF_MEMORY' });
-    expect((err as StudioError).detail).toContain(`takes up to ${half} s fit`);
-    const ok = await h.generate({ ...req, seconds: 1 }, ctx());
-    expect(ok.t).toBe(info.codec.frameRate);
-  });
 
-  it('refuses a training run that would not fit the memory budget before it starts, saying what would', async () => {
-    const probe = await createEngineHandlers(deps()).init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
-    // A budget that holds the model and a 1 s take, and a training step on one 1 s crop, but not 8 crops of 5 s.
-    const budget = probe.lm!.memory.fixedBytes + 150 * 2 ** 20;
-    const store = memoryModelStore();
-    const h = createEngineHandlers(deps({ modelStore: store, deviceMemoryGb: () => (2 * budget) / 2 ** 30 }));
-    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
-    const a = await h.tokenize({ channels: [tone(32000 * 6, 32000, 220)], sampleRate: 32000, name: 'a.wav' }, ctx());
-    const clips = [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }];
-    const err = await h.train({ name: 'big', clips, options: { steps: 2, cropFrames: 250, batchSize: 8 } }, ctx()).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'OUT_OF_MEMORY' });
-    expect((err as StudioError).detail).toMatch(/8 crops of 250 frames per step needs about \d+ MB on \w+; .*fewer crops per step or shorter crops/);
-    expect((await h.listModels({}, ctx())).models).toHaveLength(0); // nothing saved, the model in use unchanged
-    const ok = await h.train({ name: 'small', clips, options: { steps: 1, cropFrames: 50, batchSize: 1 } }, ctx());
-    expect(ok.step).toBe(1);
-  }, 60_000);
 
   it('generates a take of the asked length, the same for the same seed, and cancels cleanly', async () => {
     const h = createEngineHandlers(deps());

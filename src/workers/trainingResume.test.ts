@@ -1,34 +1,13 @@
 // Resuming a stopped fine-tune after a "reload" (fresh engine handlers on the same model store),
 // through the engine API, on tfjs wasm (the cpu backend is too slow for two short runs here).
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../lm';
 import { memoryModelStore, type ModelStore } from '../runtime/modelStore';
-import { createNodeOrtSession } from '../runtime/ortSessionNode';
-import { patchWasmKernels } from '../runtime/wasmKernels';
 import { createEngineHandlers } from './engine';
-import type { CallContext } from './protocol';
+import { ctx, deps, MANIFEST, tone, useWasm } from './testEngine';
 
-const PUBLIC = new URL('../../public/', import.meta.url).pathname;
-const MANIFEST = 'http://studio.test/models/studio/manifest.json';
-
-const handlers = (modelStore: ModelStore) => createEngineHandlers({
-  fetch: async (url: string) => new Response(new Uint8Array(readFileSync(PUBLIC + new URL(url).pathname.slice(1))), { status: 200 }),
-  probe: async () => ({ available: false, isFallback: false, description: '' }),
-  createSession: (b) => createNodeOrtSession(b),
-  useTf: async () => {
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    await tf.setBackend('wasm');
-    patchWasmKernels();
-    return 'wasm' as const;
-  },
-  modelStore,
-});
-
-const ctx = (progress: CallContext['progress'] = () => {}): CallContext => ({ signal: new AbortController().signal, progress, transfer: () => {} });
-const tone = (n: number, sr: number, hz: number) => Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * hz * i) / sr));
+const handlers = (modelStore: ModelStore) => createEngineHandlers(deps({ useTf: useWasm, modelStore }));
 
 afterAll(async () => {
   await tf.setBackend('cpu');

@@ -1,0 +1,45 @@
+// The engine's memory checks before it starts work (src/workers/memoryChecks.ts), through the
+// engine API on the real bundled pack.
+import { describe, expect, it } from 'vitest';
+import type { StudioError } from '../errors/StudioError';
+import { memoryModelStore } from '../runtime/modelStore';
+import { createEngineHandlers } from './engine';
+import { ctx, deps, MANIFEST, tone } from './testEngine';
+
+describe('engine memory checks (Node, real bundled pack)', () => {
+  it('estimates the memory a take needs, offers the longest that fits, and refuses a longer one before starting', async () => {
+    const roomy = await createEngineHandlers(deps()).init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const m = roomy.lm!.memory;
+    expect(m.fitSeconds).toBe(roomy.lm!.maxSeconds); // the bundled LM fits its whole window in 4 GB
+    expect(m.fixedBytes).toBeGreaterThan(roomy.lm!.params * 4);
+    expect(m.bytesPerSecond).toBeGreaterThan(0);
+    const half = Math.floor(roomy.lm!.maxSeconds / 2);
+    const budget = m.fixedBytes + (half + 0.5) * m.bytesPerSecond;
+    const h = createEngineHandlers(deps({ deviceMemoryGb: () => (2 * budget) / 2 ** 30 }));
+    const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    expect(info.lm!.memory.fitSeconds).toBe(half);
+    const req = { prompt: 'warm piano', seconds: half + 1, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 1 };
+    const err = await h.generate(req, ctx()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'OUT_OF_MEMORY' });
+    expect((err as StudioError).detail).toContain(`takes up to ${half} s fit`);
+    const ok = await h.generate({ ...req, seconds: 1 }, ctx());
+    expect(ok.t).toBe(info.codec.frameRate);
+  });
+
+  it('refuses a training run that would not fit the memory budget before it starts, saying what would', async () => {
+    const probe = await createEngineHandlers(deps()).init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    // A budget that holds the model and a 1 s take, and a training step on one 1 s crop, but not 8 crops of 5 s.
+    const budget = probe.lm!.memory.fixedBytes + 150 * 2 ** 20;
+    const store = memoryModelStore();
+    const h = createEngineHandlers(deps({ modelStore: store, deviceMemoryGb: () => (2 * budget) / 2 ** 30 }));
+    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const a = await h.tokenize({ channels: [tone(32000 * 6, 32000, 220)], sampleRate: 32000, name: 'a.wav' }, ctx());
+    const clips = [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }];
+    const err = await h.train({ name: 'big', clips, options: { steps: 2, cropFrames: 250, batchSize: 8 } }, ctx()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'OUT_OF_MEMORY' });
+    expect((err as StudioError).detail).toMatch(/8 crops of 250 frames per step needs about \d+ MB on \w+; .*fewer crops per step or shorter crops/);
+    expect((await h.listModels({}, ctx())).models).toHaveLength(0); // nothing saved, the model in use unchanged
+    const ok = await h.train({ name: 'small', clips, options: { steps: 1, cropFrames: 50, batchSize: 1 } }, ctx());
+    expect(ok.step).toBe(1);
+  }, 60_000);
+});
