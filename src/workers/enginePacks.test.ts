@@ -1,15 +1,13 @@
 // The engine on a hub pack: the tiny musicgen-small stand-in (scripts/hub/tinyHub.ts) served like
 // the Hugging Face hub, through the same init / generate code as the bundled pack.
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyHub, type TinyHub } from '../../scripts/hub/tinyHub';
 import { memoryBlobStore } from '../packs/packCache';
 import { fakeServer, type FakeServerOptions } from '../packs/testServer';
-import { memoryModelStore } from '../runtime/modelStore';
-import { createNodeOrtSession } from '../runtime/ortSessionNode';
 import { createEngineHandlers, type EngineDeps } from './engine';
-import type { CallContext, Progress } from './protocol';
+import type { Progress } from './protocol';
+import { ctx, deps as baseDeps } from './testEngine';
 
 const APP = 'http://app.test';
 const MANIFEST = `${APP}/models/musicgen-small-tiny/manifest.json`;
@@ -26,15 +24,7 @@ function site(manifest: unknown = hub.manifest, opts: FakeServerOptions = {}) {
   return fakeServer(files, opts);
 }
 
-function deps(server: ReturnType<typeof site>, packStore = memoryBlobStore()): EngineDeps {
-  return {
-    fetch: server.fetch, probe: async () => ({ available: false, isFallback: false, description: '' }),
-    createSession: (b) => createNodeOrtSession(b), useTf: async () => { await tf.setBackend('cpu'); return 'cpu' as const; },
-    modelStore: memoryModelStore(), packStore,
-  };
-}
-
-const ctx = (progress: Progress[] = []): CallContext => ({ signal: new AbortController().signal, progress: (p) => progress.push(p), transfer: () => {} });
+const deps = (server: ReturnType<typeof site>, packStore = memoryBlobStore()): EngineDeps => baseDeps({ fetch: server.fetch, packStore });
 
 describe('engine on a hub pack (tiny musicgen-small)', () => {
   it('downloads with progress, generates through the pretrained path, and starts from the cache next time', async () => {
