@@ -92,24 +92,26 @@ export interface TrainingShape {
 
 export interface TrainingEstimate {
   weightsBytes: number;
-  /** Gradients (raw and clipped, briefly both) and AdamW's two moments of what trains. */
+  /** Gradients (raw and clipped, briefly both) and AdamW's two moments of what trains (LoRA: one more set). */
   optimizerBytes: number;
   /** The last good checkpoint (what trains and its moments, serialised; kept for rollback). */
   checkpointBytes: number;
-  /** What tfjs's autodiff holds at the peak of the backward pass. */
+  /** What tfjs's autodiff holds at the peak of the backward pass (one block recomputed at a time). */
   activationBytes: number;
   totalBytes: number;
 }
 
 /**
- * Floats per position held at the backward pass's peak, fitted to tf.profile peaks of real
- * training steps (memory.train.test.ts checks it on a config outside the fit). tfjs keeps every
- * op's output for the backward and builds every gradient, so this is several times what a
- * framework with fused kernels needs; LoRA adds x·Aᵀ, ·Bᵀ, scale and sum per projection.
+ * Floats per position held at the backward pass's peak, fitted to measured peaks of real training
+ * steps (memory.train.test.ts checks it on a config outside the fit). Blocks recompute their
+ * activations in the backward pass (recompute.ts), so one block's intermediates count in full
+ * (tfjs keeps every op's output and builds every gradient: several times what fused kernels
+ * need; LoRA adds x·Aᵀ, ·Bᵀ, scale and sum per projection) and every other block only its input
+ * and gradient.
  */
 const ACTIVATION_FIT = {
-  full: { dim: 131, ffn: 22, scores: 10, heads: 14, embed: 47 },
-  lora: { dim: 213, ffn: 34, scores: 15, heads: 23, embed: 70 },
+  full: { dim: 131, ffn: 22, scores: 10, heads: 14, embed: 47, perLayer: 3 },
+  lora: { dim: 213, ffn: 34, scores: 15, heads: 23, embed: 70, perLayer: 4 },
 } as const;
 /** Headroom over the fit: an estimate that errs low would let a run start and then fail. */
 const ACTIVATION_MARGIN = 1.15;
@@ -120,9 +122,11 @@ export function estimateTraining(c: LmConfig, s: TrainingShape, weightsBytes = w
   const P = s.trainableParams;
   const f = ACTIVATION_FIT[s.method];
   const cross = c.conditioning === 'cross' ? f.scores * c.heads * s.textTokens : 0;
-  const perPosition = c.layers * (f.dim * c.dim + f.ffn * c.ffn + f.scores * c.heads * S + cross) + f.heads * c.codebooks * c.card + f.embed * c.dim;
+  const oneBlock = f.dim * c.dim + f.ffn * c.ffn + f.scores * c.heads * S + cross;
+  const perPosition = oneBlock + (c.layers - 1) * f.perLayer * c.dim + f.heads * c.codebooks * c.card + f.embed * c.dim; // + logits, log-softmax, grad
   const activationBytes = Math.ceil(ACTIVATION_MARGIN * s.batch * S * perPosition * F32);
-  const optimizerBytes = 4 * P * F32; // raw + clipped grads, m, v
+  // Raw and clipped gradients, m, v; a LoRA step holds one more adapter-sized set (measured).
+  const optimizerBytes = (s.method === 'lora' ? 5 : 4) * P * F32;
   const checkpointBytes = 3 * P * F32; // weights, m, v
   return { weightsBytes, optimizerBytes, checkpointBytes, activationBytes, totalBytes: weightsBytes + optimizerBytes + checkpointBytes + activationBytes };
 }

@@ -200,25 +200,34 @@ export function embedCodes(lm: Lm, codes: tf.Tensor3D, differentiable = true): t
 /** Per-block self-attention K/V store: `write` receives this call's k, v [B, H, L, D], returns what to attend over. */
 export type KvWriter = (layer: number, k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D };
 
-/** The transformer stack: x [B, L, d] (positions added) -> final-normed hidden [B, L, d]. */
-export function runBlocks(lm: Lm, x: tf.Tensor, ctx: CondState, selfBias: tf.Tensor | null, kv: KvWriter | null): tf.Tensor3D {
-  const { config: cfg, params: p } = lm;
+/** One pre-norm block: x [B, L, d] -> [B, L, d] (self-attention, cross-attention in cross mode, FFN). */
+export function block(lm: Lm, b: Block, x: tf.Tensor, cross: { k: tf.Tensor4D; v: tf.Tensor4D } | null, crossBias: tf.Tensor | null,
+  selfBias: tf.Tensor | null, kv: ((k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D }) | null): tf.Tensor {
+  const H = lm.config.heads;
   const lin = (y: tf.Tensor, w: tf.Tensor) => project(lm, y, w);
-  p.blocks.forEach((b, i) => {
-    const h = layerNorm(x, b.norm1); // [B, L, d]
-    let k = splitHeads(lin(h, b.selfAttn.k), cfg.heads); // [B, H, L, D]
-    let v = splitHeads(lin(h, b.selfAttn.v), cfg.heads); // [B, H, L, D]
-    if (kv) ({ k, v } = kv(i, k, v)); // [B, H, Lk, D]
-    const q = splitHeads(lin(h, b.selfAttn.q), cfg.heads); // [B, H, L, D]
-    x = x.add(lin(attend(q, k, v, selfBias), b.selfAttn.o)); // [B, L, d]
-    if (b.crossAttn) {
-      const qc = splitHeads(lin(layerNorm(x, b.normCross!), b.crossAttn.q), cfg.heads); // [B, H, L, D]
-      const y = attend(qc, ctx.cross[i].k, ctx.cross[i].v, ctx.crossBias); // [B, L, d]
-      x = x.add(lin(y, b.crossAttn.o)); // [B, L, d]
-    }
-    x = x.add(lin(gelu(lin(layerNorm(x, b.norm2), b.fc1)), b.fc2)); // [B, L, d]
+  const h = layerNorm(x, b.norm1); // [B, L, d]
+  let k = splitHeads(lin(h, b.selfAttn.k), H); // [B, H, L, D]
+  let v = splitHeads(lin(h, b.selfAttn.v), H); // [B, H, L, D]
+  if (kv) ({ k, v } = kv(k, v)); // [B, H, Lk, D]
+  const q = splitHeads(lin(h, b.selfAttn.q), H); // [B, H, L, D]
+  x = x.add(lin(attend(q, k, v, selfBias), b.selfAttn.o)); // [B, L, d]
+  if (b.crossAttn && cross) {
+    const qc = splitHeads(lin(layerNorm(x, b.normCross!), b.crossAttn.q), H); // [B, H, L, D]
+    x = x.add(lin(attend(qc, cross.k, cross.v, crossBias), b.crossAttn.o)); // [B, L, d]
+  }
+  return x.add(lin(gelu(lin(layerNorm(x, b.norm2), b.fc1)), b.fc2)); // [B, L, d]
+}
+
+/** Runs block `i` on x; `recompute.ts` supplies one that keeps no activations for the backward pass. */
+export type BlockRunner = (lm: Lm, i: number, x: tf.Tensor, ctx: CondState, selfBias: tf.Tensor | null) => tf.Tensor;
+
+/** The transformer stack: x [B, L, d] (positions added) -> final-normed hidden [B, L, d]. */
+export function runBlocks(lm: Lm, x: tf.Tensor, ctx: CondState, selfBias: tf.Tensor | null, kv: KvWriter | null, runner?: BlockRunner): tf.Tensor3D {
+  lm.params.blocks.forEach((b, i) => {
+    x = runner && !kv ? runner(lm, i, x, ctx, selfBias)
+      : block(lm, b, x, ctx.cross[i] ?? null, ctx.crossBias, selfBias, kv ? (k, v) => kv(i, k, v) : null);
   });
-  return layerNorm(x, p.outNorm) as tf.Tensor3D; // [B, L, d]
+  return layerNorm(x, lm.params.outNorm) as tf.Tensor3D; // [B, L, d]
 }
 
 /** K heads: hidden [B, L, d] -> logits [B, K, L, card]. */
@@ -237,7 +246,7 @@ export function positionSlice(lm: Lm, offset: number, L: number): tf.Tensor3D {
  * [B, S, d]. In prefix mode the prefix is prepended, positions run over the whole sequence and
  * the prefix positions are stripped.
  */
-export function hiddenStates(lm: Lm, codes: tf.Tensor3D, cond: LmCondition): tf.Tensor3D {
+export function hiddenStates(lm: Lm, codes: tf.Tensor3D, cond: LmCondition, runner?: BlockRunner): tf.Tensor3D {
   return tf.tidy(() => {
     const ctx = conditionState(lm, cond);
     const S = codes.shape[2];
@@ -247,7 +256,7 @@ export function hiddenStates(lm: Lm, codes: tf.Tensor3D, cond: LmCondition): tf.
     x = x.add(positionSlice(lm, 0, P + S)); // [B, P + S, d]
     let bias: tf.Tensor = causalBias(0, P + S, P + S); // [1, 1, P+S, P+S]
     if (ctx.prefixBias) bias = bias.add(tf.pad(ctx.prefixBias, [[0, 0], [0, 0], [0, 0], [0, S]])); // [B, 1, P+S, P+S]
-    const h = runBlocks(lm, x, ctx, bias, null); // [B, P + S, d]
+    const h = runBlocks(lm, x, ctx, bias, null, runner); // [B, P + S, d]
     return (P ? h.slice([0, P, 0], [-1, S, -1]) : h) as tf.Tensor3D; // [B, S, d]
   });
 }

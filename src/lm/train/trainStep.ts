@@ -2,14 +2,16 @@
  * One optimisation step: teacher-forced forward on the delayed input, masked cross-entropy
  * (mean over codebooks, loss.ts), gradients of every LM variable (or, given a LoRA, of its
  * adapter matrices only: the base weights are read, never differentiated), global-norm
- * clipping, AdamW.
+ * clipping, AdamW. Blocks recompute their activations in the backward pass (recompute.ts), so a
+ * step holds one block's intermediates at a time.
  * The loss and the norm are read back in one sync; a non-finite loss or norm skips the update,
  * so a NaN never reaches the weights. Every intermediate tensor is freed before returning.
  */
 import * as tf from '@tensorflow/tfjs';
 import { delayedCrossEntropy } from '../loss';
 import { withLora, type Lora } from '../lora';
-import { hiddenStates, type Lm } from '../model';
+import { hiddenStates, type BlockRunner, type Lm } from '../model';
+import { recomputeBlocks } from '../recompute';
 import type { AdamW } from './adamw';
 import type { Batch } from './batches';
 import { clipByGlobalNorm } from './clip';
@@ -23,8 +25,9 @@ export interface StepResult {
 }
 
 /** Masked CE of the model on a batch (differentiable; call inside a tidy or variableGrads). */
-export function batchLoss(lm: Lm, batch: Batch): tf.Scalar {
-  const hidden = hiddenStates(lm, batch.input, batch.cond); // [B, C + 1, d]
+/** `runner`: how blocks run (recomputeBlocks keeps no activations for the backward pass). */
+export function batchLoss(lm: Lm, batch: Batch, runner?: BlockRunner): tf.Scalar {
+  const hidden = hiddenStates(lm, batch.input, batch.cond, runner); // [B, C + 1, d]
   return delayedCrossEntropy(lm, hidden, batch.targets, batch.mask);
 }
 
@@ -33,7 +36,7 @@ export async function trainStep(lm: Lm, opt: AdamW, batch: Batch, lr: number, cl
   const params = lora ? lora.named : lm.named; // what gets gradients
   const model = lora ? withLora(lm, lora) : lm;
   const all = [...params];
-  const { value, grads } = tf.variableGrads(() => batchLoss(model, batch), all.map(([, v]) => v));
+  const { value, grads } = tf.variableGrads(() => batchLoss(model, batch, recomputeBlocks), all.map(([, v]) => v));
   const names = all.filter(([, v]) => grads[v.name]).map(([n]) => n); // a variable the loss never touches has no gradient
   const raw = names.map((n) => grads[params.get(n)!.name]);
   const clipped = clipByGlobalNorm(raw, clipNorm);
