@@ -126,6 +126,7 @@ async function main(): Promise<void> {
 
   let last = { loss: NaN, lr: NaN, tps: NaN };
   const trainer = new Trainer(lm, train, SETTINGS.train, {
+    recompute: false, // fits in memory; the plain pass is ~20% faster (and gives the same weights)
     onStep: (s) => {
       last = { loss: s.smoothLoss, lr: s.lr, tps: s.tokensPerSecond };
       appendFileSync(logFile, JSON.stringify({ step: s.step, loss: s.loss, condDropped: s.condDropped, lr: s.lr, gradNorm: s.gradNorm }) + '\n');
@@ -156,6 +157,7 @@ async function main(): Promise<void> {
     const resumeN = existsSync(ckpt) ? readCheckpoint(new Uint8Array(readFileSync(ckpt)), lm) : undefined;
     log(`${st.name}: ${clips.length} clips, ${st.train.steps} steps${resumeN ? `, resuming from step ${resumeN.step}` : ''}`);
     const result = await new Trainer(lm, clips, st.train, {
+      recompute: false,
       onStep: (s) => {
         last = { loss: s.smoothLoss, lr: s.lr, tps: s.tokensPerSecond };
         appendFileSync(logN, JSON.stringify({ step: s.step, loss: s.loss, condDropped: s.condDropped, lr: s.lr, gradNorm: s.gradNorm }) + '\n');

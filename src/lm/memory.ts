@@ -88,6 +88,8 @@ export interface TrainingShape {
   /** Parameters that train: all of them for a full fine-tune, the adapters' for LoRA. */
   trainableParams: number;
   method: 'full' | 'lora';
+  /** Blocks recompute their activations in the backward pass (recompute.ts); false: every block's are kept. */
+  recompute: boolean;
 }
 
 export interface TrainingEstimate {
@@ -96,18 +98,18 @@ export interface TrainingEstimate {
   optimizerBytes: number;
   /** The last good checkpoint (what trains and its moments, serialised; kept for rollback). */
   checkpointBytes: number;
-  /** What tfjs's autodiff holds at the peak of the backward pass (one block recomputed at a time). */
+  /** What tfjs's autodiff holds at the peak of the backward pass. */
   activationBytes: number;
   totalBytes: number;
 }
 
 /**
  * Floats per position held at the backward pass's peak, fitted to measured peaks of real training
- * steps (memory.train.test.ts checks it on a config outside the fit). Blocks recompute their
- * activations in the backward pass (recompute.ts), so one block's intermediates count in full
- * (tfjs keeps every op's output and builds every gradient: several times what fused kernels
- * need; LoRA adds x·Aᵀ, ·Bᵀ, scale and sum per projection) and every other block only its input
- * and gradient.
+ * steps (memory.train.test.ts checks it on a config outside the fit). A block's intermediates
+ * count in full (tfjs keeps every op's output and builds every gradient: several times what fused
+ * kernels need; LoRA adds x·Aᵀ, ·Bᵀ, scale and sum per projection): every block's in a plain
+ * pass, one block's when blocks recompute (recompute.ts), the others then holding only their
+ * input and its gradient (perLayer).
  */
 const ACTIVATION_FIT = {
   full: { dim: 131, ffn: 22, scores: 10, heads: 14, embed: 47, perLayer: 3 },
@@ -123,7 +125,8 @@ export function estimateTraining(c: LmConfig, s: TrainingShape, weightsBytes = w
   const f = ACTIVATION_FIT[s.method];
   const cross = c.conditioning === 'cross' ? f.scores * c.heads * s.textTokens : 0;
   const oneBlock = f.dim * c.dim + f.ffn * c.ffn + f.scores * c.heads * S + cross;
-  const perPosition = oneBlock + (c.layers - 1) * f.perLayer * c.dim + f.heads * c.codebooks * c.card + f.embed * c.dim; // + logits, log-softmax, grad
+  const blocks = s.recompute ? oneBlock + (c.layers - 1) * f.perLayer * c.dim : c.layers * oneBlock;
+  const perPosition = blocks + f.heads * c.codebooks * c.card + f.embed * c.dim; // + logits, log-softmax, grad
   const activationBytes = Math.ceil(ACTIVATION_MARGIN * s.batch * S * perPosition * F32);
   // Raw and clipped gradients, m, v; a LoRA step holds one more adapter-sized set (measured).
   const optimizerBytes = (s.method === 'lora' ? 5 : 4) * P * F32;

@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StudioError } from '../errors/StudioError';
 import { memoryModelStore } from '../runtime/modelStore';
+import { readFileSync } from 'node:fs';
+import { estimateTraining, paramCount } from '../lm/memory';
+import { parseManifest } from '../packs/manifest';
 import { createEngineHandlers } from './engine';
+import { planTrainingMemory } from './memoryChecks';
 import { ctx, deps, MANIFEST, tone } from './testEngine';
 
 describe('engine memory checks (Node, real bundled pack)', () => {
@@ -42,4 +46,16 @@ describe('engine memory checks (Node, real bundled pack)', () => {
     const ok = await h.train({ name: 'small', clips, options: { steps: 1, cropFrames: 50, batchSize: 1 } }, ctx());
     expect(ok.step).toBe(1);
   }, 60_000);
+
+  it('trains plainly when that fits, recomputing block activations when only that fits, and refuses otherwise', () => {
+    const manifest = parseManifest(JSON.parse(readFileSync(new URL('../../public/models/studio/manifest.json', import.meta.url), 'utf8')));
+    const cfg = manifest.lm!.config;
+    const run = { batch: 2, cropFrames: 250, textTokens: 20, trainableParams: paramCount(cfg), method: 'full' as const };
+    const plain = estimateTraining(cfg, { ...run, recompute: false }).totalBytes;
+    const frugal = estimateTraining(cfg, { ...run, recompute: true }).totalBytes;
+    expect(frugal).toBeLessThan(plain);
+    expect(planTrainingMemory(cfg, run, plain, 'wasm')).toEqual({ recompute: false });
+    expect(planTrainingMemory(cfg, run, (plain + frugal) / 2, 'wasm')).toEqual({ recompute: true });
+    expect(() => planTrainingMemory(cfg, run, frugal - 1, 'wasm')).toThrow(/needs about \d+ MB on wasm/);
+  });
 });

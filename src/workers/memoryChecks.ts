@@ -15,11 +15,17 @@ export function memoryShortfall(mem: LmMemory, seconds: number, backend: string)
   return new StudioError('OUT_OF_MEMORY', `a ${seconds} s take needs about ${MB(need)} for the language model on ${backend}; about ${MB(mem.budgetBytes)} is available here, so ${fits}.`);
 }
 
-/** OUT_OF_MEMORY before a training run that would not fit the budget, with what would; null when it fits. */
-export function trainingShortfall(cfg: LmConfig, shape: TrainingShape, budgetBytes: number, backend: string): StudioError | null {
-  const need = estimateTraining(cfg, shape).totalBytes;
-  if (need <= budgetBytes) return null;
+/**
+ * How a training run fits the budget: plainly when it can (faster), else recomputing block
+ * activations in the backward pass (recompute.ts). Throws OUT_OF_MEMORY, with what would fit,
+ * when neither does.
+ */
+export function planTrainingMemory(cfg: LmConfig, run: Omit<TrainingShape, 'recompute'>, budgetBytes: number, backend: string): { recompute: boolean } {
   const fits = (s: TrainingShape) => estimateTraining(cfg, s).totalBytes <= budgetBytes;
+  if (fits({ ...run, recompute: false })) return { recompute: false };
+  const shape = { ...run, recompute: true };
+  if (fits(shape)) return { recompute: true };
+  const need = estimateTraining(cfg, shape).totalBytes;
   const lean = { ...shape, batch: 1, cropFrames: Math.min(shape.cropFrames, 50) }; // one 1 s crop
   const lora = { ...shape, method: 'lora' as const, trainableParams: loraParamCount(cfg) };
   const advice = shape.method === 'full' && fits(lora) ? 'Train LoRA adapters instead (Method: LoRA).'
@@ -28,5 +34,5 @@ export function trainingShortfall(cfg: LmConfig, shape: TrainingShape, budgetByt
         : 'Even one 1 s crop per step does not fit; a backend with more memory is needed.';
   const what = shape.method === 'full' ? 'A full fine-tune of this model' : 'LoRA training of this model';
   const crops = `${shape.batch} crop${shape.batch === 1 ? '' : 's'} of ${shape.cropFrames} frames`;
-  return new StudioError('OUT_OF_MEMORY', `${what} with ${crops} per step needs about ${MB(need)} on ${backend}; about ${MB(budgetBytes)} is available here. ${advice}`);
+  throw new StudioError('OUT_OF_MEMORY', `${what} with ${crops} per step needs about ${MB(need)} on ${backend}; about ${MB(budgetBytes)} is available here. ${advice}`);
 }

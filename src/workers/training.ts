@@ -9,7 +9,7 @@ import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
 import { paramCount } from '../lm/memory';
-import { trainingShortfall } from './memoryChecks';
+import { planTrainingMemory } from './memoryChecks';
 import type { CallContext, ModelList, TrainMethod, TrainRequest, TrainSummary } from './protocol';
 
 /**
@@ -131,17 +131,17 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
     lora = resumed ? loraFromCheckpoint(slot.lm, resumed.checkpoint) : createLora(slot.lm, a.lora ?? {}, resolveOptions(requested).seed);
   }
   let resumeFrom: Checkpoint | undefined;
+  let recompute = true; // without a budget to check against, the frugal way
   try {
     resumeFrom = resumed ? readCheckpoint(resumed.checkpoint, lora ?? slot.lm) : undefined;
     if (budget) {
       const o = resolveOptions(resumeFrom ? resumeFrom.options : requested);
-      const shape = {
+      const run = {
         batch: o.batchSize, cropFrames: Math.min(o.cropFrames, Math.max(...clips.map((c) => c.frames))),
         textTokens: Math.max(1, ...clips.map((c) => c.text?.tokens ?? 0)),
         trainableParams: lora ? loraParamCount(slot.config, lora.config) : paramCount(slot.config), method,
       };
-      const short = trainingShortfall(slot.config, shape, budget.bytes, budget.backend);
-      if (short) throw short;
+      recompute = planTrainingMemory(slot.config, run, budget.bytes, budget.backend).recompute;
     }
     // LoRA trains on the pack's own weights; a full run leaves an adapter's model for them too.
     if (lora || slot.lora) await toBase(slot);
@@ -160,6 +160,7 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
   const trainer: Trainer = new Trainer(slot.lm, clips, options, {
     signal: stop.signal,
+    recompute,
     onStep: (i) => {
       history.push([i.step, i.loss, i.valLoss ?? null]);
       ctx.progress({

@@ -2,8 +2,8 @@
  * One optimisation step: teacher-forced forward on the delayed input, masked cross-entropy
  * (mean over codebooks, loss.ts), gradients of every LM variable (or, given a LoRA, of its
  * adapter matrices only: the base weights are read, never differentiated), global-norm
- * clipping, AdamW. Blocks recompute their activations in the backward pass (recompute.ts), so a
- * step holds one block's intermediates at a time.
+ * clipping, AdamW. Blocks may recompute their activations in the backward pass (recompute.ts), so
+ * a step holds one block's intermediates at a time.
  * The loss and the norm are read back in one sync; a non-finite loss or norm skips the update,
  * so a NaN never reaches the weights. Every intermediate tensor is freed before returning.
  */
@@ -31,12 +31,15 @@ export function batchLoss(lm: Lm, batch: Batch, runner?: BlockRunner): tf.Scalar
   return delayedCrossEntropy(lm, hidden, batch.targets, batch.mask);
 }
 
-/** `lora`: train only its matrices (`opt` must be built over `lora.named`); `lm` stays frozen. */
-export async function trainStep(lm: Lm, opt: AdamW, batch: Batch, lr: number, clipNorm: number, lora?: Lora): Promise<StepResult> {
+/**
+ * `lora`: train only its matrices (`opt` must be built over `lora.named`); `lm` stays frozen.
+ * `recompute`: recompute block activations in the backward pass (less memory, ~20% more time).
+ */
+export async function trainStep(lm: Lm, opt: AdamW, batch: Batch, lr: number, clipNorm: number, lora?: Lora, recompute = true): Promise<StepResult> {
   const params = lora ? lora.named : lm.named; // what gets gradients
   const model = lora ? withLora(lm, lora) : lm;
   const all = [...params];
-  const { value, grads } = tf.variableGrads(() => batchLoss(model, batch, recomputeBlocks), all.map(([, v]) => v));
+  const { value, grads } = tf.variableGrads(() => batchLoss(model, batch, recompute ? recomputeBlocks : undefined), all.map(([, v]) => v));
   const names = all.filter(([, v]) => grads[v.name]).map(([n]) => n); // a variable the loss never touches has no gradient
   const raw = names.map((n) => grads[params.get(n)!.name]);
   const clipped = clipByGlobalNorm(raw, clipNorm);
