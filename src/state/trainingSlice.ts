@@ -1,12 +1,13 @@
 import { StudioError } from '../errors/StudioError';
+import { DEFAULT_LORA_LR, DEFAULT_TRAIN_OPTIONS } from '../lm/train/options'; // plain constants: no tfjs in the UI bundle
 import type { TrainClipInput, TrainMethod, TrainRequest, TrainSummary } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { toErrorInfo } from './errors';
 import type { SavedModel, TrainingSlice, TrainPoint, TrainSettings } from './trainingTypes';
 import type { StudioState } from './types';
 
-/** Peak lr per method when the model does not say (musicgen-small's, src/lm/train/options.ts): adapters want about ten times a full fine-tune's. */
-export const DEFAULT_LR: Record<TrainMethod, number> = { full: 2e-5, lora: 2e-4 };
+/** Peak lr per method before the engine has said the model's (the engine's defaults: musicgen-small's). */
+export const DEFAULT_LR: Record<TrainMethod, number> = { full: DEFAULT_TRAIN_OPTIONS.lr, lora: DEFAULT_LORA_LR };
 
 /** The lr a run will use: the user's, else the model's default for the method. */
 export const effectiveLr = (st: TrainSettings, modelLr: Record<TrainMethod, number> = DEFAULT_LR): number => st.lr ?? modelLr[st.method];

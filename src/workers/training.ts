@@ -106,7 +106,7 @@ export const loraParamsPerRank = (cfg: LmConfig): number => loraParamCount(cfg, 
  */
 export async function runTraining(slot: LmSlot, store: ModelStore, text: { tokenizer: TextTokenizer; t5: T5Encoder },
   a: TrainRequest, ctx: CallContext, trainers: { current: Trainer | null; stop: AbortController | null },
-  budget?: { bytes: number; backend: string }): Promise<TrainSummary> {
+  budget: { bytes: number; backend: string }): Promise<TrainSummary> {
   if (a.clips.length === 0) throw new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on');
   const resumed = a.resumeId ? await store.get(a.resumeId) : null;
   if (a.resumeId && !resumed) throw new StudioError('TRAIN_INVALID', 'the model to resume was not found in browser storage');
@@ -131,18 +131,16 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
     lora = resumed ? loraFromCheckpoint(slot.lm, resumed.checkpoint) : createLora(slot.lm, a.lora ?? {}, resolveOptions(requested).seed);
   }
   let resumeFrom: Checkpoint | undefined;
-  let recompute = true; // without a budget to check against, the frugal way
+  let recompute = false;
   try {
     resumeFrom = resumed ? readCheckpoint(resumed.checkpoint, lora ?? slot.lm) : undefined;
-    if (budget) {
-      const o = resolveOptions(resumeFrom ? resumeFrom.options : requested);
-      const run = {
-        batch: o.batchSize, cropFrames: Math.min(o.cropFrames, Math.max(...clips.map((c) => c.frames))),
-        textTokens: Math.max(1, ...clips.map((c) => c.text?.tokens ?? 0)),
-        trainableParams: lora ? loraParamCount(slot.config, lora.config) : paramCount(slot.config), method,
-      };
-      recompute = planTrainingMemory(slot.config, run, budget.bytes, budget.backend).recompute;
-    }
+    const o = resolveOptions(resumeFrom ? resumeFrom.options : requested);
+    const run = {
+      batch: o.batchSize, cropFrames: Math.min(o.cropFrames, Math.max(...clips.map((c) => c.frames))),
+      textTokens: Math.max(1, ...clips.map((c) => c.text?.tokens ?? 0)),
+      trainableParams: lora ? loraParamCount(slot.config, lora.config) : paramCount(slot.config), method,
+    };
+    ({ recompute } = planTrainingMemory(slot.config, run, budget.bytes, budget.backend));
     // LoRA trains on the pack's own weights; a full run leaves an adapter's model for them too.
     if (lora || slot.lora) await toBase(slot);
   } catch (e) {

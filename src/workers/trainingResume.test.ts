@@ -13,14 +13,20 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
+/** An engine on a fresh model store with two half-second tones tokenized: one captioned, one not. */
+async function twoToneSession() {
+  const store = memoryModelStore();
+  const h = handlers(store);
+  await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+  const clip = async (hz: number) => h.tokenize({ channels: [tone(16000, 32000, hz)], sampleRate: 32000, name: `${hz}.wav` }, ctx());
+  const [a, b] = [await clip(220), await clip(660)];
+  const clips = [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }, { name: 'b', caption: '', codes: b.codes, k: b.k, t: b.t }];
+  return { store, h, a, b, clips };
+}
+
 describe('resuming training (engine, Node)', () => {
   it('saves a stopped run with its plan; after a reload it resumes to the weights of an unbroken run', async () => {
-    const store = memoryModelStore();
-    const h = handlers(store);
-    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
-    const clip = async (hz: number) => h.tokenize({ channels: [tone(16000, 32000, hz)], sampleRate: 32000, name: `${hz}.wav` }, ctx());
-    const [a, b] = [await clip(220), await clip(660)];
-    const clips = [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }, { name: 'b', caption: '', codes: b.codes, k: b.k, t: b.t }];
+    const { store, h, a, b, clips } = await twoToneSession();
     const options = { steps: 3, cropFrames: 10, batchSize: 1, lr: 1e-3, warmup: 1, evalEvery: 0, checkpointEvery: 0 };
     const whole = await h.train({ name: 'whole', clips, options }, ctx());
     const wholeBytes = (await h.exportWeights({}, ctx())).bytes;
@@ -56,12 +62,7 @@ describe('resuming training (engine, Node)', () => {
   }, 120_000);
 
   it('a stopped LoRA run saves its adapters and moments; after a reload it resumes to the adapter of an unbroken run', async () => {
-    const store = memoryModelStore();
-    const h = handlers(store);
-    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
-    const clip = async (hz: number) => h.tokenize({ channels: [tone(16000, 32000, hz)], sampleRate: 32000, name: `${hz}.wav` }, ctx());
-    const [a, b] = [await clip(220), await clip(660)];
-    const clips = [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }, { name: 'b', caption: '', codes: b.codes, k: b.k, t: b.t }];
+    const { store, h, clips } = await twoToneSession();
     const options = { steps: 3, cropFrames: 10, batchSize: 1, warmup: 1, evalEvery: 0, checkpointEvery: 0, seed: 5 };
     const lora = { rank: 4, alpha: 8 };
     const whole = await h.train({ name: 'whole', clips, options, method: 'lora', lora }, ctx());
