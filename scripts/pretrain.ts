@@ -6,7 +6,7 @@
  *   npm run pretrain                  corpus -> codes -> train (resumes from its checkpoint) -> pack
  *   npm run pretrain -- --check       the same, then fails unless the weights equal the committed ones
  *   PRETRAIN_STEPS=... PRETRAIN_PIECES=... npm run pretrain
- *   PRETRAIN_STAGES=2 (or 3) npm run pretrain  adds the short-crop stages (measured experiments, not the pack; see LATER_STAGES)
+ *   PRETRAIN_STAGES=short,short-more npm run pretrain  later stages by name (see STAGES; the pack's are PACK_STAGES)
  *
  * Everything is deterministic from the seeds below, the pack's codec and text encoder, and the
  * settings, so a rerun reproduces the committed weights. Losses go to <dir>/log.jsonl; a
@@ -46,7 +46,7 @@ const SETTINGS = {
   },
 };
 /**
- * Stage 2 (opt-in: PRETRAIN_STAGES=2): short crops, so that the text decides what the first frames
+ * Stage 2 (opt-in: PRETRAIN_STAGES=short): short crops, so that the text decides what the first frames
  * hold. After stage 1 the LM barely used its text (held-out loss 2.558 with each piece's caption,
  * 2.564 with null text, 2.578 with another piece's caption: within a 5 s crop the key and tempo
  * can be read off the audio already seen, so only a crop's first frames need the text, and
@@ -59,20 +59,37 @@ const SETTINGS = {
  * pack keeps stage 1. (Session 3's plain second stage on 5 s crops did no better.)
  */
 /**
- * Stage 3 (opt-in: PRETRAIN_STAGES=3, after stage 2): the same short crops on 1,500 more pieces (3,000 in all),
+ * Stage 3 (opt-in: PRETRAIN_STAGES=short,short-more): the same short crops on 1,500 more pieces (3,000 in all),
  * 1,600 more steps (51 min here). Measured in session 4, it did not help: key accuracy stayed at
  * 17% (cfg 3), tempo fell from 4% to 0%, the example prompt gave F# minor for 9 of 10 seeds (stage
  * 2: D major for 4), and the held-out loss on 5 s crops rose from 2.97 to 3.31: trained only on
  * 1 s crops, the LM forgets how to carry a piece beyond its first second.
  * Next: mix crop lengths (short crops for the text, long ones for the piece) in one stage.
  */
-interface Stage { name: string; prefix: string; corpusSeed: number; pieces: number; train: typeof SETTINGS.train }
-const LATER_STAGES: Stage[] = [
-  { name: 'stage 2', prefix: 'q', corpusSeed: 7_100_000, pieces: 900, train: { ...SETTINGS.train, steps: 800, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 12 } },
-  { name: 'stage 3', prefix: 'r', corpusSeed: 7_200_000, pieces: 1500, train: { ...SETTINGS.train, steps: 1600, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 13 } },
-];
-/** PRETRAIN_STAGES=n stops after stage n; the pack is stage 1's (later stages are measured experiments, see LATER_STAGES). */
-const LAST_STAGE = Number(process.env.PRETRAIN_STAGES ?? 1);
+/**
+ * Stage "head" (opt-in: PRETRAIN_STAGES=head): half of the 5 s crops start where their piece
+ * starts. Generation starts from nothing, but a crop taken anywhere in a 10 s piece almost never
+ * starts at its start (1 in 251), so the LM never learns what a piece's first frames are; and
+ * every corpus progression opens on the tonic chord, so those frames are exactly where the key
+ * named in the caption decides the audio. 1,500 pieces (stage 1's 600 and 900 more).
+ */
+interface Stage { name: string; prefix: string; corpusSeed: number; pieces: number; train: typeof SETTINGS.train & { headFraction?: number } }
+const STAGES: Record<string, Stage> = {
+  short: { name: 'stage 2', prefix: 'q', corpusSeed: 7_100_000, pieces: 900, train: { ...SETTINGS.train, steps: 800, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 12 } },
+  'short-more': { name: 'stage 3', prefix: 'r', corpusSeed: 7_200_000, pieces: 1500, train: { ...SETTINGS.train, steps: 1600, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 13 } },
+  opening: { name: 'opening', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 15 } },
+  head: { name: 'head', prefix: 'q', corpusSeed: 7_100_000, pieces: 900, train: { ...SETTINGS.train, steps: Number(process.env.HEAD_STEPS ?? 400), lr: 1e-3, warmup: 30, headFraction: 0.5, seed: 14 } },
+};
+/**
+ * The stages after stage 1, in order, each resuming from the one before: PRETRAIN_STAGES=a,b (names
+ * in STAGES; "1" = stage 1 alone). The pack is built from PACK_STAGES; the rest are measured experiments.
+ */
+const PACK_STAGES: string[] = [];
+const LATER_STAGES: Stage[] = (process.env.PRETRAIN_STAGES ? process.env.PRETRAIN_STAGES.split(',').filter((n) => n !== '1') : PACK_STAGES).map((n) => {
+  const st = STAGES[n.trim()];
+  if (!st) throw new Error(`PRETRAIN_STAGES: unknown stage "${n}" (known: 1, ${Object.keys(STAGES).join(', ')})`);
+  return st;
+});
 const t0 = Date.now();
 const log = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
 
@@ -148,8 +165,8 @@ async function main(): Promise<void> {
   let steps = stage1.step;
   let pieces = SETTINGS.pieces;
   let clips = train;
-  for (const st of LATER_STAGES.slice(0, LAST_STAGE - 1)) {
-    const more = await clipsOf(tools, await corpusCodes(tools, { ...common, firstSeed: st.corpusSeed, pieces: st.pieces }), st.prefix);
+  for (const st of LATER_STAGES) {
+    const more = st.pieces > 0 ? await clipsOf(tools, await corpusCodes(tools, { ...common, firstSeed: st.corpusSeed, pieces: st.pieces }), st.prefix) : [];
     clips = [...clips, ...more];
     run = createHash('sha256').update(JSON.stringify({ runId: run, stage: st })).digest('hex').slice(0, 10);
     const ckpt = `${DIR}/ckpt-${run}.bin`;

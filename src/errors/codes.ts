@@ -18,6 +18,7 @@ export const ERROR_TEXT = {
   MODEL_FETCH_FAILED: 'A model file could not be downloaded.',
   MODEL_INTEGRITY: 'A model file does not match its manifest (size or checksum differs).',
   MODEL_INTERFACE: 'A model graph does not have the inputs and outputs the manifest promises.',
+  ADAPTER_INVALID: 'This adapter cannot be used with the model in use (the reason follows).',
   WEIGHTS_INVALID: 'The model weights file is damaged or is not a safetensors file the studio can read.',
   WEIGHTS_MISMATCH: 'The model weights do not fit the model described by the manifest (tensor names, shapes or types differ).',
   RANGE_UNSUPPORTED: 'The model server ignores byte-range requests, so the whole file is streamed and the unneeded parts are skipped (slower).',

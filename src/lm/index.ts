@@ -6,9 +6,11 @@ export {
   blockTargets, createLora, DEFAULT_LORA_ALPHA, DEFAULT_LORA_RANK, defaultTargets, disposeLora, isLora, LORA_TARGETS, loraNames, loraParamCount,
   mergedLora, mergeLora, resolveLoraConfig, unmergeLora, withLora, type Lora, type LoraConfig, type LoraPair, type LoraTarget, type MergeOptions,
 } from './lora';
-export { LORA_FORMAT_VERSION, loadLora, loraFromTensors, saveLora } from './loraFile';
+export { LORA_FORMAT_VERSION, loadLora, loadPeftLora, loraFromTensors, saveLora } from './loraFile';
+export { parsePeftConfig, peftToStudio, type PeftImport, type PeftLoraSettings } from './peftConfig';
+export { availableGroups, groupTargets, LORA_GROUPS, targetsOfGroups, type LoraGroup } from './loraTargets';
 export { createCache, disposeCache, extend, step, type KvCache } from './cache';
-export { initLm, lmFromTensors, loadLm, saveLm } from './weights';
+export { initLm, lmFromTensors, loadLm, POSITIONS_NAME, saveLm } from './weights';
 export { readSafetensors, writeSafetensors } from './safetensors';
 export { cfgCombine, DEFAULT_SAMPLING, sampleToken, type SamplingOptions } from './sampling';
 export { generate, warmUp, type GenerateOptions, type StepInfo } from './generate';

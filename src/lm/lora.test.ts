@@ -1,62 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors/StudioError';
-import { gaussian, mulberry32 } from '../util/rng';
-import { parseLmConfig, type LmConfig } from './config';
+import { parseLmConfig } from './config';
 import { buildDelayed } from './delayPattern';
 import { generate } from './generate';
-import { blockTargets, createLora, defaultTargets, disposeLora, loraParamCount, mergedLora, mergeLora, unmergeLora, withLora, type Lora } from './lora';
+import { blockTargets, createLora, defaultTargets, disposeLora, loraParamCount, mergedLora, mergeLora, resolveLoraConfig, unmergeLora, withLora, type Lora } from './lora';
 import { loadLora, saveLora } from './loraFile';
-import { disposeLm, forward, type Lm, type LmCondition } from './model';
+import { disposeLm, forward, type Lm } from './model';
 import { paramCount } from './memory';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
 import { argmax } from './sampling';
+import { codesOf, condition, disposeCond, logitsOf, prefixTiny, randomize, tiny } from './testdata/loraFixtures';
 import { useTfLeakCheck } from './testdata/tfLeakCheck';
 import { initLm, lmFromTensors, saveLm } from './weights';
 
 useTfLeakCheck();
-
-const tiny = (over: Partial<LmConfig> = {}) =>
-  parseLmConfig({ dim: 32, layers: 2, heads: 2, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64, ...over });
-const prefixTiny = () => tiny({ conditioning: 'prefix', chromaBins: 12 });
-
-/** A seeded condition for B rows (text; plus one-hot chroma in prefix mode). Caller disposes. */
-function condition(cfg: LmConfig, B: number, seed = 1): LmCondition {
-  const rand = mulberry32(seed);
-  const textStates = tf.tensor3d(Float32Array.from({ length: B * 3 * cfg.textDim }, () => gaussian(rand)), [B, 3, cfg.textDim]); // [B, 3, textDim]
-  const textMask = tf.tensor2d(Float32Array.from({ length: B * 3 }, (_, i) => (i % 3 < 2 || i < 3 ? 1 : 0)), [B, 3]); // [B, 3], row 1 padded
-  if (cfg.conditioning === 'cross') return { textStates, textMask };
-  const bins = Int32Array.from({ length: B * 4 }, () => Math.floor(rand() * cfg.chromaBins));
-  const chroma = tf.tidy(() => tf.oneHot(tf.tensor2d(bins, [B, 4], 'int32'), cfg.chromaBins).toFloat() as tf.Tensor3D); // [B, 4, bins]
-  return { textStates, textMask, chroma };
-}
-const disposeCond = (c: LmCondition) => tf.dispose([c.textStates, c.textMask, ...(c.chroma ? [c.chroma] : [])]);
-
-/** Random codes [B, K, S] in 0..card. */
-const codesOf = (cfg: LmConfig, B: number, S: number, seed = 2) => {
-  const rand = mulberry32(seed);
-  return tf.tensor3d(Int32Array.from({ length: B * cfg.codebooks * S }, () => Math.floor(rand() * (cfg.card + 1))), [B, cfg.codebooks, S], 'int32');
-};
-
-async function logitsOf(lm: Lm, cfg: LmConfig): Promise<Float32Array> {
-  const cond = condition(cfg, 2);
-  const codes = codesOf(cfg, 2, 7);
-  const out = forward(lm, codes, cond); // [2, K, 7, card]
-  const data = (await out.data()) as Float32Array;
-  tf.dispose([out, codes]);
-  disposeCond(cond);
-  return data;
-}
-
-/** Give every A and B seeded non-zero values (a trained adapter). */
-function randomize(lora: Lora, seed: number): void {
-  const rand = mulberry32(seed);
-  for (const v of lora.named.values()) {
-    const t = tf.tensor(Float32Array.from({ length: v.size }, () => 0.2 * gaussian(rand)), v.shape);
-    v.assign(t);
-    t.dispose();
-  }
-}
 
 async function snapshot(vars: Map<string, tf.Variable>): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
@@ -255,7 +213,32 @@ describe('LoRA adapters', () => {
     disposeLm(lm);
   });
 
-  it('loading onto a mismatched base, or a damaged file, throws MODEL_INTERFACE naming the difference', async () => {
+  it('dropout: validated, saved only when set, on linears only, and only in a training forward', async () => {
+    const cfg = tiny();
+    const lm = initLm(cfg, 1);
+    expect(() => createLora(lm, { dropout: 1 })).toThrow(/dropout must be in \[0, 1\)/);
+    expect(resolveLoraConfig(cfg, { rank: 2, dropout: 0 })).not.toHaveProperty('dropout'); // 0: the config of a run without it
+    const lora = createLora(lm, { rank: 2, dropout: 0.25 }, 1);
+    randomize(lora, 9);
+    const bytes = await saveLora(lora);
+    expect(readSafetensors(bytes).metadata.dropout).toBe('0.25');
+    const back = loadLora(lm, bytes);
+    expect(back.config.dropout).toBe(0.25);
+    const view = withLora(lm, lora, { step: 7 });
+    const dropped = [...view.adapters!.values()].filter((a) => a.dropout);
+    expect(dropped).toHaveLength(lora.pairs.filter((p) => !p.embedding).length); // PEFT's embedding adapters have no dropout
+    expect(new Set(dropped.map((a) => a.dropout!.seed)).size).toBe(dropped.length); // one mask seed per adapter
+    expect(dropped.every((a) => a.dropout!.rate === 0.25)).toBe(true);
+    // Generation and validation (no step) drop nothing: the same logits as without dropout.
+    const plain = createLora(lm, { rank: 2 }, 1);
+    randomize(plain, 9);
+    expect(Array.from(await logitsOf(withLora(lm, lora), cfg))).toEqual(Array.from(await logitsOf(withLora(lm, plain), cfg)));
+    expect(Array.from(await logitsOf(view, cfg))).not.toEqual(Array.from(await logitsOf(withLora(lm, plain), cfg)));
+    [lora, back, plain].forEach(disposeLora);
+    disposeLm(lm);
+  });
+
+  it('loading onto a mismatched base, or a damaged file, throws ADAPTER_INVALID naming the difference', async () => {
     const cfg = tiny();
     const lm = initLm(cfg, 1);
     const lora = createLora(lm, { rank: 4 }, 5);
@@ -285,7 +268,7 @@ describe('LoRA adapters', () => {
     for (const [base, file, re] of cases) {
       const err = (() => { try { disposeLora(loadLora(base, file)); } catch (e) { return e; } })();
       expect(err).toBeInstanceOf(StudioError);
-      expect((err as StudioError).code).toBe('MODEL_INTERFACE');
+      expect((err as StudioError).code).toBe('ADAPTER_INVALID');
       expect((err as StudioError).detail).toMatch(re);
     }
     [wide, deep, melody, lm].forEach(disposeLm);

@@ -26,14 +26,9 @@ import { StudioError } from '../errors/StudioError';
 import { gaussian, mulberry32 } from '../util/rng';
 import type { LmConfig } from './config';
 import type { Lm, LowRank } from './model';
+import { defaultTargets, LORA_TARGETS, loraTargetOf, type LoraTarget } from './loraTargets';
 
-export const LORA_TARGETS = [
-  'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.out_proj',
-  'encoder_attn.q_proj', 'encoder_attn.k_proj', 'encoder_attn.v_proj', 'encoder_attn.out_proj',
-  'fc1', 'fc2',
-  'enc_to_dec_proj', 'audio_enc_to_dec_proj', 'lm_heads', 'embed_tokens',
-] as const;
-export type LoraTarget = (typeof LORA_TARGETS)[number];
+export { blockTargets, defaultTargets, LORA_TARGETS, type LoraTarget } from './loraTargets';
 
 export interface LoraConfig {
   /** r: width of the low-rank path. */
@@ -41,22 +36,11 @@ export interface LoraConfig {
   /** The update is scaled by alpha / rank. */
   alpha: number;
   targets: LoraTarget[];
-}
-
-/** The block projections only: self-attention, cross-attention (cross mode) and the FFN. */
-export function blockTargets(cfg: LmConfig): LoraTarget[] {
-  const self: LoraTarget[] = ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.out_proj'];
-  const cross: LoraTarget[] = cfg.conditioning === 'cross' ? ['encoder_attn.q_proj', 'encoder_attn.k_proj', 'encoder_attn.v_proj', 'encoder_attn.out_proj'] : [];
-  return [...self, ...cross, 'fc1', 'fc2'];
-}
-
-/**
- * Default targets, the small-data recipe of musicgen.md §1.6 (ylacombe/musicgen-dreamboothing):
- * the block projections plus the condition projection(s), the K heads and the K embeddings.
- */
-export function defaultTargets(cfg: LmConfig): LoraTarget[] {
-  const proj: LoraTarget[] = cfg.conditioning === 'cross' ? ['enc_to_dec_proj'] : ['enc_to_dec_proj', 'audio_enc_to_dec_proj'];
-  return [...blockTargets(cfg), ...proj, 'lm_heads', 'embed_tokens'];
+  /**
+   * PEFT's lora_dropout: the share of each adapted linear's input dropped on the adapter path
+   * while training (embeddings have none, as in PEFT). Absent = 0, so existing runs are unchanged.
+   */
+  dropout?: number;
 }
 
 export const DEFAULT_LORA_RANK = 16;
@@ -76,7 +60,9 @@ export function resolveLoraConfig(cfg: LmConfig, partial: Partial<LoraConfig> = 
   if (!Array.isArray(targets) || targets.length === 0) invalid('targets must be a non-empty list');
   for (const t of targets) if (!(LORA_TARGETS as readonly string[]).includes(t)) invalid(`unknown target ${JSON.stringify(t)} (known: ${LORA_TARGETS.join(', ')})`);
   if (new Set(targets).size !== targets.length) invalid('targets are listed twice');
-  return { rank, alpha, targets: [...targets] };
+  const dropout = partial.dropout ?? 0;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) invalid(`dropout must be in [0, 1), got ${JSON.stringify(dropout)}`);
+  return { rank, alpha, targets: [...targets], ...(dropout > 0 ? { dropout } : {}) };
 }
 
 /** One adapted weight. */
@@ -102,7 +88,6 @@ export interface Lora {
 
 export const isLora = (x: Lm | Lora): x is Lora => 'pairs' in x;
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const stem = (base: string) => base.slice(0, -'.weight'.length);
 
 /** PEFT names of the two matrices adapting `base` (an HF `....weight` name). */
@@ -119,15 +104,15 @@ export interface PlannedPair {
 
 /** The weights `cfg.targets` adapt in this LM, in model order, with the adapter shapes. */
 export function planLora(lm: Lm, cfg: LoraConfig): PlannedPair[] {
-  const matchers = cfg.targets.map((t) => ({ t, re: new RegExp(`^(.*\\.)?${escape(t)}(\\.\\d+)?\\.weight$`) }));
+  const wanted = new Set<LoraTarget>(cfg.targets);
   const hits = new Set<string>();
   const plan: PlannedPair[] = [];
   for (const [name, w] of lm.named) {
-    const m = matchers.find(({ re }) => re.test(name));
-    if (!m) continue;
-    hits.add(m.t);
+    const t = loraTargetOf(name);
+    if (!t || !wanted.has(t)) continue;
+    hits.add(t);
     const [rows, cols] = w.shape;
-    const embedding = m.t === 'embed_tokens';
+    const embedding = t === 'embed_tokens';
     plan.push(embedding
       ? { base: name, embedding, aShape: [cfg.rank, rows], bShape: [cols, cfg.rank] } // table [n, d]: A [r, n], B [d, r]
       : { base: name, embedding, aShape: [cfg.rank, cols], bShape: [rows, cfg.rank] }); // W [out, in]: A [r, in], B [out, r]
@@ -212,9 +197,9 @@ function refuseAdapted(lm: Lm): void {
 /** The base weight a pair updates, checked against the pair's shapes (an adapter made for another model is refused). */
 function baseOf(lm: Lm, p: LoraPair): tf.Variable {
   const w = lm.named.get(p.base);
-  if (!w) throw new StudioError('MODEL_INTERFACE', `LoRA: the model has no weight ${p.base}`);
+  if (!w) throw new StudioError('ADAPTER_INVALID', `LoRA: the model has no weight ${p.base}`);
   const want = p.embedding ? [p.a.shape[1], p.b.shape[0]] : [p.b.shape[0], p.a.shape[1]];
-  if (w.shape.join() !== want.join()) throw new StudioError('MODEL_INTERFACE', `LoRA: ${p.base} is [${w.shape}], the adapter updates [${want}]`);
+  if (w.shape.join() !== want.join()) throw new StudioError('ADAPTER_INVALID', `LoRA: ${p.base} is [${w.shape}], the adapter updates [${want}]`);
   return w;
 }
 
@@ -223,10 +208,19 @@ function baseOf(lm: Lm, p: LoraPair): tf.Variable {
  * thin path: x Wᵀ + scale · (x Aᵀ) Bᵀ. It shares every variable with `lm` and reads the base
  * weights only, so under a gradient tape over `lora.named` only A and B get gradients. No
  * tensors are allocated; dispose `lm` and `lora`, never the view.
+ *
+ * `train.step` (the 1-based optimiser step) turns on the config's dropout for a training forward:
+ * adapter j of step s drops by the seed s · 65536 + j + 1 (non-zero: tfjs reads 0 as "random"),
+ * the same however often the forward runs (recompute.ts runs each block twice), and a resumed run
+ * draws the masks an unbroken one would. Without it (validation, generation) nothing is dropped.
  */
-export function withLora(lm: Lm, lora: Lora): Lm {
+export function withLora(lm: Lm, lora: Lora, train?: { step: number }): Lm {
   refuseAdapted(lm);
-  const adapters = new Map<tf.Tensor, LowRank>(lora.pairs.map((p) => [baseOf(lm, p), { a: p.a, b: p.b, scale: lora.scale }]));
+  const rate = train ? lora.config.dropout ?? 0 : 0;
+  const adapters = new Map<tf.Tensor, LowRank>(lora.pairs.map((p, j) => [baseOf(lm, p), {
+    a: p.a, b: p.b, scale: lora.scale,
+    ...(rate > 0 && !p.embedding ? { dropout: { rate, seed: train!.step * 65536 + j + 1 } } : {}),
+  }]));
   return { ...lm, adapters };
 }
 

@@ -1,13 +1,14 @@
 /**
  * Adapter files: the LoRA matrices alone as safetensors (PEFT-style names, lora.ts), with
  * metadata `studio.lora` "1", `rank`, `alpha`, `targets` (JSON list), `base_config` (JSON
- * LmConfig of the base) and whatever the caller adds (name, caption, steps...). Loading checks
- * the file against the base LM and throws StudioError MODEL_INTERFACE naming the difference.
+ * LmConfig of the base), `dropout` (only when > 0) and whatever the caller adds (name, steps...). Loading checks
+ * the file against the base LM and throws StudioError ADAPTER_INVALID naming the difference.
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors/StudioError';
 import { assembleLora, planLora, loraNames, resolveLoraConfig, type Lora, type LoraConfig, type LoraTarget, type PlannedPair } from './lora';
 import type { Lm } from './model';
+import { parsePeftConfig, peftToStudio } from './peftConfig';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
 
 export const LORA_FORMAT_VERSION = '1';
@@ -22,14 +23,15 @@ export function loraMetadata(lora: Lora): Record<string, string> {
     alpha: String(lora.config.alpha),
     targets: JSON.stringify(lora.config.targets),
     base_config: JSON.stringify(lora.base),
+    ...(lora.config.dropout ? { dropout: String(lora.config.dropout) } : {}),
   };
 }
 
 function mismatch(detail: string): never {
-  throw new StudioError('MODEL_INTERFACE', `LoRA adapter: ${detail}`);
+  throw new StudioError('ADAPTER_INVALID', `LoRA adapter: ${detail}`);
 }
 
-/** Read `loraMetadata` back (null when the file has none) and check it against the base LM. Throws MODEL_INTERFACE. */
+/** Read `loraMetadata` back (null when the file has none) and check it against the base LM. Throws ADAPTER_INVALID. */
 export function parseLoraMetadata(meta: Record<string, string>, lm: Lm): LoraConfig | null {
   if (meta['studio.lora'] === undefined) return null;
   if (meta['studio.lora'] !== LORA_FORMAT_VERSION) mismatch(`format version ${meta['studio.lora']} is not ${LORA_FORMAT_VERSION}`);
@@ -45,7 +47,8 @@ export function parseLoraMetadata(meta: Record<string, string>, lm: Lm): LoraCon
   const diffs = ARCH_FIELDS.filter((k) => base[k] !== lm.config[k]).map((k) => `${k} ${JSON.stringify(base[k])} (this model: ${JSON.stringify(lm.config[k])})`);
   if (diffs.length > 0) mismatch(`made for a different base model: ${diffs.join(', ')}`);
   try {
-    return resolveLoraConfig(lm.config, { rank: Number(meta.rank), alpha: Number(meta.alpha), targets: targets as LoraTarget[] });
+    const dropout = meta.dropout === undefined ? undefined : Number(meta.dropout);
+    return resolveLoraConfig(lm.config, { rank: Number(meta.rank), alpha: Number(meta.alpha), targets: targets as LoraTarget[], dropout });
   } catch (err) {
     return mismatch((err as StudioError).detail ?? String(err));
   }
@@ -97,7 +100,28 @@ export async function saveLora(lora: Lora, metadata: Record<string, string> = {}
 export function loadLora(lm: Lm, bytes: Uint8Array): Lora {
   const { tensors, metadata } = readSafetensors(bytes);
   const cfg = parseLoraMetadata(metadata, lm);
-  if (!cfg) mismatch('the file has no studio.lora metadata (rank, alpha, targets, base_config), so it is not an adapter saved by the studio');
+  if (!cfg) {
+    mismatch('the file has no studio.lora metadata (rank, alpha, targets, base_config), so it is not an adapter saved by the studio. '
+      + 'For an adapter trained with Hugging Face PEFT, select its adapter_config.json together with adapter_model.safetensors (both files at once)');
+  }
   const named = new Map([...tensors].map(([n, t]) => [n.startsWith(PEFT_PREFIX) ? n.slice(PEFT_PREFIX.length) : n, t]));
   return loraFromTensors(lm, cfg, named);
+}
+
+/**
+ * Adapters trained with Hugging Face PEFT: `adapter_model.safetensors` bytes plus the text of its
+ * `adapter_config.json` (peftConfig.ts reads both), checked against `lm` like `loadLora`. The
+ * caller disposes them. ADAPTER_INVALID names whatever cannot be honoured.
+ */
+export function loadPeftLora(lm: Lm, bytes: Uint8Array, configJson: string): Lora {
+  const settings = parsePeftConfig(configJson);
+  const { tensors } = readSafetensors(bytes);
+  const peft = peftToStudio(lm.config, lm.named.keys(), settings, tensors);
+  try {
+    return loraFromTensors(lm, peft.config, peft.tensors);
+  } catch (err) {
+    // Shapes that do not fit: say which model the adapter was made for.
+    if (err instanceof StudioError && peft.baseModel) throw new StudioError(err.code, `${err.detail} (adapter_config.json: made for ${peft.baseModel})`);
+    throw err;
+  }
 }

@@ -40,8 +40,11 @@ export interface LmParams {
  * A low-rank update of one weight (LoRA), applied beside the frozen weight, never materialised.
  * Linear W [out, in]: acts as W + scale · B A, with A [r, in], B [out, r].
  * Embedding table [n, d] (PEFT layout): acts as table + scale · (B A)ᵀ, with A [r, n], B [d, r].
+ * `dropout` (training only, linears only as in PEFT): the thin path's input goes through inverted
+ * dropout whose mask comes from `seed` alone, so running the same op again (recompute.ts) drops
+ * the same elements.
  */
-export interface LowRank { a: tf.Tensor; b: tf.Tensor; scale: number }
+export interface LowRank { a: tf.Tensor; b: tf.Tensor; scale: number; dropout?: { rate: number; seed: number } }
 
 export interface Lm {
   config: LmConfig;
@@ -91,11 +94,13 @@ const linear = (x: tf.Tensor, w: tf.Tensor): tf.Tensor => {
   return y.reshape([...x.shape.slice(0, -1), w.shape[0]]); // [..., out]
 };
 
-/** x [..., in] through the model's weight w [out, in] and its adapter, if any: x Wᵀ + scale · (x Aᵀ) Bᵀ -> [..., out]. */
+/** x [..., in] through the model's weight w [out, in] and its adapter, if any: x Wᵀ + scale · (drop(x) Aᵀ) Bᵀ -> [..., out]. */
 export function project(lm: Lm, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
   const y = linear(x, w); // [..., out]
   const ad = lm.adapters?.get(w);
-  return ad ? y.add(linear(linear(x, ad.a), ad.b).mul(ad.scale)) : y; // [..., out]
+  if (!ad) return y;
+  const xa = ad.dropout ? tf.dropout(x, ad.dropout.rate, undefined, ad.dropout.seed) : x; // [..., in], mask fixed by the seed
+  return y.add(linear(linear(xa, ad.a), ad.b).mul(ad.scale)); // [..., out]
 }
 
 /** A linear weight [out, in] with its adapter folded in (W + scale · B A); w itself when it has none. Call inside a tidy. */

@@ -77,4 +77,25 @@ describe('recomputeBlocks (gradient checkpointing)', () => {
       disposeLm(lm);
     }
   });
+
+  it('with LoRA dropout, the backward recomputation draws the forward\'s masks: the plain loss and gradients bit for bit', async () => {
+    const lm = initLm(cross, 5);
+    const lora = createLora(lm, { rank: 2, dropout: 0.3 }, 3);
+    tf.tidy(() => { for (const v of lora.named.values()) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 9)); });
+    try {
+      const { plain, recomputed } = await both(withLora(lm, lora, { step: 4 }), lora.named, cross);
+      expect(recomputed.loss).toBe(plain.loss);
+      expectSameGrads(plain.grads, recomputed.grads);
+      // The masks act (another step draws others; no step, as in validation, drops nothing) and are fixed by the step.
+      const again = await both(withLora(lm, lora, { step: 4 }), lora.named, cross);
+      expect(again.plain.loss).toBe(plain.loss);
+      const other = await both(withLora(lm, lora, { step: 5 }), lora.named, cross);
+      const off = await both(withLora(lm, lora), lora.named, cross);
+      expect(other.plain.loss).not.toBe(plain.loss);
+      expect(off.plain.loss).not.toBe(plain.loss);
+    } finally {
+      disposeLora(lora);
+      disposeLm(lm);
+    }
+  });
 });

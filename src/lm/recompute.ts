@@ -67,7 +67,7 @@ export const recomputeBlocks: BlockRunner = (lm, i, x, ctx, selfBias) => {
     const own = rest.slice(cross ? 2 : 0);
     if (!lm.adapters) return block(lm, withWeights(b, own), x0, c, cb, sb, null);
     const adapters = new Map<tf.Tensor, LowRank>(lm.adapters);
-    adapted.forEach((w, j) => adapters.set(w, { a: own[2 * j], b: own[2 * j + 1], scale: lm.adapters!.get(w)!.scale }));
+    adapted.forEach((w, j) => adapters.set(w, { ...lm.adapters!.get(w)!, a: own[2 * j], b: own[2 * j + 1] })); // scale and dropout seed kept: the same masks
     return block({ ...lm, adapters }, b, x0, c, cb, sb, null);
   };
 

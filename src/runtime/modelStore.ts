@@ -35,7 +35,7 @@ export interface TrainPlan {
   /** Absent = 'full'. */
   method?: ModelKind;
   /** LoRA runs: the adapter's rank, alpha and targets. */
-  lora?: { rank: number; alpha: number; targets: string[] };
+  lora?: { rank: number; alpha: number; targets: string[]; dropout?: number };
   clips: Array<{ name: string; caption: string; frames: number }>;
 }
 

@@ -1,3 +1,4 @@
+import { StudioError } from '../errors/StudioError';
 import type { LmInfo, ModelList } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { toErrorInfo } from './errors';
@@ -6,6 +7,35 @@ import type { StudioState } from './types';
 
 /** What the engine calls the pack's own LM weights. */
 export const PACK_MODEL_NAME = 'Pack model';
+
+type NamedBlob = Blob & { name: string };
+
+/** Files the import takes: weights as .safetensors, a PEFT adapter's adapter_config.json beside them. */
+export const isWeightsFile = (name: string): boolean => /\.(safetensors|json)$/i.test(name);
+
+/**
+ * The weights file and the optional adapter_config.json of one import (the user picks or drops
+ * both at once for an adapter trained with Hugging Face PEFT). Throws StudioError otherwise.
+ */
+export function pickWeightFiles<F extends NamedBlob>(files: F[]): { weights: F; config?: F } {
+  const weights = files.filter((f) => /\.safetensors$/i.test(f.name));
+  const configs = files.filter((f) => /\.json$/i.test(f.name));
+  if (weights.length === 0) {
+    throw new StudioError('ADAPTER_INVALID', configs.length
+      ? 'PEFT adapter: select adapter_model.safetensors together with adapter_config.json (both files at once)'
+      : 'select a .safetensors weights file');
+  }
+  if (weights.length > 1 || configs.length > 1) {
+    throw new StudioError('WEIGHTS_INVALID', 'import one .safetensors file at a time (with its adapter_config.json for a PEFT adapter)');
+  }
+  return { weights: weights[0], config: configs[0] };
+}
+
+/** The saved model's name for an imported file ("Friend tune.lora.safetensors" -> "Friend tune"). */
+export function importName(fileName: string, peft: boolean): string {
+  const stem = fileName.replace(/(\.lora)?\.safetensors$/i, '').trim();
+  return (peft && stem === 'adapter_model' ? 'PEFT adapter' : stem) || 'Imported model';
+}
 
 /** Saved fine-tuned models: list, switch, rename, delete, export and import. */
 export function createModelsSlice(ctx: SliceContext): ModelsSlice {
@@ -87,11 +117,12 @@ export function createModelsSlice(ctx: SliceContext): ModelsSlice {
       });
     },
 
-    async importWeights(file) {
+    async importWeights(files) {
       await op('Import', async () => {
-        const bytes = new Uint8Array(await file.arrayBuffer());
-        const name = file.name.replace(/(\.lora)?\.safetensors$/i, '').trim() || 'Imported model';
-        const lm = await ctx.engine.importWeights({ bytes, name }, { transfer: [bytes.buffer] });
+        const { weights, config } = pickWeightFiles(Array.isArray(files) ? files : [files]);
+        const bytes = new Uint8Array(await weights.arrayBuffer());
+        const adapterConfig = config ? await config.text() : undefined;
+        const lm = await ctx.engine.importWeights({ bytes, name: importName(weights.name, !!config), ...(adapterConfig !== undefined ? { adapterConfig } : {}) }, { transfer: [bytes.buffer] });
         setLm(lm);
         setModels({ active: lm.modelId, notice: lm.notice });
         apply(await ctx.engine.listModels({}));

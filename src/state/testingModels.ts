@@ -22,7 +22,7 @@ export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
   const stops = { count: 0 };
   let stopCtl: AbortController | null = null;
   const uses: (string | null)[] = [];
-  const imports: { bytes: Uint8Array; name: string }[] = [];
+  const imports: { bytes: Uint8Array; name: string; adapterConfig?: string }[] = [];
   const saved: ModelList['models'] = [];
   let active: string | null = null;
   let nextId = 0;
@@ -123,11 +123,12 @@ export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
       const kind = lm().modelKind ?? 'full';
       return { bytes: Uint8Array.from([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]), fileName: `${name}${kind === 'lora' ? '.lora' : ''}.safetensors`, config: {}, kind };
     },
-    async importWeights({ bytes, name }) {
-      imports.push({ bytes, name });
+    async importWeights({ bytes, name, adapterConfig }) {
+      imports.push({ bytes, name, ...(adapterConfig !== undefined ? { adapterConfig } : {}) });
       if (bytes.length < 16) throw new StudioError('MODEL_INTEGRITY', 'safetensors: file too short');
       const id = `model-${++nextId}`;
-      saved.unshift({ id, name, kind: 'full', step: 0, updatedAt: Date.now(), bytes: bytes.length, history: [] });
+      const kind = adapterConfig !== undefined ? 'lora' : 'full';
+      saved.unshift({ id, name, kind, step: 0, updatedAt: Date.now(), bytes: bytes.length, history: [] });
       active = id;
       return lm();
     },

@@ -1,8 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StudioError } from '../errors/StudioError';
+import { importName, isWeightsFile } from './modelsSlice';
 import { createStudioStore } from './store';
 import { fakeDecode, fakeEngine, file, lmInfo, waitFor, type FakeOptions } from './testing';
-import { DEFAULT_LR, DEFAULT_TRAIN_SETTINGS, effectiveLr, patchTrainSettings, resumeInfo, trainMethod, trainOptions } from './trainingSlice';
+import { availableGroups, defaultTargets, type LoraGroup } from '../lm/loraTargets';
+import {
+  DEFAULT_LR, DEFAULT_TRAIN_SETTINGS, effectiveLoraAlpha, effectiveLoraGroups, effectiveLr, loraTrainableParams, patchTrainSettings, resumeInfo, trainMethod, trainOptions,
+} from './trainingSlice';
 
 async function readyStore(o: FakeOptions = {}) {
   const fake = fakeEngine(o);
@@ -57,14 +61,14 @@ describe('training', () => {
     expect(effectiveLr(patchTrainSettings(st, { method: 'full' }), lmInfo.trainLr)).toBe(lmInfo.trainLr.full);
     expect(effectiveLr(patchTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, lr: 5e-5 }, { method: 'lora' }), lmInfo.trainLr)).toBe(5e-5); // the user's own stays
     expect(trainMethod(DEFAULT_TRAIN_SETTINGS)).toEqual({ method: 'full' });
-    expect(trainMethod({ ...st, loraRank: 7.6 })).toEqual({ method: 'lora', lora: { rank: 8, alpha: 16 } });
+    expect(trainMethod({ ...st, loraRank: 7.6 })).toEqual({ method: 'lora', lora: { rank: 8, alpha: 16, targets: defaultTargets({ conditioning: 'cross' }) } });
 
     const { fake, s } = await withClips();
     s().setTrainSettings({ name: 'Strings LoRA', steps: 4, method: 'lora' });
     expect(s().trainSettings).toMatchObject({ method: 'lora', lr: null, loraRank: 16 });
     await s().train();
     const { args } = fake.models.trains[0];
-    expect(args).toMatchObject({ method: 'lora', lora: { rank: 16, alpha: 32 } });
+    expect(args).toMatchObject({ method: 'lora', lora: { rank: 16, alpha: 32, targets: defaultTargets({ conditioning: 'cross' }) } });
     expect(args.options.lr).toBe(lmInfo.trainLr.lora); // the pack's default
     expect(s().training.summary).toMatchObject({ kind: 'lora', step: 4 });
     expect(s().engine.info?.lm).toMatchObject({ modelId: 'model-1', modelName: 'Strings LoRA', modelKind: 'lora' });
@@ -203,6 +207,42 @@ describe('resuming a stopped run', () => {
     expect(resumeInfo(a())).toBeNull(); // finished: nothing left to resume
   });
 
+  it('LoRA alpha follows twice the rank until set; target groups default to all the model has and reach the request', async () => {
+    const st = patchTrainSettings(DEFAULT_TRAIN_SETTINGS, { method: 'lora', loraRank: 8 });
+    expect(effectiveLoraAlpha(st)).toBe(16);
+    expect(effectiveLoraAlpha({ ...st, loraAlpha: 8 })).toBe(8);
+    expect(effectiveLoraAlpha({ ...st, loraAlpha: 8, loraRank: 32 })).toBe(8); // set: no longer follows the rank
+    // The defaults are the engine's defaultTargets, per conditioning (no cross-attention in prefix mode).
+    for (const c of ['cross', 'prefix'] as const) {
+      expect(trainMethod(st, c).lora?.targets).toEqual(defaultTargets({ conditioning: c }));
+      expect(effectiveLoraGroups(st, c)).toEqual(availableGroups(c));
+    }
+    expect(effectiveLoraGroups(st, 'prefix')).not.toContain('crossAttention');
+    const some = { ...st, loraAlpha: 4, loraGroups: ['crossAttention', 'selfAttention'] as LoraGroup[] };
+    expect(trainMethod(some, 'cross')).toEqual({ method: 'lora', lora: { rank: 8, alpha: 4, targets: [
+      'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.out_proj', 'encoder_attn.q_proj', 'encoder_attn.k_proj', 'encoder_attn.v_proj', 'encoder_attn.out_proj'] } });
+    expect(trainMethod(some, 'prefix').lora?.targets).toEqual(['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.out_proj']);
+    // Dropout is sent only when set (0: the request of a run without it).
+    expect(trainMethod(st).lora).not.toHaveProperty('dropout');
+    expect(trainMethod({ ...st, loraDropout: 0.05 }).lora?.dropout).toBe(0.05);
+    // The parameter count follows the chosen groups (linear in the rank), from the engine's per-group counts.
+    const byGroup = { selfAttention: 10, crossAttention: 20, feedForward: 30, conditionProjection: 1, outputHeads: 2, embeddings: 3 };
+    const lm = { conditioning: 'cross' as const, loraParamsPerRank: 66, loraParamsPerRankByGroup: byGroup };
+    expect(loraTrainableParams(st, lm)).toBe(8 * 66);
+    expect(loraTrainableParams(some, lm)).toBe(8 * 30);
+    expect(loraTrainableParams(some, { ...lm, conditioning: 'prefix' })).toBe(8 * 10);
+    expect(loraTrainableParams(some, { conditioning: 'cross', loraParamsPerRank: 66 })).toBeNull(); // no per-group counts: unknown
+    // Through the store into the request; none picked is refused before the engine is asked.
+    const { fake, s } = await withClips();
+    s().setTrainSettings({ method: 'lora', loraRank: 4, loraAlpha: 6, loraGroups: ['feedForward'], steps: 2 });
+    await s().train();
+    expect(fake.models.trains[0].args.lora).toEqual({ rank: 4, alpha: 6, targets: ['fc1', 'fc2'] });
+    s().setTrainSettings({ loraGroups: [] });
+    await s().train();
+    expect(fake.models.trains).toHaveLength(1);
+    expect(s().training.error).toMatchObject({ code: 'TRAIN_INVALID', message: expect.stringMatching(/at least one part of the model/) });
+  });
+
   it('a finished run or imported weights offer no resume', async () => {
     const { s } = await withClips();
     s().setTrainSettings({ steps: 3 });
@@ -253,5 +293,24 @@ describe('saved models', () => {
     expect(s().models.list.map((m) => m.name)).toEqual(['Friend tune']);
     await s().importWeights(new File([new Uint8Array(64)], 'Friend adapter.lora.safetensors'));
     expect(fake.models.imports[2].name).toBe('Friend adapter');
+  });
+
+  it('imports a PEFT adapter picked as two files (weights + adapter_config.json); other picks are refused', async () => {
+    const { fake, s } = await readyStore();
+    const config = '{"peft_type": "LORA", "r": 16}';
+    await s().importWeights([new File([config], 'adapter_config.json'), new File([new Uint8Array(64)], 'adapter_model.safetensors')]);
+    expect(s().models.error).toBeUndefined();
+    expect(fake.models.imports[0]).toMatchObject({ name: 'PEFT adapter', adapterConfig: config });
+    expect(s().engine.info?.lm).toMatchObject({ modelName: 'PEFT adapter', modelKind: 'lora' });
+    expect(s().announcement.text).toMatch(/Imported PEFT adapter \(LoRA adapter\)/);
+    await s().importWeights([new File([config], 'adapter_config.json')]);
+    expect(s().models.error).toMatchObject({ code: 'ADAPTER_INVALID', message: expect.stringMatching(/select adapter_model\.safetensors together with adapter_config\.json/) });
+    await s().importWeights([new File([new Uint8Array(64)], 'a.safetensors'), new File([new Uint8Array(64)], 'b.safetensors')]);
+    expect(s().models.error?.code).toBe('WEIGHTS_INVALID');
+    expect(fake.models.imports).toHaveLength(1);
+    // The saved model's name, and which dropped files go to the model import.
+    expect(importName('Drums.lora.safetensors', false)).toBe('Drums');
+    expect(importName('adapter_model.safetensors', true)).toBe('PEFT adapter');
+    expect(isWeightsFile('adapter_config.json') && isWeightsFile('x.SAFETENSORS') && !isWeightsFile('x.wav')).toBe(true);
   });
 });

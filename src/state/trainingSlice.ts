@@ -1,10 +1,13 @@
 import { StudioError } from '../errors/StudioError';
 import { DEFAULT_LORA_LR, DEFAULT_TRAIN_OPTIONS } from '../lm/train/options'; // plain constants: no tfjs in the UI bundle
-import type { TrainClipInput, TrainMethod, TrainRequest, TrainSummary } from '../workers/protocol';
+import { availableGroups, targetsOfGroups, type LoraGroup } from '../lm/loraTargets'; // no tfjs
+import type { LmInfo, TrainClipInput, TrainMethod, TrainRequest, TrainSummary } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { toErrorInfo } from './errors';
 import type { SavedModel, TrainingSlice, TrainPoint, TrainSettings } from './trainingTypes';
 import type { StudioState } from './types';
+
+type Conditioning = LmInfo['conditioning'];
 
 /** Peak lr per method before the engine has said the model's (the engine's defaults: musicgen-small's). */
 export const DEFAULT_LR: Record<TrainMethod, number> = { full: DEFAULT_TRAIN_OPTIONS.lr, lora: DEFAULT_LORA_LR };
@@ -17,19 +20,41 @@ export const DEFAULT_LORA_RANK = 16;
 
 /** The engine's defaults, in the panel's units (crop in seconds). */
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
-  name: '', method: 'full', loraRank: DEFAULT_LORA_RANK, steps: 300, lr: null, cropSeconds: 5, batchSize: 2, condDropout: 0.3,
+  name: '', method: 'full', loraRank: DEFAULT_LORA_RANK, loraAlpha: null, loraGroups: null, loraDropout: 0, steps: 300, lr: null, cropSeconds: 5, batchSize: 2, condDropout: 0.3,
 };
+
+const loraRank = (st: TrainSettings) => Math.max(1, Math.round(st.loraRank));
+
+/** The LoRA alpha a run will use: the user's, else twice the rank (the engine's DEFAULT_LORA_ALPHA ratio). */
+export const effectiveLoraAlpha = (st: TrainSettings): number => st.loraAlpha ?? 2 * loraRank(st);
+
+/** The target groups a run will use on a model of this conditioning: the user's (those the model has), else all it has. */
+export function effectiveLoraGroups(st: TrainSettings, conditioning: Conditioning = 'cross'): LoraGroup[] {
+  const have = availableGroups(conditioning);
+  return st.loraGroups ? have.filter((g) => st.loraGroups!.includes(g)) : have;
+}
+
+/**
+ * Trainable LoRA parameters of the panel's settings, from the engine's per-group counts (linear
+ * in the rank); null when the engine did not say.
+ */
+export function loraTrainableParams(st: TrainSettings, lm: Pick<LmInfo, 'conditioning' | 'loraParamsPerRank' | 'loraParamsPerRankByGroup'>): number | null {
+  const byGroup = lm.loraParamsPerRankByGroup;
+  if (byGroup) return loraRank(st) * effectiveLoraGroups(st, lm.conditioning).reduce((sum, g) => sum + (byGroup[g] ?? 0), 0);
+  return lm.loraParamsPerRank && st.loraGroups === null ? loraRank(st) * lm.loraParamsPerRank : null;
+}
 
 /** `patch` applied to `st` (an lr left at null keeps following the model's default for the method). */
 export function patchTrainSettings(st: TrainSettings, patch: Partial<TrainSettings>): TrainSettings {
   return { ...st, ...patch };
 }
 
-/** The method and LoRA settings of a TrainRequest for the panel's settings. */
-export function trainMethod(st: TrainSettings): Pick<TrainRequest, 'method' | 'lora'> {
+/** The method and LoRA settings of a TrainRequest for the panel's settings, on a model of this conditioning. */
+export function trainMethod(st: TrainSettings, conditioning: Conditioning = 'cross'): Pick<TrainRequest, 'method' | 'lora'> {
   if (st.method !== 'lora') return { method: 'full' };
-  const rank = Math.max(1, Math.round(st.loraRank));
-  return { method: 'lora', lora: { rank, alpha: 2 * rank } };
+  const dropout = Math.min(0.9, Math.max(0, st.loraDropout));
+  const targets = targetsOfGroups(effectiveLoraGroups(st, conditioning), conditioning);
+  return { method: 'lora', lora: { rank: loraRank(st), alpha: effectiveLoraAlpha(st), targets, ...(dropout > 0 ? { dropout } : {}) } };
 }
 
 
@@ -157,8 +182,10 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
     if (!info?.lm) return fail(new StudioError('TRAIN_INVALID', 'this model pack has no language model to fine-tune'));
     const clips = trainClips(s);
     if (clips.length === 0) return fail(new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on'));
+    const method = trainMethod(s.trainSettings, info.lm.conditioning);
+    if (method.lora?.targets?.length === 0) return fail(new StudioError('TRAIN_INVALID', 'pick at least one part of the model for the LoRA adapters'));
     const name = s.trainSettings.name.trim() || `${s.trainSettings.method === 'lora' ? 'LoRA' : 'Fine-tune'} ${s.models.list.length + 1}`;
-    return run({ name, clips, options: trainOptions(s.trainSettings, info.codec.frameRate, info.lm.trainLr), ...trainMethod(s.trainSettings) }, []);
+    return run({ name, clips, options: trainOptions(s.trainSettings, info.codec.frameRate, info.lm.trainLr), ...method }, []);
   }
 
   async function run(request: TrainRequest, history: TrainPoint[]): Promise<void> {

@@ -1,3 +1,4 @@
+import type { LoraGroup } from '../lm/loraTargets';
 import type { ModelList, Progress, TrainMethod, TrainSummary } from '../workers/protocol';
 import type { ErrorInfo } from './types';
 
@@ -7,8 +8,14 @@ export interface TrainSettings {
   name: string;
   /** 'full': every weight; 'lora': low-rank adapters on the pack's own weights. */
   method: TrainMethod;
-  /** LoRA rank (alpha is twice the rank, the default ratio). */
+  /** LoRA rank. */
   loraRank: number;
+  /** LoRA alpha (the update is scaled by alpha / rank); null = twice the rank, the default ratio, until the user sets one. */
+  loraAlpha: number | null;
+  /** The parts of the model that get adapters; null = the defaults (every group the model has). */
+  loraGroups: LoraGroup[] | null;
+  /** LoRA dropout on the adapters' input while training (PEFT's lora_dropout); 0 = off. */
+  loraDropout: number;
   steps: number;
   /** Peak lr; null = the model's default for the method (LmInfo.trainLr) until the user sets one. */
   lr: number | null;
@@ -75,6 +82,7 @@ export interface ModelsSlice {
   deleteModel(id: string): Promise<void>;
   /** The LM in use as .safetensors, or null when it failed (the error is in models.error). */
   exportWeights(): Promise<{ bytes: Uint8Array; fileName: string } | null>;
-  importWeights(file: Blob & { name: string }): Promise<void>;
+  /** One weights file, or an adapter trained with Hugging Face PEFT: adapter_model.safetensors with its adapter_config.json. */
+  importWeights(files: (Blob & { name: string }) | (Blob & { name: string })[]): Promise<void>;
   dismissModelError(): void;
 }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
+import { isWeightsFile } from '../state/modelsSlice';
 import { droppedFiles, isDatasetDrop } from './datasetInput';
 import { useStudio } from './StoreContext';
 
@@ -15,6 +16,7 @@ const hasFiles = (e: { dataTransfer: DataTransfer | null }) =>
 export function DropZone() {
   const addFiles = useStudio((s) => s.addFiles);
   const importDataset = useStudio((s) => s.importDataset);
+  const importWeights = useStudio((s) => s.importWeights);
   /** A folder or .zip is a dataset (captions from its metadata); anything else is loose clips. */
   const take = useCallback((dt: DataTransfer) => {
     if (isDatasetDrop(dt)) {
@@ -22,8 +24,10 @@ export function DropZone() {
       return;
     }
     const files = Array.from(dt.files);
-    if (files.length) void addFiles(files);
-  }, [addFiles, importDataset]);
+    // Model weights (a PEFT adapter's .safetensors + adapter_config.json) go to the model import.
+    if (files.length && files.every((f) => isWeightsFile(f.name))) void importWeights(files);
+    else if (files.length) void addFiles(files);
+  }, [addFiles, importDataset, importWeights]);
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   const depth = useRef(0);

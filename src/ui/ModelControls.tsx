@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { isWeightsFile } from '../state/modelsSlice';
 import { downloadBytes } from './download';
 import { useStudio } from './StoreContext';
 
@@ -35,7 +36,20 @@ export function ModelControls() {
   };
 
   return (
-    <div className="models" data-testid="models">
+    <div
+      className="models"
+      data-testid="models"
+      onDragOver={(e) => {
+        if (!locked && Array.from(e.dataTransfer.types).includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        const files = Array.from(e.dataTransfer.files);
+        if (locked || files.length === 0 || !files.every((f) => isWeightsFile(f.name))) return; // audio goes on to the page's drop handler
+        e.preventDefault();
+        e.stopPropagation();
+        void importWeights(files);
+      }}
+    >
       <div className="field">
         <label htmlFor={`${id}-sel`}>Model in use</label>
         <select
@@ -96,19 +110,24 @@ export function ModelControls() {
             ⤒ Import weights
             <input
               type="file"
-              accept=".safetensors"
+              multiple
+              accept=".safetensors,.json"
               className="visually-hidden"
               data-testid="import-weights"
               disabled={locked}
+              aria-describedby={`${id}-import-hint`}
               onChange={(e) => {
-                const f = e.currentTarget.files?.[0];
+                const files = Array.from(e.currentTarget.files ?? []);
                 e.currentTarget.value = '';
-                if (f) void importWeights(f);
+                if (files.length) void importWeights(files);
               }}
             />
           </label>
         </div>
       )}
+      <p id={`${id}-import-hint`} className="hint">
+        Import a .safetensors file; for an adapter trained with Hugging Face PEFT, pick adapter_model.safetensors and adapter_config.json together (or drop them here).
+      </p>
       {models.busy && <p className="hint">Working on the model…</p>}
       {models.notice && <p className="notice is-warn" data-testid="model-notice">{models.notice}</p>}
       {models.error && (

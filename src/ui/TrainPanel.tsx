@@ -1,8 +1,9 @@
 import { useEffect, useId, useMemo, useRef } from 'react';
 import { PACK_MODEL_NAME } from '../state/modelsSlice';
-import { effectiveLr, resumeInfo } from '../state/trainingSlice';
+import { effectiveLoraAlpha, effectiveLoraGroups, effectiveLr, loraTrainableParams, resumeInfo } from '../state/trainingSlice';
 import type { TrainMethod } from '../workers/protocol';
-import { formatSeconds, trainStepLabel } from './format';
+import { formatSeconds, formatShare, trainStepLabel } from './format';
+import { LoraOptions } from './LoraOptions';
 import { LossChart } from './LossChart';
 import { ModelControls } from './ModelControls';
 import { NumberField } from './NumberField';
@@ -43,8 +44,8 @@ function TrainControls() {
   const modelsBusy = useStudio((s) => s.models.busy);
   const modelName = useStudio((s) => s.engine.info?.lm?.modelName ?? '');
   const activeKind = useStudio((s) => s.engine.info?.lm?.modelKind ?? 'full');
-  const params = useStudio((s) => s.engine.info?.lm?.params ?? 0);
-  const perRank = useStudio((s) => s.engine.info?.lm?.loraParamsPerRank);
+  const lmInfo = useStudio((s) => s.engine.info?.lm);
+  const conditioning = lmInfo?.conditioning ?? 'cross';
   const activeId = useStudio((s) => s.engine.info?.lm?.modelId ?? null);
   const modelLr = useStudio((s) => s.engine.info?.lm?.trainLr);
   const savedHistory = useStudio((s) => s.models.list.find((m) => m.id === activeId)?.history);
@@ -75,7 +76,9 @@ function TrainControls() {
         ? 'Wait for the generation to finish.'
         : modelsBusy
           ? 'Wait for the model operation to finish.'
-          : null;
+          : st.method === 'lora' && effectiveLoraGroups(st, conditioning).length === 0
+            ? 'Pick at least one part of the model to adapt (Advanced).'
+            : null;
   // The chart follows the run (live, or the latest one while its model is in use), else the saved model's history.
   const live = running || (history.length > 0 && (training.summary?.id === activeId || !savedHistory));
   const points = live ? history : (savedHistory ?? []);
@@ -87,7 +90,8 @@ function TrainControls() {
   const lr = effectiveLr(st, modelLr);
   // LoRA trains on the pack's own weights; so does a full run while an adapter is in use (adapters never stack).
   const startName = lora || activeKind === 'lora' ? PACK_MODEL_NAME : modelName;
-  const share = perRank && params > 0 ? loraShare((perRank * st.loraRank) / params) : null;
+  const trainable = lmInfo ? loraTrainableParams(st, lmInfo) : null;
+  const share = trainable && lmInfo && lmInfo.params > 0 ? formatShare(trainable / lmInfo.params) : null;
 
   return (
     <div className="train">
@@ -115,13 +119,10 @@ function TrainControls() {
       </div>
       <details className="advanced" data-testid="train-advanced">
         <summary>
-          Advanced <span className="summary-meta">{lora ? `rank ${st.loraRank} · ` : ''}{st.steps} steps · lr {lr} · {formatSeconds(st.cropSeconds)} crops</span>
+          Advanced <span className="summary-meta">{lora ? `rank ${st.loraRank} · alpha ${effectiveLoraAlpha(st)} · ${st.loraDropout > 0 ? `dropout ${st.loraDropout} · ` : ''}` : ''}{st.steps} steps · lr {lr} · {formatSeconds(st.cropSeconds)} crops</span>
         </summary>
         <div className="field-grid">
-          {lora && (
-            <NumberField label="LoRA rank" value={st.loraRank} min={1} max={256} step={1} testId="train-rank" disabled={running}
-              hint="Width of the adapters; alpha is twice the rank." onCommit={(loraRank) => set({ loraRank: Math.round(loraRank) })} />
-          )}
+          {lora && <LoraOptions st={st} set={set} conditioning={conditioning} disabled={running} />}
           <NumberField label="Steps" value={st.steps} min={1} max={100000} step={10} testId="train-steps" disabled={running}
             hint="Optimiser updates." onCommit={(steps) => set({ steps: Math.round(steps) })} />
           <NumberField label="Learning rate" value={lr} min={1e-7} max={1e-2} step={1e-6} testId="train-lr" disabled={running}
@@ -184,10 +185,4 @@ function TrainControls() {
       )}
     </div>
   );
-}
-
-/** A share of the weights for people: "27%", "1.6%", "0.4%". */
-function loraShare(x: number): string {
-  const pct = x * 100;
-  return `${pct >= 10 ? Math.round(pct) : Number(pct.toPrecision(2))}%`;
 }

@@ -115,3 +115,9 @@ export function trainStepLabel(
   if (t.step < t.steps && Number.isFinite(t.etaSeconds)) parts.push(formatTimeLeft(t.etaSeconds));
   return parts.join(' · ');
 }
+
+/** A share of the weights for people: "27%", "1.6%", "0.4%". */
+export function formatShare(x: number): string {
+  const pct = x * 100;
+  return `${pct >= 10 ? Math.round(pct) : Number(pct.toPrecision(2))}%`;
+}

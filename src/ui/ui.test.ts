@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dominantPitch, formatDuration, formatParams, formatRate, formatSeconds, formatSource, formatTimeLeft, generationLabel, reconstructionFileName,
+  dominantPitch, formatDuration, formatParams, formatRate, formatSeconds, formatShare, formatSource, formatTimeLeft, generationLabel, reconstructionFileName,
   timeTicks, trainStepLabel,
 } from './format';
 import { tokenImagePixels, tokenRgb } from './tokenColors';
@@ -80,5 +80,13 @@ describe('training formatting', () => {
     expect(trainStepLabel({ ...t, step: 300, tokensPerSecond: 850 })).toBe('Step 300 / 300 · loss 3.21 · 850 tok/s');
     expect(formatTimeLeft(44.2)).toBe('45 s left');
     expect(formatTimeLeft(3900)).toBe('1 h 5 min left');
+  });
+});
+
+describe('LoRA formatting', () => {
+  it('shows the trained share of the weights in two significant digits below 10%', () => {
+    expect(formatShare(0.273)).toBe('27%');
+    expect(formatShare(0.01634)).toBe('1.6%');
+    expect(formatShare(0.004)).toBe('0.4%');
   });
 });

@@ -261,7 +261,7 @@ describe('engine handlers (Node, real bundled pack)', () => {
     expect(imported).toMatchObject({ modelName: 'imported lora', modelKind: 'lora' });
     expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(tuned);
     expect((await h.listModels({}, ctx())).models.find((m) => m.id === imported.modelId)).toMatchObject({ kind: 'lora', step: 0 });
-    // Mismatched adapters are refused with MODEL_INTERFACE and the model in use stays.
+    // Mismatched adapters are refused with ADAPTER_INVALID and the model in use stays.
     const small = parseLmConfig({ dim: 32, layers: 2, heads: 2, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64 });
     const otherLm = initLm(small, 1);
     const otherLora = createLora(otherLm, { rank: 2 }, 1);
@@ -269,15 +269,27 @@ describe('engine handlers (Node, real bundled pack)', () => {
     disposeLora(otherLora);
     disposeLm(otherLm);
     const refused = await h.importWeights({ bytes: otherBytes, name: 'other' }, ctx()).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'MODEL_INTERFACE' });
+    expect(refused).toMatchObject({ code: 'ADAPTER_INVALID' });
     expect((refused as StudioError).detail).toMatch(/different base model: dim 32 \(this model: 128\)/);
     const { tensors: adapterTensors } = readSafetensors(adapter.bytes);
     const bare = writeSafetensors(adapterTensors, { format: 'pt' }); // PEFT-style names, no studio metadata
-    await expect(h.importWeights({ bytes: bare, name: 'bare' }, ctx())).rejects.toMatchObject({ code: 'MODEL_INTERFACE', detail: expect.stringMatching(/no studio\.lora metadata/) });
+    await expect(h.importWeights({ bytes: bare, name: 'bare' }, ctx())).rejects.toMatchObject({ code: 'ADAPTER_INVALID', detail: expect.stringMatching(/no studio\.lora metadata/) });
     const listed = await h.listModels({}, ctx());
     expect(listed).toMatchObject({ active: imported.modelId, activeKind: 'lora' });
     expect(listed.models).toHaveLength(2);
     expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(tuned);
+    // The same matrices as a Hugging Face PEFT pair (prefixed names, adapter_config.json): the same model, saved as a studio adapter.
+    const peft = writeSafetensors(new Map([...adapterTensors].map(([n, t]) => [`base_model.model.${n}`, t])), { format: 'pt' });
+    const adapterConfig = JSON.stringify({
+      peft_type: 'LORA', r: 16, lora_alpha: 32, bias: 'none', base_model_name_or_path: 'facebook/musicgen-small',
+      target_modules: ['q_proj', 'k_proj', 'v_proj', 'out_proj', 'fc1', 'fc2', 'enc_to_dec_proj', 'lm_heads', 'embed_tokens'],
+    });
+    const fromPeft = await h.importWeights({ bytes: peft, name: 'from peft', adapterConfig }, ctx());
+    expect(fromPeft).toMatchObject({ modelName: 'from peft', modelKind: 'lora' });
+    expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(tuned);
+    expect((await h.exportWeights({}, ctx())).fileName).toBe('from-peft.lora.safetensors');
+    await h.deleteModel({ id: fromPeft.modelId! }, ctx());
+    await h.useModel({ id: imported.modelId }, ctx());
     // Deleting the adapter in use puts the exact base back.
     const after = await h.deleteModel({ id: imported.modelId! }, ctx());
     expect(after).toMatchObject({ active: null, activeName: 'Pack model', activeKind: 'full' });

@@ -319,7 +319,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
 
     importWeights: (a) => serial(async () => {
       const l = needLm();
-      const storageError = await importWeights(l.slot, deps.modelStore, a.bytes, a.name);
+      const storageError = await importWeights(l.slot, deps.modelStore, a.bytes, a.name, a.adapterConfig);
       l.info.lm = { ...info(l), ...(storageError ? { notice: storageError } : {}) };
       return l.info.lm;
     }),

@@ -3,7 +3,7 @@ import type { WireError } from '../errors/StudioError';
 import type { BackendChoice, BackendName } from '../runtime/backend';
 import type { CodecSpec } from '../packs/manifest';
 import type { ModelKind, TrainPlan } from '../runtime/modelStore';
-import type { LoraTarget } from '../lm/lora';
+import type { LoraGroup, LoraTarget } from '../lm/loraTargets';
 
 export type { ModelKind } from '../runtime/modelStore';
 
@@ -65,10 +65,12 @@ export interface EngineApi {
   exportWeights(a: Record<string, never>): Promise<{ bytes: Uint8Array; fileName: string; config: unknown; kind: ModelKind }>;
   /**
    * Loads `.safetensors` weights (validated against the pack's LM config), or an adapter file
-   * (told by its `studio.lora` metadata; checked against the pack's LM, MODEL_INTERFACE on a
-   * mismatch), saves and uses them.
+   * (told by its `studio.lora` metadata; checked against the pack's LM, ADAPTER_INVALID on a
+   * mismatch), saves and uses them. `adapterConfig`: the text of the adapter_config.json of an
+   * adapter trained with Hugging Face PEFT (`adapter_model.safetensors`, no studio metadata);
+   * it is saved, listed and exported as a studio adapter.
    */
-  importWeights(a: { bytes: Uint8Array; name: string }): Promise<LmInfo>;
+  importWeights(a: { bytes: Uint8Array; name: string; adapterConfig?: string }): Promise<LmInfo>;
 }
 
 export interface TrainClipInput {
@@ -83,11 +85,13 @@ export interface TrainClipInput {
 /** How a run fine-tunes: every weight, or low-rank adapters beside the frozen pack weights. */
 export type TrainMethod = 'full' | 'lora';
 
-/** LoRA settings of a run (defaults: rank 16, alpha 32, `defaultTargets(config)`; src/lm/lora.ts). */
+/** LoRA settings of a run (defaults: rank 16, alpha 32, `defaultTargets(config)`, dropout 0; src/lm/lora.ts). */
 export interface LoraSettings {
   rank?: number;
   alpha?: number;
   targets?: LoraTarget[];
+  /** PEFT's lora_dropout on the adapters' input while training. */
+  dropout?: number;
 }
 
 export interface TrainRequest {
@@ -189,6 +193,8 @@ export interface LmInfo {
   params: number;
   /** Trainable parameters of a LoRA with the default targets, per unit of rank (the count is linear in the rank). */
   loraParamsPerRank?: number;
+  /** The same per target group this model has (the Train panel's checkboxes; the sum over the groups is loraParamsPerRank). */
+  loraParamsPerRankByGroup?: Partial<Record<LoraGroup, number>>;
   /** Longest generation (the model's position window), in seconds. */
   maxSeconds: number;
   /** Memory a take needs on this backend (estimated: weights, KV cache, one step's work) and what it may use. */

@@ -1,7 +1,7 @@
 import { StudioError } from '../errors/StudioError';
 import {
-  createLora, disposeLm, disposeLora, lmFromTensors, loadLora, loraParamCount, mergeLora, readSafetensors, saveLm, saveLora,
-  type Lm, type LmConfig, type Lora,
+  availableGroups, createLora, POSITIONS_NAME, disposeLm, disposeLora, groupTargets, lmFromTensors, loadLora, loadPeftLora, loraParamCount, mergeLora, readSafetensors,
+  saveLm, saveLora, type Lm, type LmConfig, type Lora, type LoraGroup,
 } from '../lm';
 import { DEFAULT_LORA_LR, loraFromCheckpoint, readCheckpoint, resolveOptions, Trainer, type Checkpoint, type TrainClip, type TrainOptions } from '../lm/train';
 import type { ModelKind, ModelStore, SavedModelMeta, TrainPlan } from '../runtime/modelStore';
@@ -75,7 +75,7 @@ async function useAdapter(slot: LmSlot, lora: Lora, id: string | null, name: str
   slot.modelName = name;
 }
 
-/** Adapters from a LoRA training checkpoint (adapters + moments) or an adapter file, checked against `lm`'s config (MODEL_INTERFACE). */
+/** Adapters from a LoRA training checkpoint (adapters + moments) or an adapter file, checked against `lm`'s config (ADAPTER_INVALID). */
 function adapterFrom(lm: Lm, bytes: Uint8Array): Lora {
   const { metadata } = readSafetensors(bytes);
   return metadata['studio.checkpoint'] !== undefined ? loraFromCheckpoint(lm, bytes) : loadLora(lm, bytes);
@@ -96,6 +96,11 @@ export async function modelList(store: ModelStore, slot: LmSlot): Promise<ModelL
 
 /** Trainable LoRA parameters per unit of rank for this LM (default targets). */
 export const loraParamsPerRank = (cfg: LmConfig): number => loraParamCount(cfg, { rank: 1 });
+
+/** The same per target group the LM has (the count is linear in the rank and additive over targets). */
+export function loraParamsPerRankByGroup(cfg: LmConfig): Partial<Record<LoraGroup, number>> {
+  return Object.fromEntries(availableGroups(cfg.conditioning).map((g) => [g, loraParamCount(cfg, { rank: 1, targets: groupTargets(g, cfg.conditioning) })]));
+}
 
 /**
  * Fine-tunes on captioned clips. Method 'full' trains the slot's LM in place (from the pack's own
@@ -180,7 +185,7 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   }, resumeFrom, lora ?? undefined);
   const plan: TrainPlan = resumed?.plan ?? {
     steps: trainer.options.steps, options: a.options, clips: clips.map(({ name, caption, frames }) => ({ name, caption, frames })),
-    ...(lora ? { method, lora: { rank: lora.config.rank, alpha: lora.config.alpha, targets: [...lora.config.targets] } } : {}),
+    ...(lora ? { method, lora: { rank: lora.config.rank, alpha: lora.config.alpha, targets: [...lora.config.targets], ...(lora.config.dropout ? { dropout: lora.config.dropout } : {}) } } : {}),
   };
   trainers.current = trainer;
   trainers.stop = stop;
@@ -229,23 +234,29 @@ export async function useSaved(slot: LmSlot, store: ModelStore, id: string | nul
   // A training checkpoint (weights + optimizer moments) or imported plain weights: keep the weights.
   const { tensors } = readSafetensors(m.checkpoint);
   for (const name of [...tensors.keys()]) if (name.startsWith('optimizer.')) tensors.delete(name);
+  // A checkpoint holds the variables only: the position table is the one the model trained with
+  // (the pack's, which may be a float16 copy; a recomputed sinusoid would differ in the last bits).
+  if (!tensors.has(POSITIONS_NAME)) tensors.set(POSITIONS_NAME, { shape: slot.lm.positions.shape, data: (await slot.lm.positions.data()) as Float32Array });
   swapLm(slot, lmFromTensors(slot.config, tensors), m.id, m.name);
 }
 
 /**
  * Imports Hugging Face-named safetensors (validated against the config), or an adapter file
- * (checked against the pack's LM; MODEL_INTERFACE on a mismatch), saves and uses them.
+ * (checked against the pack's LM; ADAPTER_INVALID on a mismatch), saves and uses them. An adapter
+ * without studio metadata is read as Hugging Face PEFT's with `adapterConfig` (the text of its
+ * adapter_config.json); either way it is saved in the studio's adapter format.
  */
-export async function importWeights(slot: LmSlot, store: ModelStore, bytes: Uint8Array, name: string): Promise<string | undefined> {
+export async function importWeights(slot: LmSlot, store: ModelStore, bytes: Uint8Array, name: string, adapterConfig?: string): Promise<string | undefined> {
   const { tensors, metadata } = readSafetensors(bytes);
   const id = newId();
   let kind: ModelKind;
   let save: () => Promise<Uint8Array>;
   if (isAdapterFile(tensors, metadata)) {
-    const lora = adapterFrom(slot.lm, bytes);
+    const peft = metadata['studio.lora'] === undefined && metadata['studio.checkpoint'] === undefined && adapterConfig !== undefined;
+    const lora = peft ? loadPeftLora(slot.lm, bytes, adapterConfig) : adapterFrom(slot.lm, bytes);
     await useAdapter(slot, lora, id, name);
     kind = 'lora';
-    save = () => saveLora(lora, { name });
+    save = () => saveLora(lora, { name, ...(peft ? { source: 'peft' } : {}) });
   } else {
     const lm = lmFromTensors(slot.config, tensors);
     swapLm(slot, lm, id, name);

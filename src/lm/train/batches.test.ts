@@ -47,6 +47,16 @@ describe('CropSampler', () => {
     expect(share).toBeLessThan(0.95);
     expect(new Set(a.filter((c) => c.clip === 1).map((c) => c.start))).toEqual(new Set([5, 6, 7]));
   });
+  it('starts a headFraction share of crops at their range start, and keeps the uniform stream at 0', () => {
+    const ranges = [{ clip: 0, start: 10, frames: 200 }, { clip: 1, start: 0, frames: 200 }];
+    const crops = new CropSampler(ranges, 20, 5, 0.5).next(4000);
+    const atHead = crops.filter((c) => c.start === ranges[c.clip].start).length / crops.length;
+    expect(atHead).toBeGreaterThan(0.47); // 0.5 + the uniform crops that land there by chance (1/181 of the rest)
+    expect(atHead).toBeLessThan(0.54);
+    expect(crops.every((c) => c.start >= ranges[c.clip].start && c.start + 20 <= ranges[c.clip].start + 200)).toBe(true);
+    expect(new CropSampler(ranges, 20, 5, 0).next(50)).toEqual(new CropSampler(ranges, 20, 5).next(50));
+    expect(new CropSampler(ranges, 20, 5, 1).next(50).every((c) => c.start === ranges[c.clip].start)).toBe(true);
+  });
   it('gives whole-range crops for ranges shorter than cropFrames', () => {
     expect(new CropSampler([{ clip: 0, start: 0, frames: 5 }], 8, 1).next(3)).toEqual(Array(3).fill({ clip: 0, start: 0, frames: 5 }));
   });

@@ -103,12 +103,14 @@ export function splitData(clips: TrainClip[], o: SplitOptions): DataSplit {
 /**
  * Seeded random crops: a range is picked with probability proportional to its length (every
  * frame equally likely), then a uniform start; ranges shorter than cropFrames give whole-range crops.
+ * With `headFraction` > 0, that share of crops starts at its range's start instead (one more draw
+ * per crop; with 0 the stream is the uniform sampler's, so earlier runs reproduce).
  */
 export class CropSampler {
   private readonly rand: () => number;
   private readonly total: number;
 
-  constructor(private readonly ranges: Crop[], private readonly cropFrames: number, seed: number) {
+  constructor(private readonly ranges: Crop[], private readonly cropFrames: number, seed: number, private readonly headFraction = 0) {
     if (ranges.length === 0) throw new RangeError('CropSampler: no training frames');
     this.rand = mulberry32(seed);
     this.total = ranges.reduce((a, r) => a + r.frames, 0);
@@ -119,7 +121,8 @@ export class CropSampler {
       let x = this.rand() * this.total;
       const r = this.ranges.find((g) => (x -= g.frames) < 0) ?? this.ranges[this.ranges.length - 1];
       const frames = Math.min(this.cropFrames, r.frames);
-      const start = r.start + Math.floor(this.rand() * (r.frames - frames + 1));
+      const head = this.headFraction > 0 && this.rand() < this.headFraction;
+      const start = r.start + (head ? 0 : Math.floor(this.rand() * (r.frames - frames + 1)));
       return { clip: r.clip, start, frames };
     });
   }

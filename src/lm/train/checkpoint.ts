@@ -123,7 +123,7 @@ export function readCheckpoint(bytes: Uint8Array, model?: Trainable): Checkpoint
   if (model) {
     if (lora && !isLora(model)) corrupt('it holds LoRA adapters, not the model\'s weights: resume it with the adapter');
     if (!lora && isLora(model)) corrupt('it holds the model\'s weights, not LoRA adapters');
-    const same = (a: LoraConfig, b: LoraConfig) => a.rank === b.rank && a.alpha === b.alpha && a.targets.join() === b.targets.join();
+    const same = (a: LoraConfig, b: LoraConfig) => a.rank === b.rank && a.alpha === b.alpha && a.targets.join() === b.targets.join() && (a.dropout ?? 0) === (b.dropout ?? 0);
     if (lora && isLora(model) && !same(lora, model.config)) {
       corrupt(`its adapter is ${JSON.stringify(lora)}, the run's is ${JSON.stringify(model.config)}`);
     }
@@ -139,7 +139,7 @@ export function readCheckpoint(bytes: Uint8Array, model?: Trainable): Checkpoint
   return { step, options, manifest, weights, optimizer: { t: opt.t as number, m, v }, ...(lora ? { lora } : {}) };
 }
 
-/** The adapter config of a LoRA checkpoint (rank, alpha, targets), without a base model to check against. */
+/** The adapter config of a LoRA checkpoint (rank, alpha, targets, dropout), without a base model to check against. */
 function readLoraConfig(meta: Record<string, string>): LoraConfig | undefined {
   if (meta['studio.lora'] === undefined) return undefined;
   let targets: unknown;
@@ -150,15 +150,16 @@ function readLoraConfig(meta: Record<string, string>): LoraConfig | undefined {
   }
   const rank = Number(meta.rank);
   const alpha = Number(meta.alpha);
-  if (!Number.isInteger(rank) || rank < 1 || !(alpha > 0) || !Array.isArray(targets)) corrupt('LoRA rank / alpha / targets are invalid');
-  return { rank, alpha, targets: targets as LoraConfig['targets'] };
+  const dropout = Number(meta.dropout ?? 0);
+  if (!Number.isInteger(rank) || rank < 1 || !(alpha > 0) || !Array.isArray(targets) || !(dropout >= 0 && dropout < 1)) corrupt('LoRA rank / alpha / targets / dropout are invalid');
+  return { rank, alpha, targets: targets as LoraConfig['targets'], ...(dropout > 0 ? { dropout } : {}) };
 }
 
-/** The adapters of a LoRA checkpoint as a Lora on `lm` (checked: base config, names, shapes; MODEL_INTERFACE). The caller disposes it. */
+/** The adapters of a LoRA checkpoint as a Lora on `lm` (checked: base config, names, shapes; ADAPTER_INVALID). The caller disposes it. */
 export function loraFromCheckpoint(lm: Lm, bytes: Uint8Array): Lora {
   const { tensors, metadata } = readSafetensors(bytes);
   const cfg = parseLoraMetadata(metadata, lm);
-  if (!cfg) throw new StudioError('MODEL_INTERFACE', 'checkpoint: it holds the model\'s weights, not LoRA adapters');
+  if (!cfg) throw new StudioError('ADAPTER_INVALID', 'checkpoint: it holds the model\'s weights, not LoRA adapters');
   return loraFromTensors(lm, cfg, new Map([...tensors].filter(([n]) => !n.startsWith(M) && !n.startsWith(V))));
 }
 

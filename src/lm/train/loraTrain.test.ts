@@ -87,13 +87,35 @@ describe('LoRA training', () => {
     disposeLm(lm);
   });
 
-  it('resuming a LoRA checkpoint continues exactly like an unbroken run', async () => {
+  it('LoRA dropout: two runs agree bit for bit, differ from a run without it, and the checkpoint carries it', async () => {
+    const lm = initLm(cfg, 7);
+    const o = { ...opts, steps: 3, checkpointEvery: 3 };
+    const run = async (dropout: number) => {
+      const lora = createLora(lm, { rank: 4, dropout }, 1);
+      let ckpt!: Uint8Array;
+      await train(lm, clips(), o, { onCheckpoint: (bytes) => void (ckpt = bytes) }, undefined, lora);
+      const values = await snapshot(lora.named);
+      disposeLora(lora);
+      return { values, ckpt };
+    };
+    const [a, b, none] = [await run(0.3), await run(0.3), await run(0)];
+    for (const [n, bytes] of a.values) {
+      expect(bytes, n).toEqual(b.values.get(n));
+    }
+    expect([...a.values].some(([n, bytes]) => n.includes('lora_A') && bytes.some((x, i) => x !== none.values.get(n)![i]))).toBe(true);
+    expect(readSafetensors(a.ckpt).metadata).toMatchObject({ dropout: '0.3' });
+    expect(readSafetensors(none.ckpt).metadata.dropout).toBeUndefined(); // runs without dropout write what they always wrote
+    disposeLm(lm);
+  });
+
+  for (const dropout of [0, 0.3]) it(`resuming a LoRA checkpoint continues exactly like an unbroken run (dropout ${dropout})`, async () => {
     const lm = initLm(cfg, 7);
     const o = { ...opts, steps: 6, checkpointEvery: 3 };
-    const a = createLora(lm, { rank: 4 }, 1);
+    const a = createLora(lm, { rank: 4, dropout }, 1);
     const saved = new Map<number, Uint8Array>();
     await train(lm, clips(), o, { onCheckpoint: (bytes, step) => void saved.set(step, bytes) }, undefined, a);
-    const b: Lora = loraFromCheckpoint(lm, saved.get(3)!); // adapter config and step-3 values from the file
+    const b: Lora = loraFromCheckpoint(lm, saved.get(3)!); // adapter config (dropout too) and step-3 values from the file
+    expect(b.config).toEqual(a.config);
     const res = await train(lm, clips(), o, {}, readCheckpoint(saved.get(3)!, b), b);
     expect(res.step).toBe(6);
     for (const [n, v] of a.named) expect(Array.from(await b.named.get(n)!.data()), n).toEqual(Array.from(await v.data()));

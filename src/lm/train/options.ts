@@ -28,6 +28,12 @@ export interface TrainOptions {
   valFraction: number;
   /** Stop when loss > divergeFactor x its running average (and at least 1 nat above it). */
   divergeFactor: number;
+  /**
+   * Probability that a crop starts at the start of its clip instead of anywhere (0 = uniform).
+   * Generation starts from nothing; a crop taken mid-clip never teaches what a piece's first
+   * frames are, only how it goes on (pretraining on pieces that open on their tonic uses this).
+   */
+  headFraction: number;
 }
 
 /**
@@ -52,6 +58,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   eps: 1e-8,
   valFraction: 0.1,
   divergeFactor: 10,
+  headFraction: 0,
 };
 
 /**
@@ -83,5 +90,6 @@ export function resolveOptions(partial: Partial<TrainOptions> = {}): TrainOption
   if (!(o.eps > 0)) bad('eps');
   if (!(o.valFraction >= 0 && o.valFraction < 0.5)) bad('valFraction');
   if (!(o.divergeFactor > 1)) bad('divergeFactor');
+  if (!(o.headFraction >= 0 && o.headFraction <= 1)) bad('headFraction');
   return o;
 }

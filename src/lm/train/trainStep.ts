@@ -37,7 +37,7 @@ export function batchLoss(lm: Lm, batch: Batch, runner?: BlockRunner): tf.Scalar
  */
 export async function trainStep(lm: Lm, opt: AdamW, batch: Batch, lr: number, clipNorm: number, lora?: Lora, recompute = true): Promise<StepResult> {
   const params = lora ? lora.named : lm.named; // what gets gradients
-  const model = lora ? withLora(lm, lora) : lm;
+  const model = lora ? withLora(lm, lora, { step: opt.t + 1 }) : lm; // the step numbers LoRA dropout's masks (restored on resume)
   const all = [...params];
   const { value, grads } = tf.variableGrads(() => batchLoss(model, batch, recompute ? recomputeBlocks : undefined), all.map(([, v]) => v));
   const names = all.filter(([, v]) => grads[v.name]).map(([n]) => n); // a variable the loss never touches has no gradient

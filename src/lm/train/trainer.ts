@@ -125,7 +125,7 @@ export class Trainer {
         applyCheckpoint(trainable, opt, this.resumeFrom);
         step = this.resumeFrom.step;
       }
-      const sampler = new CropSampler(split.train, o.cropFrames, o.seed);
+      const sampler = new CropSampler(split.train, o.cropFrames, o.seed, o.headFraction);
       const dropRand = mulberry32((o.seed ^ 0x9e3779b9) >>> 0);
       for (let s = 0; s < step; s++) (sampler.next(o.batchSize), dropCondition(dropRand, o.condDropout)); // same stream as an unbroken run
       let good = { bytes: await writeCheckpoint(trainable, opt, step, o, manifest), step };
