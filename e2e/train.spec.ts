@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { readSafetensors, writeSafetensors } from '../src/lm/safetensors';
 import { dropFiles, fixture } from './helpers';
 
 const NAME = 'E2E strings and drums';
@@ -69,7 +70,10 @@ test('fine-tune on two captioned clips, export, reload, switch models, reject a 
   await expect(page.getByTestId('train-lr')).toHaveValue('0.001'); // the bundled pack's LoRA default (its manifest's lm.trainDefaults)
   await page.getByTestId('train-name').fill(LORA);
   await page.getByTestId('train-steps').fill('2');
-  await page.getByTestId('train-name').click(); // commit the steps
+  await page.getByTestId('train-alpha').fill('8');
+  await page.getByTestId('train-lora-embeddings').uncheck(); // adapt everything but the code embeddings
+  await page.getByTestId('train-name').click(); // commit the steps and alpha
+  await expect(page.getByTestId('train-advanced').locator('summary')).toContainText('alpha 8');
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('train-step')).toContainText('Step 2 / 2', { timeout: 120_000 });
   await expect(page.getByTestId('train-button')).toBeEnabled();
@@ -80,6 +84,9 @@ test('fine-tune on two captioned clips, export, reload, switch models, reject a 
   const loraId = await select.inputValue();
   const [adapter] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-weights').click()]);
   expect(adapter.suggestedFilename()).toBe('E2E-adapter.lora.safetensors');
+  const peft = asPeft(readFileSync(await adapter.path()));
+  expect(JSON.parse(peft.config)).toMatchObject({ r: 16, lora_alpha: 8 });
+  expect(JSON.parse(peft.config).target_modules).not.toContain('embed_tokens');
 
   // Saved models persist in IndexedDB: after a reload the engine starts on the pack's weights and lists it.
   await page.reload();
@@ -104,6 +111,19 @@ test('fine-tune on two captioned clips, export, reload, switch models, reject a 
   await expect(page.getByTestId('generate-model')).toContainText(NAME);
   await expect(select).toHaveValue(savedId);
   await expect(select.locator('option')).toHaveCount(3);
+  // The same adapter as Hugging Face PEFT saves it: both files picked at once.
+  await page.getByTestId('import-weights').setInputFiles([
+    { name: 'adapter_model.safetensors', mimeType: 'application/octet-stream', buffer: peft.weights },
+    { name: 'adapter_config.json', mimeType: 'application/json', buffer: Buffer.from(peft.config) },
+  ]);
+  await expect(page.getByTestId('generate-model')).toContainText('PEFT adapter · LoRA');
+  await expect(page.getByTestId('model-error')).toHaveCount(0);
+  await expect(select.locator('option')).toHaveCount(4);
+  // Its config alone is refused with the reason, and the model in use stays.
+  await page.getByTestId('import-weights').setInputFiles({ name: 'adapter_config.json', mimeType: 'application/json', buffer: Buffer.from(peft.config) });
+  await expect(page.getByTestId('model-error')).toHaveAttribute('data-code', 'ADAPTER_INVALID');
+  await expect(page.getByTestId('model-error')).toContainText('adapter_model.safetensors');
+  await expect(page.getByTestId('generate-model')).toContainText('PEFT adapter · LoRA');
   // Switch to the adapter and back to the pack model and the full fine-tune.
   await select.selectOption(loraId);
   await expect(page.getByTestId('generate-model')).toContainText(`${LORA} · LoRA`);
@@ -112,3 +132,11 @@ test('fine-tune on two captioned clips, export, reload, switch models, reject a 
   await select.selectOption(savedId);
   await expect(page.getByTestId('generate-model')).toHaveText(`Model: ${NAME}`);
 });
+
+/** A studio adapter file rewritten as Hugging Face PEFT saves one: prefixed names, no studio metadata, adapter_config.json. */
+function asPeft(bytes: Buffer): { weights: Buffer; config: string } {
+  const { tensors, metadata } = readSafetensors(new Uint8Array(bytes));
+  const named = new Map([...tensors].map(([name, t]) => [`base_model.model.${name}`, t]));
+  const config = { peft_type: 'LORA', r: Number(metadata.rank), lora_alpha: Number(metadata.alpha), target_modules: JSON.parse(metadata.targets) as string[], lora_dropout: 0.05, bias: 'none', base_model_name_or_path: 'facebook/musicgen-small' };
+  return { weights: Buffer.from(writeSafetensors(named, { format: 'pt' })), config: JSON.stringify(config) };
+}

@@ -126,7 +126,7 @@ export function ModelControls() {
         </div>
       )}
       <p id={`${id}-import-hint`} className="hint">
-        Import a .safetensors file; for an adapter trained with Hugging Face PEFT, pick adapter_model.safetensors and adapter_config.json together (or drop them here).
+        Imports .safetensors weights. A PEFT adapter: pick or drop adapter_model.safetensors and adapter_config.json together.
       </p>
       {models.busy && <p className="hint">Working on the model…</p>}
       {models.notice && <p className="notice is-warn" data-testid="model-notice">{models.notice}</p>}

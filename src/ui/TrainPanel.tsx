@@ -109,7 +109,7 @@ function TrainControls() {
         <select id={`${id}-method`} className="wide" data-testid="train-method" value={st.method} disabled={running} aria-describedby={`${id}-method-hint`}
           onChange={(e) => set({ method: e.currentTarget.value as TrainMethod })}>
           <option value="full">Full fine-tune</option>
-          <option value="lora">{`LoRA adapters (rank ${st.loraRank}${share ? `, about ${share} of the weights` : ''})`}</option>
+          <option value="lora">{`LoRA adapters${share ? ` (${share} of the weights)` : ''}`}</option>
         </select>
         <p id={`${id}-method-hint`} className="hint" data-testid="train-method-hint">
           {lora
