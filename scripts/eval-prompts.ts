@@ -10,6 +10,7 @@ import { loadLm, disposeLm } from '../src/lm/index.ts';
 import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
 import { evaluatePrompts, promptCases, promptEvalTable, seedSweep, seedSweepTable } from './pretrain/promptEval.ts';
 import { loadStudioTools } from './pretrain/studioPack.ts';
+import { KEY_EXAMPLES } from '../src/state/examples.ts';
 
 const PACK_DIR = process.env.PACK_DIR ?? new URL('../public/models/studio/', import.meta.url).pathname;
 const OUT = new URL('../bench-results/', import.meta.url).pathname;
@@ -24,17 +25,18 @@ export async function runPromptEval(log: (m: string) => void = console.log): Pro
   try {
     const cases = promptCases(8_000_000, Number(process.env.EVAL_PROMPTS ?? 24));
     const r = await evaluatePrompts(lm, tools, cases, { seconds: Number(process.env.EVAL_SECONDS ?? 10), seed: 1, log });
-    // The example prompt at the app's defaults (8 s, cfg 3) over seeds 1..10: e2e/promptFollowing.spec.ts picks from these.
+    // The example prompts that name a key, at the app's defaults (8 s, cfg 3), over seeds 1..10: e2e/promptFollowing.spec.ts picks from these.
     const d = m.lm!.defaults;
-    const sweep = await seedSweep(lm, tools, { seeds: Array.from({ length: 10 }, (_, i) => i + 1), cfg: d.cfg, seconds: d.seconds, log });
+    const sweeps = [];
+    for (const ex of KEY_EXAMPLES) sweeps.push(await seedSweep(lm, tools, ex, { seeds: Array.from({ length: 10 }, (_, i) => i + 1), cfg: d.cfg, seconds: d.seconds, log }));
     // parseManifest keeps only what the engine needs: the pretraining note is read from the raw file
     const raw = JSON.parse(readFileSync(`${PACK_DIR}/manifest.json`, 'utf8')) as { lm: { pretraining?: { steps: number; pieces: number } } };
     const pre = raw.lm.pretraining;
     const model = pre ? `pretrained ${pre.steps} steps on ${pre.pieces} corpus pieces` : 'untrained (seeded) weights';
-    const md = `# Prompt following (bundled LM: ${model})\n\n${promptEvalTable(r)}\n\n${seedSweepTable(sweep)}\n\nMeasured ${new Date().toISOString().slice(0, 10)} by scripts/eval-prompts.ts (tfjs WASM in Node).\n`;
+    const md = `# Prompt following (bundled LM: ${model})\n\n${promptEvalTable(r)}\n\n${sweeps.map(seedSweepTable).join('\n\n')}\n\nMeasured ${new Date().toISOString().slice(0, 10)} by scripts/eval-prompts.ts (tfjs WASM in Node).\n`;
     mkdirSync(OUT, { recursive: true });
     writeFileSync(`${OUT}/prompt-following.md`, md);
-    writeFileSync(`${OUT}/prompt-following.json`, JSON.stringify({ ...r, sweep }, null, 1));
+    writeFileSync(`${OUT}/prompt-following.json`, JSON.stringify({ ...r, sweeps }, null, 1));
     return md;
   } finally {
     disposeLm(lm);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { captionsFor, generatePiece, isHeldOutCombination, pitchClassOf, renderPiece, tonicName, type PieceFacts } from '../../src/corpus/index.ts';
 import { agreement, analyzeClip, summarize, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
 import { generate, type Lm } from '../../src/lm/index.ts';
+import type { ExamplePrompt } from '../../src/state/examples.ts';
 import type { StudioTools } from './studioPack.ts';
 
 export type Condition = 'corpus' | 'corpus through the codec' | 'unconditional' | 'prompt, cfg 1' | 'prompt, cfg 3';
@@ -78,8 +79,6 @@ export function promptEvalTable(r: PromptEvalResult): string {
   return [`${r.cases.length} prompts, ${r.seconds} s each (key chance ≈ 4%)`, '', '| audio | key (tonic + mode) | tempo within 8% | both |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** The studio's example prompt that names a key, over several seeds (what the e2e test relies on). */
-export const EXAMPLE_KEY_PROMPT = { prompt: 'slow piano melody in D minor', tonic: 'D', mode: 'minor' } as const;
 
 export interface SeedSweep {
   prompt: string;
@@ -88,9 +87,9 @@ export interface SeedSweep {
   takes: Array<{ seed: number; detected: string; key: boolean }>;
 }
 
-/** Generate `prompt` with each seed at the app's defaults and detect each take's key. */
-export async function seedSweep(lm: Lm, tools: StudioTools, o: { seeds: number[]; cfg: number; seconds: number; log?: (m: string) => void }): Promise<SeedSweep> {
-  const { prompt, tonic, mode } = EXAMPLE_KEY_PROMPT;
+/** Generate an example prompt that names a key with each seed at the app's defaults and detect each take's key. */
+export async function seedSweep(lm: Lm, tools: StudioTools, example: Required<ExamplePrompt>, o: { seeds: number[]; cfg: number; seconds: number; log?: (m: string) => void }): Promise<SeedSweep> {
+  const { text: prompt, key: { tonic, mode } } = example;
   const rate = tools.manifest.codec.sampleRate;
   const frames = Math.round(o.seconds * tools.manifest.codec.frameRate);
   const cond = await textTensors(tools, prompt);

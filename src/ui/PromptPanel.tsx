@@ -1,14 +1,9 @@
 import { useId, useMemo, useRef } from 'react';
+import { EXAMPLE_PROMPTS } from '../state/examples';
 import { listSources } from '../state/sources';
 import { SourceOptions } from './SourceOptions';
 import { useStudio } from './StoreContext';
 
-export const EXAMPLE_PROMPTS = [
-  'slow piano melody in D minor',
-  'upbeat funk bass line with drums, 120 bpm',
-  'ambient pad, warm and calm',
-  'lofi hip hop beat with soft keys',
-] as const;
 
 /** The text prompt (with a live token count) and the melody picker. */
 export function PromptPanel() {
@@ -38,7 +33,7 @@ export function PromptPanel() {
         <span className="examples-label" aria-hidden="true">
           Try:
         </span>
-        {EXAMPLE_PROMPTS.map((p) => (
+        {EXAMPLE_PROMPTS.map(({ text: p }) => (
           <button
             key={p}
             type="button"

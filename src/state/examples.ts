@@ -1,0 +1,20 @@
+/**
+ * The Generate panel's example prompts. Those that name a key carry it, so that
+ * `npm run eval:prompts` can check, seed by seed, that the bundled model plays them in that key
+ * (e2e/promptFollowing.spec.ts takes its prompt and seed from that sweep).
+ */
+export interface ExamplePrompt {
+  text: string;
+  key?: { tonic: string; mode: 'major' | 'minor' };
+}
+
+export const EXAMPLE_PROMPTS: readonly ExamplePrompt[] = [
+  { text: 'slow piano melody in D minor', key: { tonic: 'D', mode: 'minor' } },
+  { text: 'plucked guitar melody in E minor', key: { tonic: 'E', mode: 'minor' } },
+  { text: 'lively piano melody in G major', key: { tonic: 'G', mode: 'major' } },
+  { text: 'upbeat funk bass line with drums, 120 bpm' },
+  { text: 'ambient pad, warm and calm' },
+];
+
+/** The examples that name a key. */
+export const KEY_EXAMPLES = EXAMPLE_PROMPTS.filter((e): e is Required<ExamplePrompt> => e.key !== undefined);
