@@ -79,6 +79,9 @@ const SETTINGS = {
  *   is what it gets wrong); held-out loss 2.75.
  * - "opening-more" (not in the pack): 600 more steps of 3 s opening crops. Held-out loss 2.66 but
  *   key at cfg 3 21%, and the same 14 of 50 example-sweep takes in key as "opening": no gain.
+ * - "opening-long" (not in the pack): 300 more steps of 5 s crops all at the start, lr 5e-4, for the
+ *   tempo (several beats from the start). Held-out loss 2.58, key at cfg 3 17% (cfg 1 25%), tempo
+ *   13% as before: no gain; the example sweeps 14 of 30 (E minor 10/10).
  */
 interface Stage { name: string; prefix: string; corpusSeed: number; pieces: number; train: typeof SETTINGS.train & { headFraction?: number } }
 const STAGES: Record<string, Stage> = {
@@ -86,6 +89,7 @@ const STAGES: Record<string, Stage> = {
   'short-more': { name: 'stage 3', prefix: 'r', corpusSeed: 7_200_000, pieces: 1500, train: { ...SETTINGS.train, steps: 1600, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 13 } },
   opening: { name: 'opening', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 15 } },
   'opening-more': { name: 'opening-more', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_MORE_STEPS ?? 600), lr: 7e-4, warmup: 30, batchSize: 16, cropFrames: 150, headFraction: 1, seed: 16 } },
+  'opening-long': { name: 'opening-long', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: 300, lr: 5e-4, warmup: 20, batchSize: 8, cropFrames: 250, headFraction: 1, seed: 17 } },
   head: { name: 'head', prefix: 'q', corpusSeed: 7_100_000, pieces: 900, train: { ...SETTINGS.train, steps: Number(process.env.HEAD_STEPS ?? 400), lr: 1e-3, warmup: 30, headFraction: 0.5, seed: 14 } },
 };
 /**
