@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { disposeLm, evalLoss, initLm, makeBatch, disposeBatch, readCheckpoint, saveLm, Trainer, type Crop, type Lm, type TrainClip } from '../src/lm/index.ts';
+import { disposeLm, evalLoss, initLm, makeBatch, disposeBatch, readCheckpoint, saveLm, Trainer, type Checkpoint, type Crop, type Lm, type TrainClip, type TrainOptions } from '../src/lm/index.ts';
 import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
 import { packDescription } from './pack/lmPack.ts';
 import { corpusCodes, type CorpusPiece } from './pretrain/corpusCodes.ts';
@@ -153,23 +153,27 @@ async function main(): Promise<void> {
     return sum / valCrops.length;
   };
 
-  let last = { loss: NaN, lr: NaN, tps: NaN };
-  const trainer = new Trainer(lm, train, SETTINGS.train, {
-    recompute: false, // fits in memory; the plain pass is ~20% faster (and gives the same weights)
-    onStep: (s) => {
-      last = { loss: s.smoothLoss, lr: s.lr, tps: s.tokensPerSecond };
-      appendFileSync(logFile, JSON.stringify({ step: s.step, loss: s.loss, condDropped: s.condDropped, lr: s.lr, gradNorm: s.gradNorm }) + '\n');
-      if (s.step % 10 === 0) log(`step ${s.step}/${s.steps} loss ${s.smoothLoss.toFixed(3)} lr ${s.lr.toExponential(2)} ${Math.round(s.tokensPerSecond)} tok/s, eta ${Math.round(s.etaSeconds / 60)} min`);
-    },
-    onCheckpoint: async (bytes, step) => {
-      writeFileSync(ckptFile, bytes);
-      const v = await validate();
-      appendFileSync(logFile, JSON.stringify({ step, valLoss: v }) + '\n');
-      log(`checkpoint at step ${step}: validation loss ${v.toFixed(3)} (train ${last.loss.toFixed(3)})`);
-    },
-  }, resume);
-  const stage1 = await trainer.run();
-  log(`stage 1: trained ${stage1.step} steps, loss ${stage1.loss.toFixed(3)}`);
+  // One stage: trains from its checkpoint (when there is one), logs, checkpoints and validates.
+  const trainStage = async (name: string, clips: TrainClip[], options: Partial<TrainOptions>, ckpt: string, logFile: string, from?: Checkpoint) => {
+    let smooth = NaN;
+    const result = await new Trainer(lm, clips, options, {
+      recompute: false, // fits in memory; the plain pass is ~20% faster (and gives the same weights)
+      onStep: (s) => {
+        smooth = s.smoothLoss;
+        appendFileSync(logFile, JSON.stringify({ step: s.step, loss: s.loss, condDropped: s.condDropped, lr: s.lr, gradNorm: s.gradNorm }) + '\n');
+        if (s.step % 10 === 0) log(`${name} step ${s.step}/${s.steps} loss ${s.smoothLoss.toFixed(3)} lr ${s.lr.toExponential(2)} ${Math.round(s.tokensPerSecond)} tok/s, eta ${Math.round(s.etaSeconds / 60)} min`);
+      },
+      onCheckpoint: async (bytes, step) => {
+        writeFileSync(ckpt, bytes);
+        const v = await validate();
+        appendFileSync(logFile, JSON.stringify({ step, valLoss: v }) + '\n');
+        log(`${name} checkpoint at step ${step}: validation loss ${v.toFixed(3)} (train ${smooth.toFixed(3)})`);
+      },
+    }, from).run();
+    log(`${name}: trained ${result.step} steps, loss ${result.loss.toFixed(3)}`);
+    return result;
+  };
+  const stage1 = await trainStage('stage 1', train, SETTINGS.train, ckptFile, logFile, resume);
 
   // Later stages: each resumes from the one before (its run id chains the previous one's) and
   // trains on every piece so far.
@@ -182,25 +186,9 @@ async function main(): Promise<void> {
     clips = [...clips, ...more];
     run = createHash('sha256').update(JSON.stringify({ runId: run, stage: st })).digest('hex').slice(0, 10);
     const ckpt = `${DIR}/ckpt-${run}.bin`;
-    const logN = `${DIR}/log-${run}.jsonl`;
-    const resumeN = existsSync(ckpt) ? readCheckpoint(new Uint8Array(readFileSync(ckpt)), lm) : undefined;
-    log(`${st.name}: ${clips.length} clips, ${st.train.steps} steps${resumeN ? `, resuming from step ${resumeN.step}` : ''}`);
-    const result = await new Trainer(lm, clips, st.train, {
-      recompute: false,
-      onStep: (s) => {
-        last = { loss: s.smoothLoss, lr: s.lr, tps: s.tokensPerSecond };
-        appendFileSync(logN, JSON.stringify({ step: s.step, loss: s.loss, condDropped: s.condDropped, lr: s.lr, gradNorm: s.gradNorm }) + '\n');
-        if (s.step % 10 === 0) log(`${st.name} step ${s.step}/${s.steps} loss ${s.smoothLoss.toFixed(3)} lr ${s.lr.toExponential(2)} ${Math.round(s.tokensPerSecond)} tok/s, eta ${Math.round(s.etaSeconds / 60)} min`);
-      },
-      onCheckpoint: async (bytes, step) => {
-        writeFileSync(ckpt, bytes);
-        const v = await validate();
-        appendFileSync(logN, JSON.stringify({ step, valLoss: v }) + '\n');
-        log(`${st.name} checkpoint at step ${step}: validation loss ${v.toFixed(3)} (train ${last.loss.toFixed(3)})`);
-      },
-    }, resumeN).run();
-    log(`${st.name}: trained ${result.step} steps, loss ${result.loss.toFixed(3)}`);
-    steps += result.step;
+    const from = existsSync(ckpt) ? readCheckpoint(new Uint8Array(readFileSync(ckpt)), lm) : undefined;
+    log(`${st.name}: ${clips.length} clips, ${st.train.steps} steps${from ? `, resuming from step ${from.step}` : ''}`);
+    steps += (await trainStage(st.name, clips, st.train, ckpt, `${DIR}/log-${run}.jsonl`, from)).step;
     pieces += st.pieces;
   }
   return finish(lm, run, steps, pieces);

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { captionsFor, generatePiece, isHeldOutCombination, pitchClassOf, renderPiece, tonicName, type PieceFacts } from '../../src/corpus/index.ts';
-import { agreement, analyzeClip, summarize, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
+import { agreement, analyzeClip, keyAgrees, summarize, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
 import { generate, type Lm } from '../../src/lm/index.ts';
 import type { ExamplePrompt } from '../../src/state/examples.ts';
 import type { StudioTools } from './studioPack.ts';
@@ -98,7 +98,7 @@ export async function seedSweep(lm: Lm, tools: StudioTools, example: Required<Ex
     for (const seed of o.seeds) {
       const codes = await generate(lm, { ...cond, frames, cfg: o.cfg, seed });
       const a = analyzeClip(await tools.codec.decode({ codes, k: lm.config.codebooks, t: frames }), rate);
-      takes.push({ seed, detected: `${tonicName(a.key)} ${a.key.mode}`, key: agreement({ tonic, mode, bpm: 0 }, a).key });
+      takes.push({ seed, detected: `${tonicName(a.key)} ${a.key.mode}`, key: keyAgrees({ tonic, mode }, a) });
       o.log?.(`"${prompt}" seed ${seed}: ${takes.at(-1)!.detected}`);
     }
   } finally {

@@ -25,9 +25,14 @@ export interface Agreement {
 /** The bar: tempo within 8%. */
 export const TEMPO_TOLERANCE = 0.08;
 
-export function agreement(prompted: Prompted, detected: Detected): Agreement {
+/** The detected key is the prompted one (tonic and mode). */
+export function keyAgrees(prompted: Pick<Prompted, 'tonic' | 'mode'>, detected: Pick<Detected, 'key'>): boolean {
   const tonic = typeof prompted.tonic === 'number' ? prompted.tonic : pitchClassOf(prompted.tonic);
-  const key = detected.key.tonic === tonic && detected.key.mode === prompted.mode;
+  return detected.key.tonic === tonic && detected.key.mode === prompted.mode;
+}
+
+export function agreement(prompted: Prompted, detected: Detected): Agreement {
+  const key = keyAgrees(prompted, detected);
   const tempoError = prompted.bpm > 0 ? detected.tempo.bpm / prompted.bpm - 1 : Infinity;
   return { key, tempo: Math.abs(tempoError) <= TEMPO_TOLERANCE, tempoError };
 }

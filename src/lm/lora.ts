@@ -26,9 +26,9 @@ import { StudioError } from '../errors/StudioError';
 import { gaussian, mulberry32 } from '../util/rng';
 import type { LmConfig } from './config';
 import type { Lm, LowRank } from './model';
-import { defaultTargets, LORA_TARGETS, loraTargetOf, type LoraTarget } from './loraTargets';
+import { DEFAULT_LORA_ALPHA, DEFAULT_LORA_RANK, defaultTargets, LORA_TARGETS, loraTargetOf, type LoraTarget } from './loraTargets';
 
-export { blockTargets, defaultTargets, LORA_TARGETS, type LoraTarget } from './loraTargets';
+export { blockTargets, DEFAULT_LORA_ALPHA, DEFAULT_LORA_RANK, defaultTargets, LORA_TARGETS, type LoraTarget } from './loraTargets';
 
 export interface LoraConfig {
   /** r: width of the low-rank path. */
@@ -43,8 +43,6 @@ export interface LoraConfig {
   dropout?: number;
 }
 
-export const DEFAULT_LORA_RANK = 16;
-export const DEFAULT_LORA_ALPHA = 32;
 
 function invalid(detail: string): never {
   throw new StudioError('TRAIN_INVALID', `LoRA: ${detail}`);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors/StudioError';
 import { assembleLora, planLora, loraNames, resolveLoraConfig, type Lora, type LoraConfig, type LoraTarget, type PlannedPair } from './lora';
 import type { Lm } from './model';
-import { parsePeftConfig, peftToStudio } from './peftConfig';
+import { parsePeftConfig, PEFT_PREFIX, peftToStudio } from './peftConfig';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
 
 export const LORA_FORMAT_VERSION = '1';
@@ -83,8 +83,6 @@ export function loraFromTensors(lm: Lm, cfg: LoraConfig, tensors: Map<string, { 
   }));
 }
 
-/** PEFT's saved names carry this prefix; ours do not. */
-const PEFT_PREFIX = 'base_model.model.';
 
 /** The adapters (only) as a safetensors file. `metadata` is added to the adapter's own. */
 export async function saveLora(lora: Lora, metadata: Record<string, string> = {}): Promise<Uint8Array> {

@@ -5,6 +5,10 @@
  */
 import type { LmConfig } from './config';
 
+/** Default rank and alpha (the update is scaled by alpha / rank: twice the rank by default). */
+export const DEFAULT_LORA_RANK = 16;
+export const DEFAULT_LORA_ALPHA = 32;
+
 export const LORA_TARGETS = [
   'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.out_proj',
   'encoder_attn.q_proj', 'encoder_attn.k_proj', 'encoder_attn.v_proj', 'encoder_attn.out_proj',

@@ -128,7 +128,8 @@ function moduleMatcher(spec: string[] | string, key: string): (name: string) => 
 }
 
 const LORA_TENSOR = /^(.*)\.(lora_A\.weight|lora_B\.weight|lora_embedding_A|lora_embedding_B)$/;
-const PEFT_PREFIX = 'base_model.model.';
+/** PEFT's saved names carry this prefix; ours do not. */
+export const PEFT_PREFIX = 'base_model.model.';
 
 /**
  * The studio adapter that a PEFT config and its tensors describe for an LM of `cfg` whose weights

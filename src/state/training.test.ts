@@ -227,11 +227,10 @@ describe('resuming a stopped run', () => {
     expect(trainMethod({ ...st, loraDropout: 0.05 }).lora?.dropout).toBe(0.05);
     // The parameter count follows the chosen groups (linear in the rank), from the engine's per-group counts.
     const byGroup = { selfAttention: 10, crossAttention: 20, feedForward: 30, conditionProjection: 1, outputHeads: 2, embeddings: 3 };
-    const lm = { conditioning: 'cross' as const, loraParamsPerRank: 66, loraParamsPerRankByGroup: byGroup };
+    const lm = { conditioning: 'cross' as const, loraParamsPerRank: byGroup };
     expect(loraTrainableParams(st, lm)).toBe(8 * 66);
     expect(loraTrainableParams(some, lm)).toBe(8 * 30);
     expect(loraTrainableParams(some, { ...lm, conditioning: 'prefix' })).toBe(8 * 10);
-    expect(loraTrainableParams(some, { conditioning: 'cross', loraParamsPerRank: 66 })).toBeNull(); // no per-group counts: unknown
     // Through the store into the request; none picked is refused before the engine is asked.
     const { fake, s } = await withClips();
     s().setTrainSettings({ method: 'lora', loraRank: 4, loraAlpha: 6, loraGroups: ['feedForward'], steps: 2 });

@@ -1,6 +1,6 @@
 import { StudioError } from '../errors/StudioError';
 import { DEFAULT_LORA_LR, DEFAULT_TRAIN_OPTIONS } from '../lm/train/options'; // plain constants: no tfjs in the UI bundle
-import { availableGroups, targetsOfGroups, type LoraGroup } from '../lm/loraTargets'; // no tfjs
+import { availableGroups, DEFAULT_LORA_ALPHA, DEFAULT_LORA_RANK, targetsOfGroups, type LoraGroup } from '../lm/loraTargets'; // no tfjs
 import type { LmInfo, TrainClipInput, TrainMethod, TrainRequest, TrainSummary } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { toErrorInfo } from './errors';
@@ -15,9 +15,6 @@ export const DEFAULT_LR: Record<TrainMethod, number> = { full: DEFAULT_TRAIN_OPT
 /** The lr a run will use: the user's, else the model's default for the method. */
 export const effectiveLr = (st: TrainSettings, modelLr: Record<TrainMethod, number> = DEFAULT_LR): number => st.lr ?? modelLr[st.method];
 
-/** The engine's default LoRA rank (src/lm/lora.ts); alpha is twice the rank. */
-export const DEFAULT_LORA_RANK = 16;
-
 /** The engine's defaults, in the panel's units (crop in seconds). */
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   name: '', method: 'full', loraRank: DEFAULT_LORA_RANK, loraAlpha: null, loraGroups: null, loraDropout: 0, steps: 300, lr: null, cropSeconds: 5, batchSize: 2, condDropout: 0.3,
@@ -25,8 +22,8 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
 
 const loraRank = (st: TrainSettings) => Math.max(1, Math.round(st.loraRank));
 
-/** The LoRA alpha a run will use: the user's, else twice the rank (the engine's DEFAULT_LORA_ALPHA ratio). */
-export const effectiveLoraAlpha = (st: TrainSettings): number => st.loraAlpha ?? 2 * loraRank(st);
+/** The LoRA alpha a run will use: the user's, else the engine's default ratio to the rank (twice). */
+export const effectiveLoraAlpha = (st: TrainSettings): number => st.loraAlpha ?? (DEFAULT_LORA_ALPHA / DEFAULT_LORA_RANK) * loraRank(st);
 
 /** The target groups a run will use on a model of this conditioning: the user's (those the model has), else all it has. */
 export function effectiveLoraGroups(st: TrainSettings, conditioning: Conditioning = 'cross'): LoraGroup[] {
@@ -34,14 +31,9 @@ export function effectiveLoraGroups(st: TrainSettings, conditioning: Conditionin
   return st.loraGroups ? have.filter((g) => st.loraGroups!.includes(g)) : have;
 }
 
-/**
- * Trainable LoRA parameters of the panel's settings, from the engine's per-group counts (linear
- * in the rank); null when the engine did not say.
- */
-export function loraTrainableParams(st: TrainSettings, lm: Pick<LmInfo, 'conditioning' | 'loraParamsPerRank' | 'loraParamsPerRankByGroup'>): number | null {
-  const byGroup = lm.loraParamsPerRankByGroup;
-  if (byGroup) return loraRank(st) * effectiveLoraGroups(st, lm.conditioning).reduce((sum, g) => sum + (byGroup[g] ?? 0), 0);
-  return lm.loraParamsPerRank && st.loraGroups === null ? loraRank(st) * lm.loraParamsPerRank : null;
+/** Trainable LoRA parameters of the panel's settings, from the engine's per-group counts (linear in the rank). */
+export function loraTrainableParams(st: TrainSettings, lm: Pick<LmInfo, 'conditioning' | 'loraParamsPerRank'>): number {
+  return loraRank(st) * effectiveLoraGroups(st, lm.conditioning).reduce((sum, g) => sum + (lm.loraParamsPerRank[g] ?? 0), 0);
 }
 
 /** `patch` applied to `st` (an lr left at null keeps following the model's default for the method). */

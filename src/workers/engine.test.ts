@@ -214,7 +214,7 @@ describe('engine handlers (Node, real bundled pack)', () => {
     const h = createEngineHandlers(deps({ modelStore: store }));
     const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
     expect(info.lm).toMatchObject({ modelKind: 'full' });
-    expect(info.lm!.loraParamsPerRank).toBeGreaterThan(0);
+    expect(info.lm!.loraParamsPerRank.feedForward).toBeGreaterThan(0);
     const clip = async (hz: number) => h.tokenize({ channels: [tone(32000 * 2, 32000, hz)], sampleRate: 32000, name: `${hz}.wav` }, ctx());
     const [a, b] = [await clip(220), await clip(660)];
     const req = { prompt: 'low tone', seconds: 0.3, temperature: 1, topK: 50, topP: 0, cfg: 3, seed: 1 };

@@ -6,7 +6,7 @@ import type { Manifest } from '../packs/manifest';
 import type { BackendName } from '../runtime/backend';
 import { maxFrames } from './generateTake';
 import type { LmInfo, LmMemory } from './protocol';
-import { loraParamsPerRank, loraParamsPerRankByGroup, slotKind, type LmSlot } from './training';
+import { loraParamsPerRank, slotKind, type LmSlot } from './training';
 
 /** The LM's memory needs and budget on `backend` (tfjs must already be on it: the cache layout follows it). */
 function lmMemory(slot: LmSlot, manifest: Manifest, backend: BackendName, deviceMemoryGb: number | undefined): LmMemory {
@@ -23,7 +23,7 @@ export function lmInfo(slot: LmSlot, manifest: Manifest, backend: BackendName, d
   const params = [...slot.lm.named.values()].reduce((s, v) => s + v.size, 0);
   return {
     modelId: slot.modelId, modelName: slot.modelName, modelKind: slotKind(slot), params,
-    loraParamsPerRank: loraParamsPerRank(slot.config), loraParamsPerRankByGroup: loraParamsPerRankByGroup(slot.config),
+    loraParamsPerRank: loraParamsPerRank(slot.config),
     maxSeconds: Math.floor(maxFrames(slot.lm) / manifest.codec.frameRate),
     memory: lmMemory(slot, manifest, backend, deviceMemoryGb),
     conditioning: slot.config.conditioning, defaults: manifest.lm!.defaults,

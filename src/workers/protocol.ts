@@ -191,10 +191,11 @@ export interface LmInfo {
   /** Something the user should know about this model (e.g. it could not be saved). */
   notice?: string;
   params: number;
-  /** Trainable parameters of a LoRA with the default targets, per unit of rank (the count is linear in the rank). */
-  loraParamsPerRank?: number;
-  /** The same per target group this model has (the Train panel's checkboxes; the sum over the groups is loraParamsPerRank). */
-  loraParamsPerRankByGroup?: Partial<Record<LoraGroup, number>>;
+  /**
+   * Trainable LoRA parameters per unit of rank (the count is linear in the rank), per target group
+   * this model has (the Train panel's checkboxes); the default targets are all of them.
+   */
+  loraParamsPerRank: Partial<Record<LoraGroup, number>>;
   /** Longest generation (the model's position window), in seconds. */
   maxSeconds: number;
   /** Memory a take needs on this backend (estimated: weights, KV cache, one step's work) and what it may use. */

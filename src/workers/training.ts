@@ -94,11 +94,8 @@ export async function modelList(store: ModelStore, slot: LmSlot): Promise<ModelL
   };
 }
 
-/** Trainable LoRA parameters per unit of rank for this LM (default targets). */
-export const loraParamsPerRank = (cfg: LmConfig): number => loraParamCount(cfg, { rank: 1 });
-
-/** The same per target group the LM has (the count is linear in the rank and additive over targets). */
-export function loraParamsPerRankByGroup(cfg: LmConfig): Partial<Record<LoraGroup, number>> {
+/** Trainable LoRA parameters per unit of rank, per target group the LM has (the count is linear in the rank and additive over targets). */
+export function loraParamsPerRank(cfg: LmConfig): Partial<Record<LoraGroup, number>> {
   return Object.fromEntries(availableGroups(cfg.conditioning).map((g) => [g, loraParamCount(cfg, { rank: 1, targets: groupTargets(g, cfg.conditioning) })]));
 }
 
