@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-web';
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { runLm, runText, type LmRun } from '../../src/bench/lmBench';
+import { setFusedDecoding } from '../../src/lm/stepper';
+import { fusedRun, generateRun, loraTrainRun } from './bigGpu';
 import { resample } from '../../src/audio/resample';
 import { Codec, type Codes } from '../../src/codec/encodec';
 import {
@@ -22,7 +24,7 @@ import type { CacheLayout } from '../../src/lm/cache';
 import { parseManifest, type Manifest } from '../../src/packs/manifest';
 import { chooseBackend, type BackendName } from '../../src/runtime/backend';
 import { probeWebGpu } from '../../src/runtime/gpuProbe';
-import { createOrtSession } from '../../src/runtime/ortSession';
+import { createOrtSession, useOneOrtBuild } from '../../src/runtime/ortSession';
 import { useTfBackend } from '../../src/runtime/tfBackend';
 import { gaussian, mulberry32 } from '../../src/util/rng';
 
@@ -62,7 +64,7 @@ const results: Results = argv.includes('--append') && existsSync(jsonPath)
   : { sections: [], markdown: {}, processes: 0 };
 results.processes++;
 results.finished = false;
-const PART_ORDER = ['env', 'parity', 'lm', 'codec', 'text', 'train', 'big', 'bigVariants'];
+const PART_ORDER = ['env', 'parity', 'lm', 'codec', 'text', 'train', 'big', 'bigFused', 'bigLong', 'bigLora', 'bigVariants'];
 const setPart = (key: string, lines: string[]) => { results.markdown[key] = lines; };
 
 function write(): void {
@@ -182,6 +184,7 @@ setBaseUri(pathToFileURL(join(ROOT, 'public') + '/').href); // what lmBench's pa
 
 // ORT-web's JSEP bundle would fetch its .wasm relative to the bundle; hand it the bytes instead.
 ort.env.wasm.wasmBinary = readFileSync(join(here, 'wasm', 'ort-wasm-simd-threaded.jsep.wasm'));
+useOneOrtBuild(); // lmBench's codec sessions too (no 'onnxruntime-web/wasm' build in the bundle)
 
 // ---------- sections ----------
 async function envSection(): Promise<string> {
@@ -317,6 +320,16 @@ async function lmSection(backend: BackendName): Promise<string> {
   const r = await runLm(backend, SECONDS);
   lmRuns.push(r);
   lmTable();
+  if (backend === 'webgpu' && left() > 60) { // the same generation through tfjs's ops (before the fused step), same process
+    setFusedDecoding(false);
+    try {
+      const base = await runLm(backend, SECONDS);
+      lmRuns.push({ ...base, backend: 'webgpu (tfjs ops)' });
+      lmTable();
+    } finally {
+      setFusedDecoding(true);
+    }
+  }
   if (r.backend !== backend) throw new Error(`requested ${backend}, tfjs used ${r.backend}`);
   return `${f(r.framesPerSecond)} frames/s, RTF ${f(r.rtf, 2)}, step ${f(r.cachedStepMs)} ms cached vs ${f(r.recomputeStepMs)} ms recompute`;
 }
@@ -524,6 +537,35 @@ async function bigSection(backend: BackendName): Promise<string> {
         ...variantRuns.map((r) => `| ${r.backend} | ${r.variant} | ${r.layout} | ${f(r.stepMs as number)} | ${r.kernels} | ${f(r.kernelMs as number)} | ${f(r.prefillMs as number, 0)} |`), '']);
     }
     const params = [...lm.named.values()].reduce((a, v) => a + v.size, 0);
+    if (backend === 'webgpu' && left() > 20) {
+      const fr = await fusedRun(lm, cond, len, 20);
+      log(`     fused: ${f(fr.stepMs)} ms/step, prefill ${f(fr.prefillMs, 0)} ms, max |diff| ${fr.maxDiff.toExponential(2)} of peak ${f(fr.peak)}`);
+      results.bigFused = fr;
+      bigRuns.push({ backend: 'webgpu (fused step)', shape: `d ${dim}, ${layers} layers, ${heads} heads`, paramsM: params / 1e6, initMs, prefillMs: fr.prefillMs, stepMs: fr.stepMs, framesPerS: 1000 / fr.stepMs, rtf: fr.stepMs / 20 });
+      setPart('bigFused', ['## Fused step vs tfjs ops (musicgen-small shape)', '',
+        `Logits of ${fr.checkCols} seeded columns, fused vs tfjs static cache: max |diff| ${fr.maxDiff.toExponential(2)}, peak ${f(fr.peak)}. Fused prefill = ${len} single-column steps.`, '']);
+      write();
+    }
+    if (backend === 'webgpu' && process.env.GB_LONG && left() > 40) { // a late step (attention over ~1400 keys) and a whole 10 s take
+      const late = await fusedRun(lm, cond, 1400, 20);
+      const gen = await generateRun(lm, 500);
+      log(`     fused at 1400: ${f(late.stepMs)} ms/step; generate 500 frames: ${f(gen.ms, 0)} ms (${f(gen.msPerFrame)} ms/frame)`);
+      results.bigLong = { late, gen };
+      setPart('bigLong', ['## Fused step late in a take, and a whole take (musicgen-small shape)', '',
+        '| what | ms |', '|---|---|',
+        `| fused step after a 1400-column prefix (attention over 1401 keys) | ${f(late.stepMs)} |`,
+        `| generate(), 500 frames (10 s), CFG 3, top-k 250, sampling included | ${f(gen.ms, 0)} (${f(gen.msPerFrame)} per frame, RTF ${f(gen.msPerFrame / 20, 2)}) |`, '']);
+      write();
+    }
+    if (backend === 'webgpu' && left() > 40) {
+      const lr = await loraTrainRun(lm, TRAIN_FRAMES, 3);
+      log(`     LoRA train: ${f(lr.stepMs, 0)} ms/step (first ${f(lr.firstStepMs, 0)}), ${lr.params} adapter params`);
+      results.bigLora = lr;
+      setPart('bigLora', ['## LoRA training step (musicgen-small shape, seeded weights)', '',
+        '| backend | rank | adapter params | batch × frames | first step ms | ms/step | frames/s | loss |', '|---|---|---|---|---|---|---|---|',
+        `| ${used} | ${lr.rank} | ${lr.params} | 2 × ${lr.frames} | ${f(lr.firstStepMs, 0)} | ${f(lr.stepMs, 0)} | ${f((2 * lr.frames) / (lr.stepMs / 1000))} | ${lr.loss.toFixed(4)} |`, '']);
+      write();
+    }
     bigRuns.push({ backend: used, shape: `d ${dim}, ${layers} layers, ${heads} heads`, paramsM: params / 1e6, initMs, prefillMs, stepMs, framesPerS: 1000 / stepMs, rtf: stepMs / 20 });
     results.bigLm = bigRuns;
     setPart('big', ['## Larger LM (seeded, musicgen-small shape): cached step', '',
@@ -556,7 +598,7 @@ async function main(): Promise<void> {
   await section('codec', 15, 90, codecSection);
   await section('text', 5, 30, textSection);
   for (const b of BACKENDS) await section(`train:${b}`, 15, 60, () => trainSection(b));
-  for (const b of BACKENDS) await section(`big:${b}`, 45, 90, () => bigSection(b));
+  for (const b of BACKENDS) await section(`big:${b}`, 45, 180, () => bigSection(b));
   results.finished = !tainted;
   write();
   if (!argv.includes('--quiet')) console.log(`\n${readFileSync(join(OUT, 'gpu-bench.md'), 'utf8')}`);

@@ -78,6 +78,24 @@ if [ "${GB_PLAN:-}" = variants ]; then
   cat "$OUT/gpu-bench.md" 2>/dev/null || say "no results written"
   exit 0
 fi
+if [ "${GB_PLAN:-}" = fused-long ]; then
+  # Follow-up: the fused step late in a take and a whole musicgen-small-shaped take (GB_LONG).
+  export GB_LONG=1
+  group 200 --sections big --backends webgpu
+  say "done in $(( ${GB_DEADLINE:-300} - DEADLINE + $(date +%s) )) s"
+  cat "$OUT/gpu-bench.md" 2>/dev/null || say "no results written"
+  exit 0
+fi
+if [ "${GB_PLAN:-}" = fused ]; then
+  # The fused decoding step (src/lm/webgpu): parity, the app's generation with and without it, the
+  # musicgen-small shape (tfjs ops, fused, a LoRA training step).
+  group 50 --sections env,parity --backends webgpu,wasm
+  group 100 --sections lm --backends webgpu
+  group 170 --sections big --backends webgpu
+  say "done in $(( ${GB_DEADLINE:-300} - DEADLINE + $(date +%s) )) s"
+  cat "$OUT/gpu-bench.md" 2>/dev/null || say "no results written"
+  exit 0
+fi
 # In order of importance: later groups are skipped when the deadline is near.
 group 60 --sections env,parity --backends webgpu,wasm
 group 90 --sections lm --backends webgpu

@@ -56,8 +56,11 @@ export interface LmRun {
 
 export async function runLm(backend: BackendName, seconds: number): Promise<LmRun> {
   const { used, manifest, bytes, lm } = await bundledLm(backend);
-  // The codec in its own ORT worker, as in the app (ORT in this context would slow tfjs-wasm ~2x).
-  const ort = (await import('../runtime/ortWorker')).ortWorkerSessions();
+  // The codec in its own ORT worker, as in the app (ORT in this context would slow tfjs-wasm ~2x);
+  // in-process where there are no workers (the GPU-machine harness runs in Node).
+  const ort = typeof Worker === 'undefined'
+    ? { create: (await import('../runtime/ortSession')).createOrtSession, terminate: () => {} }
+    : (await import('../runtime/ortWorker')).ortWorkerSessions();
   const codec = new Codec(manifest.codec, await ort.create(await bytes(manifest.codec.encoder), 'wasm'), await ort.create(await bytes(manifest.codec.decoder), 'wasm'));
   const D = manifest.lm!.config.textDim;
   const textStates = tf.randomNormal([1, 7, D], 0, 1, 'float32', 3) as tf.Tensor3D; // [1, S, D]

@@ -9,10 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors/StudioError';
 import { mulberry32 } from '../util/rng';
-import { createCache, disposeCache, extend, type KvCache } from './cache';
 import { buildDelayed, firstStepWithTimestep, revertDelayed } from './delayPattern';
 import type { Lm, LmCondition } from './model';
 import { cfgCombine, DEFAULT_SAMPLING, sampleToken } from './sampling';
+import { createStepper, type Stepper } from './stepper';
 
 export interface StepInfo {
   step: number; // 1-based forward count
@@ -95,9 +95,9 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
   const ownNull = useCfg && !opts.nullCond ? defaultNull(opts) : null;
   const batch = useCfg ? batchConditions(opts, opts.nullCond ?? ownNull!) : null;
   const R = useCfg ? 2 * B : B; // rows in the forward batch
-  let cache: KvCache | null = null;
+  let stepper: Stepper | null = null;
   try {
-    cache = createCache(lm, batch ?? opts, S - 1);
+    stepper = await createStepper(lm, batch ?? opts, S - 1);
     let prev = 0;
     for (let offset = start; offset < S; offset++) {
       if (cancelled()) throw new StudioError('CANCELLED');
@@ -105,12 +105,7 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
       const L = offset - prev;
       const cols = new Int32Array(R * K * L);
       for (let r = 0; r < R; r++) for (let q = 0; q < K; q++) for (let l = 0; l < L; l++) cols[(r * K + q) * L + l] = gen[((r % B) * K + q) * S + prev + l];
-      const input = tf.tensor3d(cols, [R, K, L], 'int32'); // [R, K, L]
-      const logits = extend(lm, input, cache!); // [R, K, L, card]
-      const last = tf.tidy(() => logits.slice([0, 0, L - 1, 0], [R, K, 1, card]).reshape([R, K, card])); // [R, K, card]
-      tf.dispose([input, logits]);
-      const data = (await last.data()) as Float32Array;
-      last.dispose();
+      const data = await stepper.feed(cols, L); // [R, K, card] of column offset - 1
       if (cancelled()) throw new StudioError('CANCELLED');
       prev = offset;
 
@@ -130,7 +125,7 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
       opts.onStep?.({ step: offset - start + 1, steps: S - start, column: offset, tokens });
     }
   } finally {
-    if (cache) disposeCache(cache);
+    stepper?.dispose();
     tf.dispose([...(batch ? conditionTensors(batch) : []), ...(ownNull ? conditionTensors(ownNull) : [])]);
   }
 

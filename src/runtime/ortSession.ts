@@ -21,6 +21,11 @@ function loadOrt(backend: BackendName): Promise<Ort> {
   return jsep ?? (wasmOnly ??= import('onnxruntime-web/wasm') as Promise<Ort>);
 }
 
+/** Use the JSEP build for every backend from now on (the GPU-machine harness in Node carries only that build). */
+export function useOneOrtBuild(): void {
+  jsep ??= import('onnxruntime-web');
+}
+
 /**
  * Creates an ONNX session on `backend` ('cpu' is the wasm provider on one thread). ORT reads
  * `env.wasm.numThreads` once, when its wasm first starts, so the first session in a context fixes

@@ -1,0 +1,94 @@
+// Device harness, musicgen-small shape: the fused decoding step (src/lm/webgpu) against tfjs's own
+// WebGPU ops, and a LoRA training step (r 16, default targets), for gpuBench.ts's big section.
+import * as tf from '@tensorflow/tfjs';
+import { createCache, disposeCache, extend, generate, type Lm, type LmCondition } from '../../src/lm';
+import { createLora, disposeLora } from '../../src/lm/lora';
+import { AdamW, disposeBatch, makeBatch, trainStep, type TrainClip } from '../../src/lm/train';
+import { FusedStep } from '../../src/lm/webgpu/fusedStep';
+import { gaussian, mulberry32 } from '../../src/util/rng';
+
+export interface FusedRun { checkCols: number; maxDiff: number; peak: number; prefillMs: number; stepMs: number; steps: number }
+
+/** Logits of the fused step vs the static tfjs cache on a few seeded columns, then the fused step's time after a `prefix`-column prefill. */
+export async function fusedRun(lm: Lm, cond: LmCondition, prefix: number, steps: number): Promise<FusedRun> {
+  const { codebooks: K, card } = lm.config;
+  const R = cond.textMask.shape[0];
+  const rand = mulberry32(5);
+  const checkCols = 4;
+  const ids = Int32Array.from({ length: R * K * checkCols }, () => Math.floor(rand() * card)); // [R, K, 4]
+  const cache = createCache(lm, cond, checkCols, 'static');
+  const check = await FusedStep.create(lm, cond, checkCols);
+  let maxDiff = 0;
+  let peak = 0;
+  for (let s = 0; s < checkCols; s++) {
+    const col = new Int32Array(R * K).map((_, i) => ids[i * checkCols + s]); // [R, K]
+    const got = (await check.column(col, true))!;
+    const input = tf.tensor3d(col, [R, K, 1], 'int32');
+    const ref = extend(lm, input, cache);
+    const want = (await ref.data()) as Float32Array;
+    tf.dispose([input, ref]);
+    for (let i = 0; i < want.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+      peak = Math.max(peak, Math.abs(want[i]));
+    }
+  }
+  check.dispose();
+  disposeCache(cache);
+
+  const fused = await FusedStep.create(lm, cond, prefix + steps + 2);
+  const zero = new Int32Array(R * K);
+  let t = performance.now();
+  for (let i = 0; i < prefix; i++) await fused.column(zero, i === prefix - 1);
+  const prefillMs = performance.now() - t;
+  await fused.column(zero, true); // warm
+  t = performance.now();
+  for (let i = 0; i < steps; i++) await fused.column(zero, true);
+  const stepMs = (performance.now() - t) / steps;
+  fused.dispose();
+  return { checkCols, maxDiff, peak, prefillMs, stepMs, steps };
+}
+
+export interface LoraTrainRun { rank: number; params: number; frames: number; firstStepMs: number; stepMs: number; steps: number; loss: number }
+
+/** LoRA fine-tuning step (trainStep with an adapter: recompute on, AdamW over the adapter only), batch 2 × `frames`. */
+export async function loraTrainRun(lm: Lm, frames: number, steps: number): Promise<LoraTrainRun> {
+  const { codebooks: K, card, textDim } = lm.config;
+  const rand = mulberry32(11);
+  const clip = (name: string): TrainClip => ({
+    name, caption: name, frames: frames + 10,
+    codes: Int32Array.from({ length: K * (frames + 10) }, () => Math.floor(rand() * card)),
+    text: { states: Float32Array.from({ length: 12 * textDim }, () => gaussian(rand)), tokens: 12 },
+  });
+  const batch = makeBatch([clip('a'), clip('b')], [{ clip: 0, start: 0, frames }, { clip: 1, start: 10, frames }], { codebooks: K, card, textDim });
+  const lora = createLora(lm, { rank: 16 });
+  const opt = new AdamW(lora.named);
+  try {
+    let t = performance.now();
+    const first = await trainStep(lm, opt, batch, 2e-4, 1, lora);
+    const firstStepMs = performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < steps; i++) await trainStep(lm, opt, batch, 2e-4, 1, lora);
+    const stepMs = (performance.now() - t) / steps;
+    const params = [...lora.named.values()].reduce((a, v) => a + v.size, 0);
+    return { rank: 16, params, frames, firstStepMs, stepMs, steps, loss: first.loss };
+  } finally {
+    opt.dispose();
+    disposeLora(lora);
+    disposeBatch(batch);
+  }
+}
+
+/** The studio's generate() (fused on WebGPU) for one prompt: CFG 3, top-k 250, `frames` frames; ms per frame, sampling included. */
+export async function generateRun(lm: Lm, frames: number): Promise<{ frames: number; ms: number; msPerFrame: number }> {
+  const textStates = tf.randomNormal([1, 12, lm.config.textDim], 0, 1, 'float32', 4) as tf.Tensor3D; // [1, 12, textDim]
+  const textMask = tf.ones([1, 12]) as tf.Tensor2D;
+  try {
+    await generate(lm, { textStates, textMask, frames: 4, cfg: 3, topK: 250, seed: 1 }); // pipelines compiled
+    const t = performance.now();
+    await generate(lm, { textStates, textMask, frames, cfg: 3, topK: 250, seed: 1 });
+    const ms = performance.now() - t;
+    return { frames, ms, msPerFrame: ms / frames };
+  } finally {
+    tf.dispose([textStates, textMask]);
+  }
+}

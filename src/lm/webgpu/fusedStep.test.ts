@@ -1,0 +1,128 @@
+// The fused WebGPU step against tfjs's own WebGPU ops (cache.ts 'static', itself checked against
+// audiocraft), on Dawn in Node: SwiftShader here and in CI (Debian's chromium ships it).
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { createCache, disposeCache, extend } from '../cache';
+import { parseLmConfig, type LmConfig } from '../config';
+import { generate } from '../generate';
+import { createLora, disposeLora, withLora } from '../lora';
+import { disposeLm, type LmCondition } from '../model';
+import { createStepper, setFusedDecoding } from '../stepper';
+import { disposeCond, loadTiny, tinyCond, tinySequence } from '../testdata/lmTiny';
+import { SWIFTSHADER_ICD, useDawnWebGpu } from '../testdata/dawnGpu';
+import { initLm } from '../weights';
+import { FusedStep, fusedUnsupported } from './fusedStep';
+
+// Debian's chromium (which `npm test` needs anyway) brings SwiftShader; without it there is no adapter to test on.
+const gpuHere = existsSync(SWIFTSHADER_ICD) || !!process.env.VK_ICD_FILENAMES;
+
+describe.runIf(gpuHere)('fused WebGPU decoding step', () => {
+  let before = 0;
+  beforeAll(async () => {
+    expect(await useDawnWebGpu()).not.toBeNull();
+  }, 60_000);
+  afterAll(() => setFusedDecoding(true));
+  beforeEach(() => {
+    before = tf.memory().numTensors;
+  });
+  afterEach(() => {
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  /** cond rows then null rows, as generate batches them for CFG: [4, 5, 32]. */
+  function cfgBatch(): LmCondition {
+    const c = tinyCond('cond');
+    const n = tinyCond('null');
+    const out = { textStates: tf.concat([c.textStates, n.textStates]) as tf.Tensor3D, textMask: tf.concat([c.textMask, n.textMask]) as tf.Tensor2D };
+    disposeCond(c);
+    disposeCond(n);
+    return out;
+  }
+
+  /** Largest |fused - static cache| over every column of the parity sequence, and the logits' peak. */
+  async function compare(overrides: Partial<LmConfig>): Promise<{ diff: number; peak: number }> {
+    const lm = loadTiny(overrides);
+    const cond = cfgBatch();
+    const seq = tinySequence(); // [2, K, 9]
+    const rows = tf.tidy(() => tf.concat([seq, seq.reverse(2)]) as tf.Tensor3D); // [4, K, 9]
+    const [R, K, S] = rows.shape;
+    const ids = (await rows.data()) as Int32Array;
+    const cache = createCache(lm, cond, S, 'static');
+    const fused = await FusedStep.create(lm, cond, S);
+    let diff = 0;
+    let peak = 0;
+    for (let s = 0; s < S; s++) {
+      const col = new Int32Array(R * K).map((_, i) => ids[i * S + s]); // [R, K]
+      const got = (await fused.column(col, true))!; // [R, K, card]
+      const input = rows.slice([0, 0, s], [R, K, 1]) as tf.Tensor3D; // [R, K, 1]
+      const ref = extend(lm, input, cache); // [R, K, 1, card]
+      const want = (await ref.data()) as Float32Array;
+      tf.dispose([input, ref]);
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) {
+        diff = Math.max(diff, Math.abs(got[i] - want[i]));
+        peak = Math.max(peak, Math.abs(want[i]));
+      }
+    }
+    fused.dispose();
+    disposeCache(cache);
+    tf.dispose([seq, rows, cond.textStates, cond.textMask]);
+    disposeLm(lm);
+    return { diff, peak };
+  }
+
+  it('gives the static cache\'s logits at every column (padded text keys masked, as Hugging Face does)', async () => {
+    const { diff, peak } = await compare({});
+    expect(peak).toBeGreaterThan(1);
+    expect(diff).toBeLessThan(1e-5 * peak);
+  });
+
+  it('and with audiocraft\'s masking (padded text keys kept)', async () => {
+    const { diff, peak } = await compare({ textMasking: 'audiocraft' });
+    expect(peak).toBeGreaterThan(1);
+    expect(diff).toBeLessThan(1e-5 * peak);
+  });
+
+  it('generate takes the fused path and samples the same tokens as the tfjs ops, with and without a prompt', async () => {
+    const lm = loadTiny();
+    const c = tinyCond('cond');
+    const kinds: string[] = [];
+    const run = async (fused: boolean, prompt?: { codes: Int32Array; frames: number }) => {
+      setFusedDecoding(fused);
+      const s = await createStepper(lm, c, 4);
+      kinds.push(s.kind);
+      s.dispose();
+      return generate(lm, { ...c, frames: 14, seed: 7, cfg: 3, ...(prompt ? { prompt } : {}) });
+    };
+    const a = await run(true);
+    const b = await run(false);
+    expect(kinds).toEqual(['fused', 'static']);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const prompt = { codes: new Int32Array(2 * 4 * 5).map((_, i) => a[Math.floor(i / 5) * 14 + (i % 5)]), frames: 5 }; // [2, K, 5]: a's first frames
+    const pa = await run(true, prompt);
+    const pb = await run(false, prompt);
+    expect(Array.from(pa)).toEqual(Array.from(pb));
+    for (let q = 0; q < 2 * 4; q++) expect(Array.from(pa.slice(q * 14, q * 14 + 5))).toEqual(Array.from(a.slice(q * 14, q * 14 + 5))); // the prompt is kept
+    setFusedDecoding(true);
+    disposeCond(c);
+    disposeLm(lm);
+  });
+
+  it('says why it does not apply: live adapters, melody prefix, batch, length, backend', async () => {
+    const lm = loadTiny();
+    expect(fusedUnsupported(lm, 2, 100)).toBeNull();
+    const lora = createLora(lm, { rank: 2 });
+    expect(fusedUnsupported(withLora(lm, lora), 2, 100)).toBe('live LoRA adapters');
+    disposeLora(lora);
+    expect(fusedUnsupported(lm, 9, 100)).toBe('batch 9 > 8');
+    expect(fusedUnsupported(lm, 2, 100_000)).toMatch(/100000 positions exceed workgroup memory/);
+    const melody = initLm(parseLmConfig({ dim: 32, layers: 1, heads: 4, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64, conditioning: 'prefix', chromaBins: 12 }), 1);
+    expect(fusedUnsupported(melody, 2, 10)).toBe('prefix conditioning');
+    disposeLm(melody);
+    await tf.setBackend('cpu');
+    expect(fusedUnsupported(lm, 2, 100)).toBe('backend cpu');
+    await tf.setBackend('webgpu');
+    disposeLm(lm);
+  });
+});

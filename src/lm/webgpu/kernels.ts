@@ -1,0 +1,191 @@
+/**
+ * WGSL for the fused decoding step (fusedStep.ts): one cached forward over one column in ~13
+ * dispatches per block instead of tfjs's ~100 (musicgen.md §8: a step is launch-bound on a GPU).
+ * Pure: each function returns shader source with the shapes baked in as constants, so a pipeline
+ * is compiled once per shape. Every kernel runs 64-thread workgroups; R (rows: the CFG batch) is
+ * small (<= 8), so a weight row is read once for all rows.
+ */
+
+export const WG = 64;
+
+/** The per-step uniform: the column's position (its KV-cache slot; attention covers slots 0..pos). */
+const STEP = 'struct Step { pos: u32 }';
+
+/** Tree reduction of red[0..64) in place (sum or max); every thread must call it (barriers). */
+const REDUCE = (op: 'sum' | 'max', arr = 'red', base = '0u') => `
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s) { ${op === 'sum' ? `${arr}[${base} + t] += ${arr}[${base} + t + s]` : `${arr}[${base} + t] = max(${arr}[${base} + t], ${arr}[${base} + t + s])`}; }
+    workgroupBarrier();
+  }`;
+
+/** x [R, d] = positions[pos] (every row): the start of the residual stream. */
+export function embedPositionWgsl(d: number, R: number): string {
+  return `${STEP}
+@group(0) @binding(0) var<uniform> step: Step;
+@group(0) @binding(1) var<storage, read> table: array<f32>; // [maxPositions, d]
+@group(0) @binding(2) var<storage, read_write> x: array<f32>; // [R, d]
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let j = g.x;
+  if (j >= ${d}u) { return; }
+  let p = table[step.pos * ${d}u + j];
+  for (var r = 0u; r < ${R}u; r++) { x[r * ${d}u + j] = p; }
+}`;
+}
+
+/** x [R, d] += table_k[ids[r, k]]: one codebook's embedding (ids [R, K] int32). */
+export function embedCodeWgsl(d: number, R: number, K: number, k: number): string {
+  return `
+@group(0) @binding(0) var<storage, read> ids: array<i32>; // [R, K]
+@group(0) @binding(1) var<storage, read> table: array<f32>; // [card + 1, d]
+@group(0) @binding(2) var<storage, read_write> x: array<f32>; // [R, d]
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let j = g.x;
+  if (j >= ${d}u) { return; }
+  for (var r = 0u; r < ${R}u; r++) { x[r * ${d}u + j] += table[u32(ids[r * ${K}u + ${k}u]) * ${d}u + j]; }
+}`;
+}
+
+/** y [R, d] = LayerNorm(x [R, d]) · w + b; one workgroup per row (dispatch R). */
+export function layerNormWgsl(d: number, eps: number): string {
+  return `
+@group(0) @binding(0) var<storage, read> x: array<f32>; // [R, d]
+@group(0) @binding(1) var<storage, read> w: array<f32>; // [d]
+@group(0) @binding(2) var<storage, read> b: array<f32>; // [d]
+@group(0) @binding(3) var<storage, read_write> y: array<f32>; // [R, d]
+var<workgroup> red: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let t = lid.x;
+  let row = wid.x * ${d}u;
+  var s = 0.0;
+  for (var j = t; j < ${d}u; j += ${WG}u) { s += x[row + j]; }
+  red[t] = s;
+  workgroupBarrier();
+  ${REDUCE('sum')}
+  let mean = red[0] / ${d}.0;
+  workgroupBarrier();
+  var v = 0.0;
+  for (var j = t; j < ${d}u; j += ${WG}u) { let c = x[row + j] - mean; v += c * c; }
+  red[t] = v;
+  workgroupBarrier();
+  ${REDUCE('sum')}
+  let inv = inverseSqrt(red[0] / ${d}.0 + ${eps});
+  for (var j = t; j < ${d}u; j += ${WG}u) { y[row + j] = (x[row + j] - mean) * inv * w[j] + b[j]; }
+}`;
+}
+
+/**
+ * Where a matrix-vector product's output o of row r goes:
+ * - 'set' / 'add' / 'gelu': y[r * stride + base + o] =, +=, = GELU(·) (exact erf GELU);
+ * - 'kv': the KV cache [R, H, N, D] at the step's slot: y[((r H + o / D) N + pos) D + o % D].
+ */
+export type MatVecOut =
+  | { mode: 'set' | 'add' | 'gelu'; stride: number; base: number }
+  | { mode: 'kv'; heads: number; headDim: number; slots: number };
+
+/** erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as tfjs's own Erf kernel computes it. */
+const ERF = `
+fn erf_(x: f32) -> f32 {
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
+  return select(-y, y, x >= 0.0);
+}`;
+
+/**
+ * y = x Wᵀ for R rows: W [out, in] (torch layout) read as vec4 once for all rows, x [R, in].
+ * One workgroup per output feature (dispatch out); `in` must be a multiple of 4.
+ */
+export function matVecWgsl(inDim: number, outDim: number, R: number, out: MatVecOut): string {
+  const in4 = inDim / 4;
+  const store = out.mode === 'kv'
+    ? `y[((r * ${out.heads}u + o / ${out.headDim}u) * ${out.slots}u + step.pos) * ${out.headDim}u + o % ${out.headDim}u] = v;`
+    : `let at = r * ${out.stride}u + ${out.base}u + o;\n      ${out.mode === 'set' ? 'y[at] = v;' : out.mode === 'add' ? 'y[at] += v;' : 'y[at] = 0.5 * v * (1.0 + erf_(v * 0.70710678118654752));'}`;
+  return `${out.mode === 'kv' ? `${STEP}\n@group(0) @binding(3) var<uniform> step: Step;` : ''}
+@group(0) @binding(0) var<storage, read> w: array<vec4<f32>>; // [out, in / 4]
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>; // [R, in / 4]
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+var<workgroup> red: array<f32, ${WG * R}>; // [R, 64]
+${out.mode === 'gelu' ? ERF : ''}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let t = lid.x;
+  let o = wid.x;
+  var acc: array<f32, ${R}>;
+  for (var i = t; i < ${in4}u; i += ${WG}u) {
+    let wv = w[o * ${in4}u + i];
+    for (var r = 0u; r < ${R}u; r++) { acc[r] += dot(wv, x[r * ${in4}u + i]); }
+  }
+  for (var r = 0u; r < ${R}u; r++) { red[r * ${WG}u + t] = acc[r]; }
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s) { for (var r = 0u; r < ${R}u; r++) { red[r * ${WG}u + t] += red[r * ${WG}u + t + s]; } }
+    workgroupBarrier();
+  }
+  if (t < ${R}u) {
+    let r = t;
+    let v = red[r * ${WG}u];
+    if (o < ${outDim}u) {
+      ${store}
+    }
+  }
+}`;
+}
+
+/**
+ * softmax(q kᵀ / √D + bias) v for one (head, row) per workgroup (dispatch H × R):
+ * q [R, d], k/v [R, H, slots, D], out [R, d].
+ * - 'self': keys 0..pos (the step's slot included), no bias (causal by construction);
+ * - 'cross': all `slots` text keys, plus bias [R, slots] (the padding mask) when `bias`.
+ * The scores of one (head, row) live in workgroup memory: slots * 4 bytes.
+ */
+export function attentionWgsl(kind: 'self' | 'cross', d: number, heads: number, slots: number, bias: boolean): string {
+  const D = d / heads;
+  const scale = 1 / Math.sqrt(D);
+  const n = kind === 'self' ? 'step.pos + 1u' : `${slots}u`;
+  return `${kind === 'self' ? `${STEP}\n@group(0) @binding(4) var<uniform> step: Step;` : ''}
+@group(0) @binding(0) var<storage, read> q: array<f32>; // [R, d]
+@group(0) @binding(1) var<storage, read> k: array<f32>; // [R, H, slots, D]
+@group(0) @binding(2) var<storage, read> v: array<f32>; // [R, H, slots, D]
+@group(0) @binding(3) var<storage, read_write> y: array<f32>; // [R, d]
+${bias ? '@group(0) @binding(5) var<storage, read> bias: array<f32>; // [R, slots]' : ''}
+var<workgroup> sc: array<f32, ${slots}>;
+var<workgroup> qs: array<f32, ${D}>;
+var<workgroup> red: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let t = lid.x;
+  let h = wid.x;
+  let r = wid.y;
+  let n = ${n};
+  for (var j = t; j < ${D}u; j += ${WG}u) { qs[j] = q[r * ${d}u + h * ${D}u + j]; }
+  workgroupBarrier();
+  let base = (r * ${heads}u + h) * ${slots}u * ${D}u;
+  var m = -3.4e38;
+  for (var j = t; j < n; j += ${WG}u) {
+    var s = 0.0;
+    for (var c = 0u; c < ${D}u; c++) { s += qs[c] * k[base + j * ${D}u + c]; }
+    s = s * ${scale}${bias ? ` + bias[r * ${slots}u + j]` : ''};
+    sc[j] = s;
+    m = max(m, s);
+  }
+  red[t] = m;
+  workgroupBarrier();
+  ${REDUCE('max')}
+  let top = red[0];
+  workgroupBarrier();
+  var sum = 0.0;
+  for (var j = t; j < n; j += ${WG}u) { let e = exp(sc[j] - top); sc[j] = e; sum += e; }
+  red[t] = sum;
+  workgroupBarrier();
+  ${REDUCE('sum')}
+  let inv = 1.0 / red[0];
+  for (var c = t; c < ${D}u; c += ${WG}u) {
+    var a = 0.0;
+    for (var j = 0u; j < n; j++) { a += sc[j] * v[base + j * ${D}u + c]; }
+    y[r * ${d}u + h * ${D}u + c] = a * inv;
+  }
+}`;
+}
