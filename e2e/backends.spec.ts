@@ -59,3 +59,20 @@ test('the LM on tfjs WebGPU (static KV cache) agrees with WASM (growing KV cache
   expect(peak).toBeGreaterThan(0.1);
   expect(maxDiff).toBeLessThan(1e-3 * peak);
 });
+
+test('generation\'s fused WebGPU step agrees with WASM in Chromium', async ({ page }) => {
+  await openBench(page);
+  const wasm = await page.evaluate(() => window.studioBench.lmLogits('wasm', 'stepper'));
+  const gpu = await page.evaluate(() => window.studioBench.lmLogits('webgpu', 'stepper'));
+  expect([wasm.backend, wasm.layout]).toEqual(['wasm', 'grow']);
+  expect([gpu.backend, gpu.layout]).toEqual(['webgpu', 'fused']);
+  expect(gpu.logits.length).toBe(wasm.logits.length);
+  let maxDiff = 0;
+  let peak = 0;
+  for (let i = 0; i < wasm.logits.length; i++) {
+    peak = Math.max(peak, Math.abs(wasm.logits[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(gpu.logits[i] - wasm.logits[i]));
+  }
+  expect(peak).toBeGreaterThan(0.1);
+  expect(maxDiff).toBeLessThan(1e-3 * peak);
+});

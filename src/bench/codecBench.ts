@@ -72,7 +72,7 @@ declare global {
       runApp: (backend: BackendName, seconds: number) => Promise<import('./appBench').AppRun>;
       runLm: (backend: BackendName, seconds: number) => Promise<import('./lmBench').LmRun>;
       runText: (backend: BackendName) => Promise<number[]>;
-      lmLogits: (backend: BackendName) => Promise<{ backend: string; layout: string; logits: number[] }>;
+      lmLogits: (backend: BackendName, path?: 'ops' | 'stepper') => Promise<{ backend: string; layout: string; logits: number[] }>;
       runTrain: (backend: BackendName, steps: number) => Promise<import('./lmBench').TrainRun>;
       lmProfile: (backend: BackendName, ort?: BackendName | 'none', where?: 'here' | 'worker') => ReturnType<typeof import('./lmBench').lmProfile>;
       crossOriginIsolated: boolean;
@@ -87,7 +87,7 @@ window.studioBench = {
   runApp: async (b, s) => (await import('./appBench')).runApp(b, s),
   runLm: async (b, s) => (await import('./lmBench')).runLm(b, s),
   runText: async (b) => (await import('./lmBench')).runText(b),
-  lmLogits: async (b) => (await import('./lmBench')).lmLogits(b),
+  lmLogits: async (b, path) => (await import('./lmBench')).lmLogits(b, path),
   runTrain: async (b, n) => (await import('./lmBench')).runTrain(b, n),
   lmProfile: async (b, o, w) => (await import('./lmBench')).lmProfile(b, o, w),
   crossOriginIsolated: globalThis.crossOriginIsolated,

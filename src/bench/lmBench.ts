@@ -108,27 +108,43 @@ export async function runLm(backend: BackendName, seconds: number): Promise<LmRu
 }
 
 /**
- * Logits of the bundled LM on one tfjs backend through the KV cache in that backend's default
- * layout (static on GPUs, growing on CPU/WASM): a 6-column chunk then 3 single steps, batch 2.
- * For the backend-parity e2e test. -> { layout, logits [2, K, 9, card] flat in step order }.
+ * Logits of the bundled LM on one tfjs backend, batch 2: a 6-column chunk then 3 single columns.
+ * 'ops': through the KV cache in that backend's default layout (static on GPUs, growing on
+ * CPU/WASM), every column's logits. 'stepper': as generate() runs it (the fused step on WebGPU),
+ * the last column of each feed.
  */
-export async function lmLogits(backend: BackendName): Promise<{ backend: string; layout: string; logits: number[] }> {
+export async function lmLogits(backend: BackendName, path: 'ops' | 'stepper' = 'ops'): Promise<{ backend: string; layout: string; logits: number[] }> {
   const { used, lm } = await bundledLm(backend);
   const { codebooks: K, card, textDim } = lm.config;
   const textStates = tf.randomNormal([2, 5, textDim], 0, 1, 'float32', 9) as tf.Tensor3D; // [2, 5, textDim]
   const textMask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]); // [2, 5]
   const ids = Array.from({ length: 2 * K * 9 }, (_, i) => (i * 131 + 7) % (card + 1)); // [2, K, 9]
   const codes = tf.tensor3d(ids, [2, K, 9], 'int32');
-  const cache = createCache(lm, { textStates, textMask }, 9);
+  const feeds = [[0, 6], [6, 1], [7, 1], [8, 1]];
   const logits: number[] = [];
-  for (const [from, len] of [[0, 6], [6, 1], [7, 1], [8, 1]]) {
-    const cols = codes.slice([0, 0, from], [2, K, len]) as tf.Tensor3D; // [2, K, len]
-    const out = extend(lm, cols, cache); // [2, K, len, card]
-    logits.push(...(await out.data()));
-    tf.dispose([cols, out]);
+  let layout: string;
+  if (path === 'stepper') {
+    const { createStepper } = await import('../lm/stepper');
+    const stepper = await createStepper(lm, { textStates, textMask }, 9);
+    layout = stepper.kind;
+    for (const [from, len] of feeds) {
+      const cols = tf.tidy(() => codes.slice([0, 0, from], [2, K, len])); // [2, K, len]
+      logits.push(...(await stepper.feed((await cols.data()) as Int32Array, len))); // [2, K, card]
+      cols.dispose();
+    }
+    stepper.dispose();
+  } else {
+    const cache = createCache(lm, { textStates, textMask }, 9);
+    for (const [from, len] of feeds) {
+      const cols = codes.slice([0, 0, from], [2, K, len]) as tf.Tensor3D; // [2, K, len]
+      const out = extend(lm, cols, cache); // [2, K, len, card]
+      const data = await out.data();
+      logits.push(...data);
+      tf.dispose([cols, out]);
+    }
+    layout = cache.layout;
+    disposeCache(cache);
   }
-  const layout = cache.layout;
-  disposeCache(cache);
   tf.dispose([textStates, textMask, codes]);
   disposeLm(lm);
   return { backend: used, layout, logits };

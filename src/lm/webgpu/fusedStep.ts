@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { LN_EPS } from '../config';
 import { disposeCondState, encodeCondition, type Block, type CondState, type Lm, type LmCondition } from '../model';
-import { attentionWgsl, embedCodeWgsl, embedPositionWgsl, layerNormWgsl, matVecWgsl, WG, type MatVecOut } from './kernels';
+import { attentionWgsl, embedCodeWgsl, embedPositionWgsl, layerNormWgsl, matVecWgsl, WG, WG_ATTENTION, type MatVecOut } from './kernels';
 
 const MAX_ROWS = 8;
 
@@ -23,10 +23,12 @@ export function fusedUnsupported(lm: Lm, rows: number, slots: number): string | 
   if (tf.getBackend() !== 'webgpu') return `backend ${tf.getBackend()}`;
   if (lm.adapters?.size) return 'live LoRA adapters';
   if (cfg.conditioning !== 'cross') return 'prefix conditioning';
-  if (cfg.dim % 4 || cfg.ffn % 4) return 'widths not divisible by 4';
+  const D = cfg.dim / cfg.heads;
+  if (cfg.dim % 4 || cfg.ffn % 4 || D % 4) return 'widths not divisible by 4';
+  if (WG_ATTENTION % D) return `head width ${D} does not divide ${WG_ATTENTION}`;
   if (rows > MAX_ROWS) return `batch ${rows} > ${MAX_ROWS}`;
   const limit = (tf.backend() as WebGPUBackend).device.limits.maxComputeWorkgroupStorageSize;
-  if ((slots + cfg.dim / cfg.heads + WG) * 4 > limit) return `${slots} positions exceed workgroup memory`;
+  if ((slots + D + 2 * WG_ATTENTION) * 4 > limit) return `${slots} positions exceed workgroup memory`;
   return null;
 }
 

@@ -11,10 +11,13 @@ export const WG = 64;
 /** The per-step uniform: the column's position (its KV-cache slot; attention covers slots 0..pos). */
 const STEP = 'struct Step { pos: u32 }';
 
-/** Tree reduction of red[0..64) in place (sum or max); every thread must call it (barriers). */
-const REDUCE = (op: 'sum' | 'max', arr = 'red', base = '0u') => `
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (t < s) { ${op === 'sum' ? `${arr}[${base} + t] += ${arr}[${base} + t + s]` : `${arr}[${base} + t] = max(${arr}[${base} + t], ${arr}[${base} + t + s])`}; }
+/** Attention's workgroup: 256 threads share one (head, row), so a long cache is read 4x wider than by 64. */
+export const WG_ATTENTION = 256;
+
+/** Tree reduction of red[0..size) in place (sum or max); every thread must call it (barriers). */
+const REDUCE = (op: 'sum' | 'max', size = WG) => `
+  for (var s = ${size / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s) { ${op === 'sum' ? 'red[t] += red[t + s]' : 'red[t] = max(red[t], red[t + s])'}; }
     workgroupBarrier();
   }`;
 
@@ -139,53 +142,65 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
  * q [R, d], k/v [R, H, slots, D], out [R, d].
  * - 'self': keys 0..pos (the step's slot included), no bias (causal by construction);
  * - 'cross': all `slots` text keys, plus bias [R, slots] (the padding mask) when `bias`.
- * The scores of one (head, row) live in workgroup memory: slots * 4 bytes.
+ * Scores: one key per thread (vec4 dot products), kept in workgroup memory (slots * 4 bytes).
+ * Weighted sum: the 256 threads form 256 / D groups, each summing every (256 / D)-th key for all D
+ * dims; the groups' partial sums are then added. D must divide 256 and be a multiple of 4.
  */
 export function attentionWgsl(kind: 'self' | 'cross', d: number, heads: number, slots: number, bias: boolean): string {
   const D = d / heads;
+  const D4 = D / 4;
+  const W = WG_ATTENTION;
+  const G = W / D;
   const scale = 1 / Math.sqrt(D);
   const n = kind === 'self' ? 'step.pos + 1u' : `${slots}u`;
   return `${kind === 'self' ? `${STEP}\n@group(0) @binding(4) var<uniform> step: Step;` : ''}
-@group(0) @binding(0) var<storage, read> q: array<f32>; // [R, d]
-@group(0) @binding(1) var<storage, read> k: array<f32>; // [R, H, slots, D]
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>; // [R, d / 4]
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>; // [R, H, slots, D / 4]
 @group(0) @binding(2) var<storage, read> v: array<f32>; // [R, H, slots, D]
 @group(0) @binding(3) var<storage, read_write> y: array<f32>; // [R, d]
 ${bias ? '@group(0) @binding(5) var<storage, read> bias: array<f32>; // [R, slots]' : ''}
 var<workgroup> sc: array<f32, ${slots}>;
-var<workgroup> qs: array<f32, ${D}>;
-var<workgroup> red: array<f32, ${WG}>;
-@compute @workgroup_size(${WG})
+var<workgroup> qs: array<vec4<f32>, ${D4}>;
+var<workgroup> red: array<f32, ${W}>;
+var<workgroup> part: array<f32, ${W}>; // [${G} groups, D]
+@compute @workgroup_size(${W})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let t = lid.x;
   let h = wid.x;
   let r = wid.y;
   let n = ${n};
-  for (var j = t; j < ${D}u; j += ${WG}u) { qs[j] = q[r * ${d}u + h * ${D}u + j]; }
+  if (t < ${D4}u) { qs[t] = q[(r * ${d}u + h * ${D}u) / 4u + t]; }
   workgroupBarrier();
-  let base = (r * ${heads}u + h) * ${slots}u * ${D}u;
+  let base = (r * ${heads}u + h) * ${slots}u; // first key of this (row, head)
   var m = -3.4e38;
-  for (var j = t; j < n; j += ${WG}u) {
+  for (var j = t; j < n; j += ${W}u) {
     var s = 0.0;
-    for (var c = 0u; c < ${D}u; c++) { s += qs[c] * k[base + j * ${D}u + c]; }
+    for (var c = 0u; c < ${D4}u; c++) { s += dot(qs[c], k[(base + j) * ${D4}u + c]); }
     s = s * ${scale}${bias ? ` + bias[r * ${slots}u + j]` : ''};
     sc[j] = s;
     m = max(m, s);
   }
   red[t] = m;
   workgroupBarrier();
-  ${REDUCE('max')}
+  ${REDUCE('max', W)}
   let top = red[0];
   workgroupBarrier();
   var sum = 0.0;
-  for (var j = t; j < n; j += ${WG}u) { let e = exp(sc[j] - top); sc[j] = e; sum += e; }
+  for (var j = t; j < n; j += ${W}u) { let e = exp(sc[j] - top); sc[j] = e; sum += e; }
   red[t] = sum;
   workgroupBarrier();
-  ${REDUCE('sum')}
+  ${REDUCE('sum', W)}
   let inv = 1.0 / red[0];
-  for (var c = t; c < ${D}u; c += ${WG}u) {
-    var a = 0.0;
-    for (var j = 0u; j < n; j++) { a += sc[j] * v[base + j * ${D}u + c]; }
-    y[r * ${d}u + h * ${D}u + c] = a * inv;
+  let g = t / ${D}u;
+  let c = t % ${D}u;
+  var a = 0.0;
+  for (var j = g; j < n; j += ${G}u) { a += sc[j] * v[(base + j) * ${D}u + c]; }
+  part[t] = a;
+  workgroupBarrier();
+  if (t < ${D}u) {
+    var o = 0.0;
+    for (var i = 0u; i < ${G}u; i++) { o += part[i * ${D}u + t]; }
+    y[r * ${d}u + h * ${D}u + t] = o * inv;
   }
 }`;
 }
