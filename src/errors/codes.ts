@@ -26,6 +26,7 @@ export const ERROR_TEXT = {
   DOWNLOAD_INTERRUPTED: 'The download was interrupted. What was already downloaded is kept; try again to resume.',
   BACKEND_UNAVAILABLE: 'The requested compute backend is not available in this browser.',
   GPU_DEVICE_LOST: 'The GPU device was lost. The studio switched to a safe backend; please retry.',
+  GPU_SELF_TEST: 'A WebGPU self-test on this GPU gave wrong numbers, so that part runs another way (slower, but right).',
   OUT_OF_MEMORY: 'Ran out of memory for this operation. Try a shorter clip or another backend.',
   STORAGE_FULL: 'The browser storage is full, so this could not be saved. It is kept in memory.',
   TRAIN_DIVERGED: 'Training became unstable and was stopped; the model was rolled back to its last good checkpoint.',

@@ -5,6 +5,8 @@ import { resample } from '../audio/resample';
 import { Codec } from '../codec/encodec';
 import { StudioError } from '../errors/StudioError';
 import { disposeLm, disposeLora, lmFromTensors, loadLm, warmUp } from '../lm';
+import { checkFusedStep } from './gpuSelfTest';
+import { startPackSessions } from './packSessions';
 import type { Fetcher } from '../packs/fetchFile';
 import { checkPackGraphs } from '../packs/graphCheck';
 import type { Manifest } from '../packs/manifest';
@@ -52,18 +54,6 @@ interface Loaded {
 }
 
 type CreateSession = EngineDeps['createSession'];
-
-async function startSessions(create: CreateSession, bytes: Uint8Array[], backend: BackendName, ctx: CallContext): Promise<SessionRunner[]> {
-  ctx.progress({ phase: 'load', value: 0.85, label: `Starting the models on ${backend}` });
-  const sessions: SessionRunner[] = [];
-  try {
-    for (const b of bytes) sessions.push(await create(b, backend));
-  } catch (e) {
-    for (const s of sessions) await s.release();
-    throw e;
-  }
-  return sessions;
-}
 
 async function release(l: Loaded | null): Promise<void> {
   if (!l) return;
@@ -123,14 +113,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     // In the browser the graphs run in the ORT worker whose port came with this call.
     const create: CreateSession = a.ort ? remoteOrt(portAsOrtWorker(a.ort)) : deps.createSession;
     let sessions: SessionRunner[];
-    try {
-      sessions = await startSessions(create, graphs, backend, ctx);
-    } catch (e) {
-      if (!(e instanceof StudioError && e.code === 'BACKEND_UNAVAILABLE' && backend === 'webgpu')) throw e;
-      reason = `WebGPU could not start (${e.detail}); fell back to WASM`;
-      backend = 'wasm';
-      sessions = await startSessions(create, graphs, backend, ctx);
-    }
+    ({ sessions, backend, reason } = await startPackSessions(create, graphs, manifest, backend, reason, ctx, notices));
     let codec: Codec;
     try {
       codec = new Codec(manifest.codec, sessions[0], sessions[1]); // refuses graphs without the EnCodec names
@@ -177,6 +160,8 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
         }
         ctx.progress({ phase: 'load', value: 0.95, label: `Warming up the language model on ${l.info.lmBackend}` });
         await warmUp(l.slot.lm); // kernels compile now, not during the first take
+        const fusedNotice = l.info.lmBackend === 'webgpu' ? await checkFusedStep(l.slot.lm) : null;
+        if (fusedNotice) notices.push(fusedNotice);
         l.info.lm = info(l);
       }
       if (notices.length) l.info.notices = notices.map((e) => ({ code: e.code, message: e.message }));

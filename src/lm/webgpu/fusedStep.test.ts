@@ -12,7 +12,9 @@ import { createStepper, setFusedDecoding } from '../stepper';
 import { disposeCond, loadTiny, tinyCond, tinySequence } from '../testdata/lmTiny';
 import { SWIFTSHADER_ICD, useDawnWebGpu } from '../testdata/dawnGpu';
 import { initLm } from '../weights';
+import { checkFusedStep } from '../../workers/gpuSelfTest';
 import { FusedStep, fusedUnsupported } from './fusedStep';
+import { compareFused, fusedDisagrees } from './selfCheck';
 
 // Debian's chromium (which `npm test` needs anyway) brings SwiftShader; without it there is no adapter to test on.
 const gpuHere = existsSync(SWIFTSHADER_ICD) || !!process.env.VK_ICD_FILENAMES;
@@ -123,6 +125,37 @@ describe.runIf(gpuHere)('fused WebGPU decoding step', () => {
     await tf.setBackend('cpu');
     expect(fusedUnsupported(lm, 2, 100)).toBe('backend cpu');
     await tf.setBackend('webgpu');
+    disposeLm(lm);
+  });
+
+  it('passes its load-time self-test here, and a step that computes wrong numbers is switched off with a notice', async () => {
+    const lm = loadTiny();
+    const check = await compareFused(lm);
+    expect(check).not.toBeNull();
+    expect(fusedDisagrees(check!)).toBe(false);
+    expect(await checkFusedStep(lm)).toBeNull();
+    const c = tinyCond('cond');
+    const kind = async () => {
+      const s = await createStepper(lm, c, 4);
+      s.dispose();
+      return s.kind;
+    };
+    expect(await kind()).toBe('fused');
+    const column = FusedStep.prototype.column;
+    FusedStep.prototype.column = async function (codes, read) { // a kernel that drifts on some driver
+      const out = await column.call(this, codes, read);
+      return out && out.map((v, i) => (i % 7 === 0 ? v + 0.5 : v));
+    };
+    try {
+      const notice = await checkFusedStep(lm);
+      expect(notice).toMatchObject({ code: 'GPU_SELF_TEST' });
+      expect(notice!.message).toMatch(/fast decoding step differed from tfjs by 0\.5/);
+      expect(await kind()).toBe('static');
+    } finally {
+      FusedStep.prototype.column = column;
+      setFusedDecoding(true);
+    }
+    disposeCond(c);
     disposeLm(lm);
   });
 });
