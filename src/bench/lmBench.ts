@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Codec } from '../codec/encodec';
 import { createCache, disposeCache, disposeLm, extend, forward, generate, loadLm, step } from '../lm';
+import { createStepper } from '../lm/stepper';
 import { fetchPackFile } from '../packs/fetchFile';
 import { fileUrl, type Manifest } from '../packs/manifest';
 import { fetchManifest } from '../workers/packFiles';
@@ -124,7 +125,6 @@ export async function lmLogits(backend: BackendName, path: 'ops' | 'stepper' = '
   const logits: number[] = [];
   let layout: string;
   if (path === 'stepper') {
-    const { createStepper } = await import('../lm/stepper');
     const stepper = await createStepper(lm, { textStates, textMask }, 9);
     layout = stepper.kind;
     for (const [from, len] of feeds) {

@@ -96,4 +96,23 @@ describe('StreamingDecoder', () => {
     feed(e, codes, K, T, 0);
     await e.abandon();
   });
+
+  it('hands each window to onWindow in order as soon as it is decoded: together they are the take', async () => {
+    const K = codec.spec.codebooks;
+    const T = 700;
+    const codes = randomCodes(K, T, 6);
+    const got: Array<{ from: number; pcm: Float32Array; beforeFinish: boolean }> = [];
+    let finishing = false;
+    const d = new StreamingDecoder(codec, T, undefined, undefined, (from, pcm) => got.push({ from, pcm, beforeFinish: !finishing }));
+    feed(d, codes, K, T);
+    await new Promise((r) => setTimeout(r, 50));
+    finishing = true;
+    const pcm = await d.finish(codes);
+    expect(got.map((w) => w.from)).toEqual([0, 256, 512].map((f) => f * codec.spec.hopLength));
+    expect(got[0].beforeFinish).toBe(true); // the first window arrived while columns were still being fed
+    const joined = new Float32Array(pcm.length);
+    for (const w of got) joined.set(w.pcm, w.from);
+    expect(got.reduce((n, w) => n + w.pcm.length, 0)).toBe(pcm.length);
+    expect(maxDiff(joined, pcm)).toBe(0);
+  });
 });

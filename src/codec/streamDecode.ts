@@ -19,12 +19,15 @@ export class StreamingDecoder {
   /**
    * `prompt`: codes [K, P] known before generation (a continuation). `chunkFrames`: window size;
    * the default suits streaming: about 5 s, at least 4x the context, a multiple of the alignment.
+   * `onWindow`: each window's audio as soon as it is decoded, in order (`from`: its first sample),
+   * for listening while the take is generated.
    */
   constructor(
     private readonly codec: Codec,
     private readonly T: number,
     prompt?: { codes: Int32Array; frames: number },
     chunkFrames = streamChunkFrames(codec),
+    private readonly onWindow?: (from: number, pcm: Float32Array) => void,
   ) {
     const K = codec.spec.codebooks;
     this.codes = new Int32Array(K * T).fill(-1);
@@ -66,7 +69,9 @@ export class StreamingDecoder {
         if (this.failure) return;
         try {
           signal?.throwIfAborted();
-          this.pcm.set(await this.codec.decodeChunk(this.codes, this.T, c), c.from * this.codec.spec.hopLength);
+          const audio = await this.codec.decodeChunk(this.codes, this.T, c);
+          this.pcm.set(audio, c.from * this.codec.spec.hopLength);
+          this.onWindow?.(c.from * this.codec.spec.hopLength, audio);
         } catch (error) {
           this.failure = { error };
         }

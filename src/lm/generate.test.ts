@@ -108,6 +108,21 @@ describe('generate', () => {
     disposeCond(c);
   });
 
+  it('lets timers and messages run between steps, so an abort from another task lands mid-take', async () => {
+    const c = cond([0]);
+    const ctl = new AbortController();
+    let steps = 0;
+    let stepsAtAbort = -1;
+    const total = 200 + 4 - 1;
+    setTimeout(() => { stepsAtAbort = steps; ctl.abort(); }, 40); // a macrotask, as a worker's cancel message is
+    const p = generate(lm, { ...c, frames: 200, seed: 1, signal: ctl.signal, onStep: () => void ++steps });
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(stepsAtAbort).toBeGreaterThanOrEqual(0);
+    expect(steps).toBeLessThan(total);
+    expect(steps - stepsAtAbort).toBeLessThanOrEqual(1);
+    disposeCond(c);
+  });
+
   it('generates with prefix (melody) conditioning', async () => {
     const cfg = parseLmConfig({ dim: 32, layers: 1, heads: 2, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64, conditioning: 'prefix', chromaBins: 12 });
     const mel = initLm(cfg, 3);

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors/StudioError';
 import { mulberry32 } from '../util/rng';
+import { timeSlicer } from '../util/yieldToEventLoop';
 import { buildDelayed, firstStepWithTimestep, revertDelayed } from './delayPattern';
 import type { Lm, LmCondition } from './model';
 import { cfgCombine, DEFAULT_SAMPLING, sampleToken } from './sampling';
@@ -99,7 +100,9 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
   try {
     stepper = await createStepper(lm, batch ?? opts, S - 1);
     let prev = 0;
+    const breathe = timeSlicer(); // lets the worker handle messages (decoded windows, Stop) between steps
     for (let offset = start; offset < S; offset++) {
+      await breathe();
       if (cancelled()) throw new StudioError('CANCELLED');
       // columns [prev, offset) of every row (the null half repeats the cond rows' tokens)
       const L = offset - prev;

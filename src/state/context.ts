@@ -1,6 +1,6 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../workers/protocol';
-import type { DecodeFn, StudioState } from './types';
+import type { DecodeFn, LiveAudioSink, StudioState } from './types';
 
 /** What every slice gets: the store's set/get, the injected engine client and options. */
 export interface SliceContext {
@@ -14,6 +14,7 @@ export interface SliceContext {
   onBackendChange?: (choice: StudioState['backend']) => void;
   onPackChange?: (packId: string) => void;
   gate: EngineGate;
+  live?: LiveAudioSink;
 }
 
 /**

@@ -70,6 +70,9 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
         setGeneration({ progress });
         if (i > 0) ctx.get().announce(`Generating take ${i + 1} of ${n}…`);
         let lastTenth = 0;
+        const live = st.listen ? ctx.live : undefined;
+        let eta = Infinity;
+        live?.begin();
         // Each call gets its own copy: the engine takes the buffer.
         const cont = continuation && { ...continuation, codes: continuation.codes.slice() };
         const result = await ctx.engine.generate(
@@ -79,6 +82,8 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
             transfer: cont ? [cont.codes.buffer] : [],
             onProgress: (p) => {
               if (controller !== ac) return;
+              if (p.generation) eta = p.generation.etaSeconds;
+              if (p.audio) live?.window(p.audio, eta);
               setGeneration({ progress: { ...progress, value: (i + clamp(p.value, 0, 1)) / n, engine: p } });
               const tenth = Math.floor(clamp(p.value, 0, 1) * 10);
               if (tenth > lastTenth && tenth < 10) {
@@ -88,7 +93,8 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
             },
           },
         );
-        if (ac.signal.aborted || controller !== ac) return; // stopped: the take is dropped
+        if (ac.signal.aborted || controller !== ac) return; // stopped: the take is dropped (stop() silenced it)
+        live?.end('done');
         const take: Take = {
           id: `take-${++takeCount}`,
           number: takeCount,
@@ -107,6 +113,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
         );
       }
     } catch (err) {
+      ctx.live?.end('stopped');
       if (controller !== ac) return;
       if (isCancel(err)) ctx.get().announce('Generation stopped.');
       else fail(err);
@@ -119,7 +126,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
   }
 
   return {
-    genSettings: { ...FALLBACK_DEFAULTS, seed: '', variations: 1, continueFrom: null },
+    genSettings: { ...FALLBACK_DEFAULTS, seed: '', variations: 1, continueFrom: null, listen: true },
     generation: { running: false },
     takes: [],
 
@@ -161,6 +168,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       if (!ac) return;
       controller = null;
       ac.abort();
+      ctx.live?.end('stopped');
       ctx.set({ generation: { running: false } });
       ctx.get().announce('Generation stopped; the unfinished take was dropped.');
     },

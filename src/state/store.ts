@@ -40,6 +40,7 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
       onBackendChange: options.onBackendChange,
       onPackChange: options.onPackChange,
       gate: createEngineGate(() => get().initEngine()),
+      live: options.live,
     };
     let seq = 0;
     return {

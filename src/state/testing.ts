@@ -147,11 +147,16 @@ export function fakeEngine(o: FakeOptions = {}) {
     async generate(a, opts) {
       generates.push({ args: a, opts });
       const T = Math.round(a.seconds * 50);
+      const samples = T * 640;
       for (let step = 1; step <= 10; step++) {
-        opts?.onProgress?.({
-          phase: 'generate', value: step / 10, label: 'Generating',
+        const p = {
+          phase: 'generate' as const, value: step / 10, label: 'Generating',
           generation: { step: (step * T) / 10, steps: T, tokensPerSecond: 100, etaSeconds: 1 },
-        });
+        };
+        opts?.onProgress?.(p);
+        // the decoder's windows, as generateTake reports them: the first half at step 5, the rest at the end
+        if (step === 5) opts?.onProgress?.({ ...p, audio: { from: 0, pcm: new Float32Array(samples / 2), samples, sampleRate: 32000 } });
+        if (step === 10) opts?.onProgress?.({ ...p, audio: { from: samples / 2, pcm: new Float32Array(samples - samples / 2), samples, sampleRate: 32000 } });
       }
       if (o.holdGenerate) await holdOrAbort(o.holdGenerate, opts);
       await Promise.resolve();

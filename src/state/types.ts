@@ -91,6 +91,18 @@ export interface StudioOptions {
   promptDebounceMs?: number;
   /** Asks the browser to keep saved models (navigator.storage.persist by default); called once, before the first training. */
   persistStorage?: () => Promise<unknown>;
+  /** Plays takes while they are generated (src/ui/livePlayer.ts in the browser); absent: no listening. */
+  live?: LiveAudioSink;
+}
+
+/** Listening while a take is generated: the store feeds it the decoded windows in order. */
+export interface LiveAudioSink {
+  /** A take starts; its audio follows after any take still playing. */
+  begin(): void;
+  /** A decoded window of the take: samples [from, from + pcm.length) of `samples`; `etaSeconds`: generation time left. */
+  window(w: { from: number; pcm: Float32Array; samples: number; sampleRate: number }, etaSeconds: number): void;
+  /** The take is complete (what is scheduled plays out), or was stopped or failed (silence now). */
+  end(how: 'done' | 'stopped'): void;
 }
 
 export interface LoadEngineOptions {
@@ -196,6 +208,8 @@ export interface GenerationSettings extends GenerationParams {
   seed: string;
   /** Takes per click, 1..4; seeds seed, seed+1, ... */
   variations: number;
+  /** Play each take while it is generated (when the app has a live player). */
+  listen: boolean;
   continueFrom: ContinueFrom | null;
   /** The pack whose LM defaults were applied (so a re-init keeps the user's choices). */
   defaultsFor?: string;

@@ -3,7 +3,9 @@ import { MAX_VARIATIONS } from '../state/generationSlice';
 import { listSources, parseSeed } from '../state/sources';
 import type { AudioSource } from '../state/types';
 import { formatParams, formatSeconds, generationLabel } from './format';
+import { stopListening, useLiveState } from './livePlayer';
 import { NumberField } from './NumberField';
+import { unlockAudio } from './player';
 import { ProgressBar } from './ProgressBar';
 import { SourceOptions } from './SourceOptions';
 import { useStudio } from './StoreContext';
@@ -198,7 +200,10 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
           data-testid="generate-button"
           disabled={running || training || !ready || seed === null}
           aria-describedby={`${id}-model`}
-          onClick={() => void generate()}
+          onClick={() => {
+            if (st.listen) void unlockAudio(); // inside the click: the take may start playing before it is done
+            void generate();
+          }}
         >
           {st.variations > 1 ? `Generate ${st.variations} takes` : 'Generate'}
         </button>
@@ -207,11 +212,16 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
             ■ Stop
           </button>
         )}
+        <label className="check listen-toggle">
+          <input type="checkbox" data-testid="listen-toggle" checked={st.listen} onChange={(e) => set({ listen: e.currentTarget.checked })} />
+          Listen while it generates
+        </label>
         <span id={`${id}-model`} className="model-in-use" data-testid="generate-model" title="The language model in use">
           Model: <strong>{modelName}</strong>{modelKind === 'lora' && ' · LoRA'}
         </span>
       </div>
       {training && <p className="hint">The model is training; Generate is available when it ends.</p>}
+      <LiveStatus running={running} />
       {running && (
         <div data-testid="generation-progress" className="generation-progress">
           <ProgressBar value={progress?.value ?? null} label={progress ? generationLabel(progress) : 'Generating · starting…'} />
@@ -289,5 +299,22 @@ function ContinuePoint({ src, startSec, frameRate }: { src: AudioSource; startSe
         onCommit={setAt}
       />
     </div>
+  );
+}
+
+/** What listening-while-generating is doing (a polite live region), with a way to stop the sound. */
+function LiveStatus({ running }: { running: boolean }) {
+  const { state: live, windows } = useLiveState();
+  const text = live === 'waiting' ? 'The take starts playing once its first seconds are decoded…'
+    : live === 'playing' ? (running ? 'Playing the take as it is generated.' : 'Playing the take.') : '';
+  return (
+    <p className="hint live-status" role="status" data-testid="live-status" data-state={live} data-windows={windows}>
+      {text}
+      {live !== 'idle' && (
+        <button type="button" className="link-button" data-testid="live-stop" onClick={stopListening}>
+          Stop listening
+        </button>
+      )}
+    </p>
   );
 }

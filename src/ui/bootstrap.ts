@@ -1,4 +1,5 @@
 import { startEngine } from '../workers/startEngine';
+import { createLivePlayer } from './livePlayer';
 import { BACKEND_STORAGE_KEY, resolveInitialBackend, searchWithBackend } from '../state/backendPref';
 import { PACK_STORAGE_KEY, resolveInitialPack, searchWithPack } from '../state/packPref';
 import { DEFAULT_PACK_ID } from '../state/packsSlice';
@@ -46,6 +47,7 @@ export function bootstrap(): StudioStore {
     hubBase: resolveHubBase(location.search, readStored(HUB_STORAGE_KEY), document.baseURI),
     initialBackend: resolveInitialBackend(location.search, readStored()),
     onBackendChange: persistBackend,
+    live: createLivePlayer(), // takes play while they are generated (Generate panel: Listen while it generates)
   });
   void store.getState().openPack(resolveInitialPack(location.search, readStored(PACK_STORAGE_KEY)));
   return store;

@@ -10,9 +10,21 @@ interface Current {
 }
 
 let current: Current | null = null;
+/** Other things that play (livePlayer.ts): stopped whenever something starts here. */
+const others = new Set<() => void>();
+
+/** `stop` is called whenever another sound starts (one thing plays at a time). Returns the unregister. */
+export function onOtherPlayback(stopIt: () => void): () => void {
+  others.add(stopIt);
+  return () => others.delete(stopIt);
+}
+
+/** Resumes the AudioContext; call it inside the click that will lead to sound. */
+export const unlockAudio = (): Promise<void> => Tone.start();
 
 export async function play(pcm: Float32Array, sampleRate: number, onEnd?: () => void): Promise<void> {
   stop();
+  for (const o of others) o();
   await Tone.start();
   const audio = Tone.getContext().createBuffer(1, Math.max(1, pcm.length), sampleRate);
   audio.getChannelData(0).set(pcm);

@@ -6,7 +6,7 @@ import { generate, type Lm } from '../lm';
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
-import type { CallContext, GenerateRequest, GenerateResult } from './protocol';
+import type { CallContext, GenerateRequest, GenerateResult, Progress } from './protocol';
 
 export interface GenerateParts {
   lm: Lm;
@@ -43,7 +43,10 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
   const textMask = tf.tensor2d(Float32Array.from(text.mask), [1, text.dims.s]); // [1, S]
   const t0 = performance.now();
   let last = 0;
-  const decoder = new StreamingDecoder(p.codec, frames, cont ? { codes: cont.codes, frames: cont.t } : undefined);
+  const { sampleRate, hopLength } = p.codec.spec;
+  let shown: Progress = { phase: 'generate', value: 0, label: 'Generating' }; // the last step report, repeated with each window
+  const onWindow = (from: number, pcm: Float32Array) => ctx.progress({ ...shown, audio: { from, pcm, samples: frames * hopLength, sampleRate } });
+  const decoder = new StreamingDecoder(p.codec, frames, cont ? { codes: cont.codes, frames: cont.t } : undefined, undefined, onWindow);
   let finished = false;
   try {
     const codes = await generate(p.lm, {
@@ -57,19 +60,21 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
         last = now;
         const perSec = (step / (now - t0)) * 1000;
         const eta = (steps - step) / Math.max(perSec, 1e-6);
-        ctx.progress({
+        shown = {
           phase: 'generate', value: (0.9 * step) / steps,
           label: `Generating: ${step} / ${steps} steps · ${perSec.toFixed(0)} steps/s · ${Math.ceil(eta)} s left`,
           generation: { step, steps, tokensPerSecond: perSec * K, etaSeconds: eta },
-        });
+        };
+        ctx.progress(shown);
       },
     });
     const lmMs = performance.now() - t0;
-    ctx.progress({ phase: 'generate', value: 0.92, label: 'Decoding tokens to audio' });
+    shown = { phase: 'generate', value: 0.92, label: 'Decoding tokens to audio' };
+    ctx.progress(shown);
     const pcm = await decoder.finish(codes, ctx.signal);
     finished = true;
     ctx.transfer(codes.buffer, pcm.buffer);
-    return { codes, k: K, t: frames, pcm, sampleRate: p.codec.spec.sampleRate, seed: a.seed, lmMs };
+    return { codes, k: K, t: frames, pcm, sampleRate, seed: a.seed, lmMs };
   } finally {
     textStates.dispose();
     textMask.dispose();

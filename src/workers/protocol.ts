@@ -268,6 +268,8 @@ export interface Progress {
   label: string;
   /** Generation only: frames done of total, speed and time left. */
   generation?: { step: number; steps: number; tokensPerSecond: number; etaSeconds: number };
+  /** Generation only: one decoded window of the take in progress, in order (`from`: its first sample of `samples`), for listening while it generates. */
+  audio?: { from: number; pcm: Float32Array; samples: number; sampleRate: number };
   /** Pack loading only: bytes done of the whole download and per file (`fromCache`: of `loaded`, read from browser storage). */
   download?: { loaded: number; total: number; files: { path: string; loaded: number; total: number; fromCache: number }[] };
   /** Training only. */
