@@ -8,6 +8,17 @@ async function openBench(page: Page): Promise<void> {
   test.skip(!hasGpu, 'this browser exposes no WebGPU adapter');
 }
 
+/** Largest |got - want| and want's peak. */
+function deviation(got: ArrayLike<number>, want: ArrayLike<number>): { maxDiff: number; peak: number } {
+  let maxDiff = 0;
+  let peak = 0;
+  for (let i = 0; i < want.length; i++) {
+    peak = Math.max(peak, Math.abs(want[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+  }
+  return { maxDiff, peak };
+}
+
 // The codec graph on ONNX Runtime's WebGPU EP must agree with its WASM EP. Here WebGPU is
 // SwiftShader (a CPU emulation), so this is a correctness check on a short clip, not a speed test.
 test('the codec on the WebGPU EP agrees with WASM on a short clip', async ({ page }) => {
@@ -22,12 +33,7 @@ test('the codec on the WebGPU EP agrees with WASM on a short clip', async ({ pag
   const t = wasm.codes.length / 4;
   const [a, b] = await page.evaluate(([codes, t]) => Promise.all([
     window.studioBench.decodeOn('wasm', codes, 4, t), window.studioBench.decodeOn('webgpu', codes, 4, t)]), [wasm.codes, t] as const);
-  let maxDiff = 0;
-  let peak = 0;
-  for (let i = 0; i < a.length; i++) {
-    peak = Math.max(peak, Math.abs(a[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-  }
+  const { maxDiff, peak } = deviation(b, a);
   expect(peak).toBeGreaterThan(0.01);
   expect(maxDiff).toBeLessThan(1e-3 * peak + 1e-5);
 });
@@ -50,12 +56,7 @@ test('the LM on tfjs WebGPU (static KV cache) agrees with WASM (growing KV cache
   expect([wasm.backend, wasm.layout]).toEqual(['wasm', 'grow']);
   expect([gpu.backend, gpu.layout]).toEqual(['webgpu', 'static']);
   expect(gpu.logits.length).toBe(wasm.logits.length);
-  let maxDiff = 0;
-  let peak = 0;
-  for (let i = 0; i < wasm.logits.length; i++) {
-    peak = Math.max(peak, Math.abs(wasm.logits[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(gpu.logits[i] - wasm.logits[i]));
-  }
+  const { maxDiff, peak } = deviation(gpu.logits, wasm.logits);
   expect(peak).toBeGreaterThan(0.1);
   expect(maxDiff).toBeLessThan(1e-3 * peak);
 });
@@ -67,12 +68,7 @@ test('generation\'s fused WebGPU step agrees with WASM in Chromium', async ({ pa
   expect([wasm.backend, wasm.layout]).toEqual(['wasm', 'grow']);
   expect([gpu.backend, gpu.layout]).toEqual(['webgpu', 'fused']);
   expect(gpu.logits.length).toBe(wasm.logits.length);
-  let maxDiff = 0;
-  let peak = 0;
-  for (let i = 0; i < wasm.logits.length; i++) {
-    peak = Math.max(peak, Math.abs(wasm.logits[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(gpu.logits[i] - wasm.logits[i]));
-  }
+  const { maxDiff, peak } = deviation(gpu.logits, wasm.logits);
   expect(peak).toBeGreaterThan(0.1);
   expect(maxDiff).toBeLessThan(1e-3 * peak);
 });

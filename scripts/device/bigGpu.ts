@@ -1,40 +1,22 @@
 // Device harness, musicgen-small shape: the fused decoding step (src/lm/webgpu) against tfjs's own
 // WebGPU ops, and a LoRA training step (r 16, default targets), for gpuBench.ts's big section.
 import * as tf from '@tensorflow/tfjs';
-import { createCache, disposeCache, extend, generate, type Lm, type LmCondition } from '../../src/lm';
+import { generate, type Lm, type LmCondition } from '../../src/lm';
 import { createLora, disposeLora } from '../../src/lm/lora';
 import { AdamW, disposeBatch, makeBatch, trainStep, type TrainClip } from '../../src/lm/train';
 import { FusedStep } from '../../src/lm/webgpu/fusedStep';
+import { compareFused } from '../../src/lm/webgpu/selfCheck';
 import { gaussian, mulberry32 } from '../../src/util/rng';
 
 export interface FusedRun { checkCols: number; maxDiff: number; peak: number; prefillMs: number; stepMs: number; steps: number }
 
-/** Logits of the fused step vs the static tfjs cache on a few seeded columns, then the fused step's time after a `prefix`-column prefill. */
+/** The fused step vs tfjs's ops on a few seeded columns (selfCheck.ts), then its time after a `prefix`-column prefill. */
 export async function fusedRun(lm: Lm, cond: LmCondition, prefix: number, steps: number): Promise<FusedRun> {
-  const { codebooks: K, card } = lm.config;
   const R = cond.textMask.shape[0];
-  const rand = mulberry32(5);
-  const checkCols = 4;
-  const ids = Int32Array.from({ length: R * K * checkCols }, () => Math.floor(rand() * card)); // [R, K, 4]
-  const cache = createCache(lm, cond, checkCols, 'static');
-  const check = await FusedStep.create(lm, cond, checkCols);
-  let maxDiff = 0;
-  let peak = 0;
-  for (let s = 0; s < checkCols; s++) {
-    const col = new Int32Array(R * K).map((_, i) => ids[i * checkCols + s]); // [R, K]
-    const got = (await check.column(col, true))!;
-    const input = tf.tensor3d(col, [R, K, 1], 'int32');
-    const ref = extend(lm, input, cache);
-    const want = (await ref.data()) as Float32Array;
-    tf.dispose([input, ref]);
-    for (let i = 0; i < want.length; i++) {
-      maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
-      peak = Math.max(peak, Math.abs(want[i]));
-    }
-  }
-  check.dispose();
-  disposeCache(cache);
-
+  const check = await compareFused(lm, 4); // the engine's load-time self-test, on 4 columns
+  if (!check) throw new Error('the fused step does not apply here');
+  const { columns: checkCols, maxDiff, peak } = check;
+  const K = lm.config.codebooks;
   const fused = await FusedStep.create(lm, cond, prefix + steps + 2);
   const zero = new Int32Array(R * K);
   let t = performance.now();

@@ -58,7 +58,7 @@ export class FusedStep {
 
   private build(backend: WebGPUBackend): void {
     const { lm, ctx, rows, slots } = this;
-    const { dim: d, heads: H, ffn, codebooks: K, card, layers } = lm.config;
+    const { dim: d, heads: H, ffn, codebooks: K, card } = lm.config;
     const D = d / H;
     const R = rows;
     const Tt = ctx.cross[0]?.k.shape[2] ?? 0;
@@ -126,7 +126,6 @@ export class FusedStep {
     });
     norm(p.outNorm, x, h);
     p.heads.forEach((w, k) => mv(w, h, this.logits, { mode: 'set', stride: K * card, base: k * card }));
-    if (layers !== p.blocks.length) throw new Error('fused step: block count differs from the config');
     // Flush tfjs's pending commands (uploads, the conditioning's projections) before our first step.
     backend.ensureCommandEncoderReady();
     backend.endComputePassEncoder();
