@@ -100,7 +100,7 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
   try {
     stepper = await createStepper(lm, batch ?? opts, S - 1);
     let prev = 0;
-    const breathe = timeSlicer(); // lets the worker handle messages (decoded windows, Stop) between steps
+    const breathe = timeSlicer(50); // lets the worker handle messages (decoded windows, Stop) between steps (~1% of a WASM take)
     for (let offset = start; offset < S; offset++) {
       await breathe();
       if (cancelled()) throw new StudioError('CANCELLED');
