@@ -14,6 +14,7 @@ import { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { runLm, runText, type LmRun } from '../../src/bench/lmBench';
 import { setFusedDecoding } from '../../src/lm/stepper';
 import { fusedRun, generateRun, loraTrainRun } from './bigGpu';
+import { checkFusedStep } from '../../src/workers/gpuSelfTest';
 import { resample } from '../../src/audio/resample';
 import { Codec, type Codes } from '../../src/codec/encodec';
 import {
@@ -64,7 +65,7 @@ const results: Results = argv.includes('--append') && existsSync(jsonPath)
   : { sections: [], markdown: {}, processes: 0 };
 results.processes++;
 results.finished = false;
-const PART_ORDER = ['env', 'parity', 'lm', 'codec', 'text', 'train', 'big', 'bigFused', 'bigLong', 'bigLora', 'bigVariants'];
+const PART_ORDER = ['env', 'parity', 'lm', 'codec', 'text', 'train', 'big', 'bigSelfTest', 'bigFused', 'bigLong', 'bigLora', 'bigVariants'];
 const setPart = (key: string, lines: string[]) => { results.markdown[key] = lines; };
 
 function write(): void {
@@ -481,6 +482,14 @@ async function bigSection(backend: BackendName): Promise<string> {
   const len = 100;
   const cond = { textStates: tf.randomNormal([B, 12, cfg.textDim], 0, 1, 'float32', 3) as tf.Tensor3D, textMask: tf.ones([B, 12]) as tf.Tensor2D };
   try {
+    if (backend === 'webgpu') { // the engine's load-time self-test, cold (its pipelines and tfjs's kernels compile here)
+      const t0 = performance.now();
+      const notice = await checkFusedStep(lm);
+      results.bigSelfTestMs = performance.now() - t0;
+      log(`     self-test (cold): ${f(results.bigSelfTestMs as number, 0)} ms, ${notice ? notice.message : 'passed'}`);
+      setPart('bigSelfTest', [`Load-time self-test of the fused step (checkFusedStep, cold): ${f(results.bigSelfTestMs as number, 0)} ms, ${notice ? `failed: ${notice.message}` : 'passed'}.`, '']);
+      write();
+    }
     // Variants (--big-variants): tfjs-webgpu flags and the KV-cache layout, to find the per-step cost.
     const variants: Array<{ name: string; flags: Record<string, number | boolean>; layout?: CacheLayout }> = VARIANTS
       ? [
