@@ -41,6 +41,7 @@ test('a take plays while it is generated, and playing something else or Stop lis
   await expect(status).toHaveAttribute('data-state', 'idle');
   await expect(page.getByTestId('take').getByTestId('take-play')).toHaveAttribute('aria-pressed', 'true');
 
+  await page.getByTestId('duration-input').fill('8');
   await page.getByTestId('seed-input').fill('6');
   await page.getByTestId('generate-button').click();
   await expect(status).toHaveAttribute('data-state', 'playing', { timeout: 60_000 });
@@ -54,7 +55,7 @@ test('a take plays while it is generated, and playing something else or Stop lis
 test('with listening off, a take is only added to the list', async ({ page }) => {
   await openStudio(page);
   await page.getByTestId('listen-toggle').uncheck();
-  await page.getByTestId('duration-input').fill('6');
+  await page.getByTestId('duration-input').fill('3');
   await page.getByTestId('seed-input').fill('2');
   await page.getByTestId('generate-button').click();
   await expect(page.getByTestId('take')).toHaveCount(1, { timeout: 60_000 });
