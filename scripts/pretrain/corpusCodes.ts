@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { captionsFor, generatePiece, renderPiece, type PieceFacts } from '../../src/corpus/index.ts';
+import { pitchClassOf } from '../../src/corpus/theory.ts';
 import type { StudioTools } from './studioPack.ts';
 
 export interface CorpusPiece {
@@ -25,11 +26,13 @@ export interface CorpusOptions {
   captionsPerPiece: number;
   cacheDir: string;
   log: (m: string) => void;
+  /** Minimal pairs for the mode: each seed's piece rendered in its tonic's major and minor (same tempo, parts and melody degrees); `pieces` counts both. */
+  modePairs?: boolean;
 }
 
 export async function corpusCodes(tools: StudioTools, o: CorpusOptions): Promise<CorpusPiece[]> {
   const codecId = createHash('sha256').update(tools.manifest.files[tools.manifest.codec.encoder].sha256 ?? '').digest('hex').slice(0, 8);
-  const file = `${o.cacheDir}/corpus-${o.firstSeed}-${o.pieces}x${o.seconds}s-c${o.captionsPerPiece}-${codecId}.bin`;
+  const file = `${o.cacheDir}/corpus-${o.firstSeed}-${o.pieces}x${o.seconds}s-c${o.captionsPerPiece}${o.modePairs ? '-pairs' : ''}-${codecId}.bin`;
   if (existsSync(file)) {
     const pieces = readCorpus(new Uint8Array(readFileSync(file)));
     o.log(`corpus: ${pieces.length} pieces from ${file}`);
@@ -39,7 +42,9 @@ export async function corpusCodes(tools: StudioTools, o: CorpusOptions): Promise
   const pieces: CorpusPiece[] = [];
   const t0 = Date.now();
   for (let i = 0; i < o.pieces; i++) {
-    const piece = generatePiece({ seed: o.firstSeed + i, seconds: o.seconds, avoidHeldOut: true });
+    const seed = o.firstSeed + (o.modePairs ? i >> 1 : i);
+    const key = o.modePairs ? { tonic: pitchClassOf(generatePiece({ seed, seconds: 1 }).facts.tonic), mode: i % 2 ? 'minor' as const : 'major' as const } : undefined;
+    const piece = generatePiece({ seed, seconds: o.seconds, avoidHeldOut: true, ...(key ? { key } : {}) });
     const pcm = renderPiece(piece, tools.manifest.codec.sampleRate);
     const { codes, k, t } = await tools.codec.encode(pcm);
     if (k !== K) throw new Error(`codec gave ${k} codebooks, manifest says ${K}`);
