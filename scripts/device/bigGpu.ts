@@ -13,7 +13,7 @@ export interface FusedRun { checkCols: number; maxDiff: number; peak: number; pr
 /** The fused step vs tfjs's ops on a few seeded columns (selfCheck.ts), then its time after a `prefix`-column prefill. */
 export async function fusedRun(lm: Lm, cond: LmCondition, prefix: number, steps: number): Promise<FusedRun> {
   const R = cond.textMask.shape[0];
-  const check = await compareFused(lm, 4); // the engine's load-time self-test, on 4 columns
+  const check = await compareFused(lm); // the engine's load-time self-test
   if (!check) throw new Error('the fused step does not apply here');
   const { columns: checkCols, maxDiff, peak } = check;
   const K = lm.config.codebooks;

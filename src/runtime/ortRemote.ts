@@ -1,6 +1,6 @@
 import { StudioError, fromWireError, toWireError, type WireError } from '../errors/StudioError';
 import type { BackendName } from './backend';
-import type { SessionRunner, TensorMap } from './sessionRunner';
+import type { CreateSession, SessionRunner, TensorMap } from './sessionRunner';
 
 /**
  * ONNX sessions in a worker of their own. Beside tfjs in the engine worker, onnxruntime-web's
@@ -37,7 +37,7 @@ function buffersOf(m: TensorMap): ArrayBuffer[] {
 }
 
 /** The worker side: sessions made by `create`, kept by number until released. */
-export function serveOrt(create: (bytes: Uint8Array, backend: BackendName) => Promise<SessionRunner>, port: OrtPort): void {
+export function serveOrt(create: CreateSession, port: OrtPort): void {
   const sessions = new Map<number, SessionRunner>();
   let next = 1;
   const need = (n: number): SessionRunner => {
@@ -98,7 +98,7 @@ export function portAsOrtWorker(port: MessagePort): OrtWorkerLike {
  * copied (the caller may reuse its arrays); outputs are transferred. If the worker dies, every
  * pending and later call rejects with ENGINE_CRASHED.
  */
-export function remoteOrt(port: OrtWorkerLike): (bytes: Uint8Array, backend: BackendName) => Promise<SessionRunner> {
+export function remoteOrt(port: OrtWorkerLike): CreateSession {
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: StudioError): void }>();
   let nextId = 1;
   let dead: StudioError | null = null;

@@ -2,8 +2,7 @@
 // (src/workers/startEngine.ts) or a bench page. Each ORT worker loads one onnxruntime-web build
 // and fixes its thread count on its first session (ortSession.ts), so every pack load gets a new one.
 import { portAsOrtWorker, remoteOrt } from './ortRemote';
-import type { BackendName } from './backend';
-import type { SessionRunner } from './sessionRunner';
+import type { CreateSession } from './sessionRunner';
 
 export interface OrtWorker {
   worker: Worker;
@@ -20,7 +19,7 @@ export function startOrtWorker(onCrash?: (message: string) => void): OrtWorker {
 }
 
 /** Sessions in a fresh ORT worker, used from this context (bench pages). */
-export function ortWorkerSessions(): { create: (bytes: Uint8Array, backend: BackendName) => Promise<SessionRunner>; terminate: () => void } {
+export function ortWorkerSessions(): { create: CreateSession; terminate: () => void } {
   const { worker, port } = startOrtWorker();
   return { create: remoteOrt(portAsOrtWorker(port)), terminate: () => worker.terminate() };
 }

@@ -1,4 +1,5 @@
 import { StudioError } from '../errors/StudioError';
+import type { BackendName } from './backend';
 
 /**
  * A runnable ONNX graph, as the codec and text encoder see it. Pure types and helpers: nothing here
@@ -22,6 +23,9 @@ export interface SessionRunner {
   /** Frees the session after queued runs finish; later runs reject. */
   release(): Promise<void>;
 }
+
+/** Makes a session for a graph's bytes on a backend (onnxruntime-web, the ORT worker, or onnxruntime-node in tests). */
+export type CreateSession = (bytes: Uint8Array, backend: BackendName) => Promise<SessionRunner>;
 
 const size = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 

@@ -3,7 +3,7 @@ import { longestTake, type EngineInfo, type LmInfo } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { isCancel, toErrorInfo } from './errors';
 import { codesHash, continuationArgs, findSource, parseSeed, sourceFrameRate } from './sources';
-import type { GenerationParams, GenerationSettings, GenerationSlice, Take } from './types';
+import type { GenerationParams, GenerationSettings, GenerationSlice, LiveAudioSink, Take } from './types';
 
 /** audiocraft's defaults, used until the pack's LM says otherwise. */
 export const FALLBACK_DEFAULTS: LmInfo['defaults'] = { seconds: 10, temperature: 1, topK: 250, topP: 0, cfg: 3 };
@@ -19,6 +19,7 @@ export interface GenerationOptions {
 
 export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): GenerationSlice {
   let controller: AbortController | null = null;
+  let listening: LiveAudioSink | undefined; // the running generation's live sink (absent when not listening)
   let takeCount = 0;
   const drawSeed = () => Math.floor(o.random() * RANDOM_SEED_RANGE);
   const setGeneration = (p: Partial<GenerationSlice['generation']>) =>
@@ -59,6 +60,8 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
 
     const ac = new AbortController();
     controller = ac;
+    const live = st.listen ? ctx.live : undefined; // this run's takes play while they generate
+    listening = live;
     ctx.set({ generation: { running: true, progress: { take: 1, takes: n, value: 0 } } });
     ctx.get().announce(n > 1 ? `Generating ${n} takes…` : 'Generating…');
     try {
@@ -70,7 +73,6 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
         setGeneration({ progress });
         if (i > 0) ctx.get().announce(`Generating take ${i + 1} of ${n}…`);
         let lastTenth = 0;
-        const live = st.listen ? ctx.live : undefined;
         let eta = Infinity;
         live?.begin();
         // Each call gets its own copy: the engine takes the buffer.
@@ -113,7 +115,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
         );
       }
     } catch (err) {
-      ctx.live?.end('stopped');
+      live?.end('stopped');
       if (controller !== ac) return;
       if (isCancel(err)) ctx.get().announce('Generation stopped.');
       else fail(err);
@@ -168,7 +170,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       if (!ac) return;
       controller = null;
       ac.abort();
-      ctx.live?.end('stopped');
+      listening?.end('stopped');
       ctx.set({ generation: { running: false } });
       ctx.get().announce('Generation stopped; the unfinished take was dropped.');
     },

@@ -34,12 +34,19 @@ describe('listening while generating', () => {
     expect(calls).toEqual([...take, ...take]);
   });
 
-  it('stays silent when listening is off', async () => {
+  it('leaves the sink alone when listening is off, also when the take is stopped or fails', async () => {
     const { store, calls } = await readyStore();
     store.getState().setGenSettings({ seconds: 1, seed: '3', listen: false });
     await store.getState().generate();
     expect(store.getState().takes).toHaveLength(1);
-    expect(calls).toEqual([]);
+    const stopping = store.getState().generate();
+    store.getState().stopGeneration();
+    await stopping;
+    const failing = await readyStore({ generateError: new Error('decoder lost') });
+    failing.store.getState().setGenSettings({ seconds: 1, seed: '1', listen: false });
+    await failing.store.getState().generate();
+    expect(failing.store.getState().generation.error).toBeDefined();
+    expect([...calls, ...failing.calls]).toEqual([]);
   });
 
   it('Stop silences it at once; a failed take too', async () => {

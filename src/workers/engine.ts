@@ -14,7 +14,7 @@ import { cacheStorageBlobStore, PackCache, type BlobStore } from '../packs/packC
 import { chooseBackend, type AdapterProbe, type BackendName } from '../runtime/backend';
 import { asGpuLoss } from '../runtime/gpuLoss';
 import { portAsOrtWorker, remoteOrt } from '../runtime/ortRemote';
-import type { SessionRunner } from '../runtime/sessionRunner';
+import type { CreateSession, SessionRunner } from '../runtime/sessionRunner';
 import { T5Encoder } from '../text/t5Encoder';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer';
 import { generateTake } from './generateTake';
@@ -31,7 +31,7 @@ import type { CallContext, EngineHandlers, EngineInfo } from './protocol';
 export interface EngineDeps {
   fetch: Fetcher;
   probe(): Promise<AdapterProbe>;
-  createSession(bytes: Uint8Array, backend: BackendName): Promise<SessionRunner>;
+  createSession: CreateSession;
   /** Puts tfjs on `backend` (or the nearest that works) and says which. */
   useTf(backend: BackendName): Promise<BackendName>;
   /** Where fine-tuned models are kept (IndexedDB in the browser). */
@@ -53,7 +53,6 @@ interface Loaded {
   slot?: LmSlot;
 }
 
-type CreateSession = EngineDeps['createSession'];
 
 async function release(l: Loaded | null): Promise<void> {
   if (!l) return;

@@ -11,8 +11,8 @@ import type { Lm } from '../lm';
 import { setFusedDecoding } from '../lm/stepper';
 import { compareFused, fusedDisagrees } from '../lm/webgpu/selfCheck';
 import type { Manifest } from '../packs/manifest';
-import type { BackendName } from '../runtime/backend';
-import type { SessionRunner } from '../runtime/sessionRunner';
+import type { CreateSession, SessionRunner } from '../runtime/sessionRunner';
+import { maxDeviation } from '../util/deviation';
 
 /** Decoded audio may differ by GPU sin/cos rounding (~2e-4 of the peak, e2e/backends.spec.ts); a wrong kernel is off by far more. */
 export const DECODER_TOLERANCE = 1e-2;
@@ -34,18 +34,9 @@ export function selfTestSignal(sampleRate: number): Float32Array {
 
 /** Largest |a - b| relative to b's peak (Infinity for NaN or a length mismatch). */
 export function relativeError(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let diff = 0;
-  let peak = 0;
-  for (let i = 0; i < b.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
-    peak = Math.max(peak, Math.abs(b[i]));
-  }
-  return peak > 0 ? diff / peak : diff === 0 ? 0 : Infinity;
+  const { maxDiff, peak } = maxDeviation(a, b);
+  return peak > 0 ? maxDiff / peak : maxDiff === 0 ? 0 : Infinity;
 }
-
-type CreateSession = (bytes: Uint8Array, backend: BackendName) => Promise<SessionRunner>;
 
 /**
  * Decode fixed codes with the WebGPU decoder session and with a fresh WASM one. Returns the decoder
@@ -55,12 +46,13 @@ type CreateSession = (bytes: Uint8Array, backend: BackendName) => Promise<Sessio
 export async function checkGpuDecoder(manifest: Manifest, create: CreateSession, decoderBytes: Uint8Array, encoder: SessionRunner, gpuDecoder: SessionRunner):
   Promise<{ decoder: SessionRunner; notice: StudioError | null }> {
   const wasm = await create(decoderBytes, 'wasm');
+  const reference = new Codec(manifest.codec, encoder, wasm);
   // Codes of realistic audio (decoded levels like music's), from the encoder as loaded.
-  const codes = await new Codec(manifest.codec, encoder, wasm).encode(selfTestSignal(manifest.codec.sampleRate))
+  const codes = await reference.encode(selfTestSignal(manifest.codec.sampleRate))
     .catch(() => selfTestCodes(manifest.codec.codebooks, manifest.codec.cardinality));
   let want: Float32Array;
   try {
-    want = await new Codec(manifest.codec, encoder, wasm).decode(codes);
+    want = await reference.decode(codes);
   } catch (e) {
     await wasm.release();
     throw e;

@@ -2,11 +2,9 @@
 import { StudioError } from '../errors/StudioError';
 import type { Manifest } from '../packs/manifest';
 import type { BackendName } from '../runtime/backend';
-import type { SessionRunner } from '../runtime/sessionRunner';
+import type { CreateSession, SessionRunner } from '../runtime/sessionRunner';
 import { checkGpuDecoder } from './gpuSelfTest';
 import type { CallContext } from './protocol';
-
-type CreateSession = (bytes: Uint8Array, backend: BackendName) => Promise<SessionRunner>;
 
 async function startSessions(create: CreateSession, bytes: Uint8Array[], backend: BackendName, ctx: CallContext): Promise<SessionRunner[]> {
   ctx.progress({ phase: 'load', value: 0.85, label: `Starting the models on ${backend}` });

@@ -3,7 +3,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { createCache, disposeCache, extend } from '../cache';
 import { parseLmConfig, type LmConfig } from '../config';
 import { generate } from '../generate';
 import { createLora, disposeLora, withLora } from '../lora';
@@ -42,36 +41,22 @@ describe.runIf(gpuHere)('fused WebGPU decoding step', () => {
     return out;
   }
 
-  /** Largest |fused - static cache| over every column of the parity sequence, and the logits' peak. */
+  /** Largest |fused - static cache| over every column of the parity sequence (and its reverse), and the logits' peak. */
   async function compare(overrides: Partial<LmConfig>): Promise<{ diff: number; peak: number }> {
     const lm = loadTiny(overrides);
     const cond = cfgBatch();
-    const seq = tinySequence(); // [2, K, 9]
-    const rows = tf.tidy(() => tf.concat([seq, seq.reverse(2)]) as tf.Tensor3D); // [4, K, 9]
+    const rows = tf.tidy(() => {
+      const seq = tinySequence(); // [2, K, 9]
+      return tf.concat([seq, seq.reverse(2)]) as tf.Tensor3D; // [4, K, 9]
+    });
     const [R, K, S] = rows.shape;
     const ids = (await rows.data()) as Int32Array;
-    const cache = createCache(lm, cond, S, 'static');
-    const fused = await FusedStep.create(lm, cond, S);
-    let diff = 0;
-    let peak = 0;
-    for (let s = 0; s < S; s++) {
-      const col = new Int32Array(R * K).map((_, i) => ids[i * S + s]); // [R, K]
-      const got = (await fused.column(col, true))!; // [R, K, card]
-      const input = rows.slice([0, 0, s], [R, K, 1]) as tf.Tensor3D; // [R, K, 1]
-      const ref = extend(lm, input, cache); // [R, K, 1, card]
-      const want = (await ref.data()) as Float32Array;
-      tf.dispose([input, ref]);
-      expect(got.length).toBe(want.length);
-      for (let i = 0; i < want.length; i++) {
-        diff = Math.max(diff, Math.abs(got[i] - want[i]));
-        peak = Math.max(peak, Math.abs(want[i]));
-      }
-    }
-    fused.dispose();
-    disposeCache(cache);
-    tf.dispose([seq, rows, cond.textStates, cond.textMask]);
+    const columns = Array.from({ length: S }, (_, s) => new Int32Array(R * K).map((_, i) => ids[i * S + s])); // S x [R, K]
+    const check = (await compareFused(lm, { cond, columns }))!;
+    expect(check.columns).toBe(S);
+    tf.dispose([rows, cond.textStates, cond.textMask]);
     disposeLm(lm);
-    return { diff, peak };
+    return { diff: check.maxDiff, peak: check.peak };
   }
 
   it('gives the static cache\'s logits at every column (padded text keys masked, as Hugging Face does)', async () => {

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createCache, disposeCache, extend } from '../cache';
-import type { Lm } from '../model';
+import type { Lm, LmCondition } from '../model';
+import { maxDeviation } from '../../util/deviation';
 import { FusedStep, fusedUnsupported } from './fusedStep';
 
 export interface FusedCheck { columns: number; maxDiff: number; peak: number }
@@ -14,39 +15,45 @@ export interface FusedCheck { columns: number; maxDiff: number; peak: number }
 /** Tolerance: float32 kernels that sum in another order differ by ~1e-6 of the logits' peak; a broken one by far more. */
 export const FUSED_TOLERANCE = 1e-3;
 
-/** Compare the fused step with tfjs's ops over `columns` seeded columns. Null when the fused step does not apply here. */
-export async function compareFused(lm: Lm, columns = 3): Promise<FusedCheck | null> {
+/**
+ * The fused step against tfjs's ops, column by column: `columns` ([R, K] codes per step) under
+ * `cond` (rows R), by default 3 seeded columns over a seeded batch of 2 with one padded text row.
+ * Null when the fused step does not apply here.
+ */
+export async function compareFused(lm: Lm, o: { cond?: LmCondition; columns?: Int32Array[] } = {}): Promise<FusedCheck | null> {
   const { codebooks: K, card, textDim } = lm.config;
-  const R = 2;
-  if (fusedUnsupported(lm, R, columns) !== null) return null;
-  const textStates = tf.randomNormal([R, 4, textDim], 0, 1, 'float32', 17) as tf.Tensor3D; // [2, 4, textDim]
-  const textMask = tf.tensor2d([[1, 1, 1, 1], [1, 1, 0, 0]]); // [2, 4]
-  const cond = { textStates, textMask };
-  const cache = createCache(lm, cond, columns, 'static');
+  const own = o.cond ? null : { // [2, 4, textDim], row 1 padded in its last 2 tokens
+    textStates: tf.randomNormal([2, 4, textDim], 0, 1, 'float32', 17) as tf.Tensor3D,
+    textMask: tf.tensor2d([[1, 1, 1, 1], [1, 1, 0, 0]]),
+  };
+  const cond = (o.cond ?? own)!;
+  const R = cond.textMask.shape[0];
+  const columns = o.columns ?? [0, 1, 2].map((s) => new Int32Array(R * K).map((_, i) => (i * 577 + s * 131 + 3) % (card + 1))); // the special token included
+  if (fusedUnsupported(lm, R, columns.length) !== null) {
+    if (own) tf.dispose([own.textStates, own.textMask]);
+    return null;
+  }
+  const cache = createCache(lm, cond, columns.length, 'static');
   let fused: FusedStep | null = null;
   let maxDiff = 0;
   let peak = 0;
   try {
-    fused = await FusedStep.create(lm, cond, columns);
-    for (let s = 0; s < columns; s++) {
-      const col = new Int32Array(R * K).map((_, i) => (i * 577 + s * 131 + 3) % (card + 1)); // [R, K], the special token included
-      const got = (await fused.column(col, true))!;
+    fused = await FusedStep.create(lm, cond, columns.length);
+    for (const col of columns) {
+      const got = (await fused.column(col, true))!; // [R, K, card]
       const input = tf.tensor3d(col, [R, K, 1], 'int32');
       const ref = extend(lm, input, cache); // [R, K, 1, card]
-      const want = (await ref.data()) as Float32Array;
+      const d = maxDeviation(got, (await ref.data()) as Float32Array);
       tf.dispose([input, ref]);
-      for (let i = 0; i < want.length; i++) {
-        const d = Math.abs(got[i] - want[i]);
-        maxDiff = Number.isNaN(d) ? Infinity : Math.max(maxDiff, d);
-        peak = Math.max(peak, Math.abs(want[i]));
-      }
+      maxDiff = Math.max(maxDiff, d.maxDiff);
+      peak = Math.max(peak, d.peak);
     }
   } finally {
     fused?.dispose();
     disposeCache(cache);
-    tf.dispose([textStates, textMask]);
+    if (own) tf.dispose([own.textStates, own.textMask]);
   }
-  return { columns, maxDiff, peak };
+  return { columns: columns.length, maxDiff, peak };
 }
 
 /** True when a comparison shows the fused step is wrong here. */
