@@ -8,9 +8,13 @@ import { FusedStep } from '../../src/lm/webgpu/fusedStep';
 import { compareFused } from '../../src/lm/webgpu/selfCheck';
 import { gaussian, mulberry32 } from '../../src/util/rng';
 
-export interface FusedRun { checkCols: number; maxDiff: number; peak: number; prefillMs: number; stepMs: number; steps: number }
+export interface FusedRun { checkCols: number; maxDiff: number; peak: number; prefillMs: number; batchedPrefillMs: number; stepMs: number; steps: number }
 
-/** The fused step vs tfjs's ops on a few seeded columns (selfCheck.ts), then its time after a `prefix`-column prefill. */
+/**
+ * The fused step vs tfjs's ops on a few seeded columns (selfCheck.ts), then its time after a
+ * `prefix`-column prefill: column by column (prefillMs) and in tfjs's batched pass (batchedPrefillMs,
+ * what a continuation prompt gets), each with the first new column's logits read back.
+ */
 export async function fusedRun(lm: Lm, cond: LmCondition, prefix: number, steps: number): Promise<FusedRun> {
   const R = cond.textMask.shape[0];
   const check = await compareFused(lm); // the engine's load-time self-test
@@ -22,12 +26,21 @@ export async function fusedRun(lm: Lm, cond: LmCondition, prefix: number, steps:
   let t = performance.now();
   for (let i = 0; i < prefix; i++) await fused.column(zero, i === prefix - 1);
   const prefillMs = performance.now() - t;
+  const batched = await FusedStep.create(lm, cond, prefix + 2);
+  await batched.prefill(new Int32Array(R * K * 8), 8); // tfjs's kernels for a batched pass compiled
+  batched.dispose();
+  const again = await FusedStep.create(lm, cond, prefix + 2);
+  t = performance.now();
+  await again.prefill(new Int32Array(R * K * prefix), prefix);
+  await again.column(zero, true);
+  const batchedPrefillMs = performance.now() - t;
+  again.dispose();
   await fused.column(zero, true); // warm
   t = performance.now();
   for (let i = 0; i < steps; i++) await fused.column(zero, true);
   const stepMs = (performance.now() - t) / steps;
   fused.dispose();
-  return { checkCols, maxDiff, peak, prefillMs, stepMs, steps };
+  return { checkCols, maxDiff, peak, prefillMs, batchedPrefillMs, stepMs, steps };
 }
 
 export interface LoraTrainRun { rank: number; params: number; frames: number; firstStepMs: number; stepMs: number; steps: number; loss: number }
@@ -61,13 +74,15 @@ export async function loraTrainRun(lm: Lm, frames: number, steps: number): Promi
 }
 
 /** The studio's generate() (fused on WebGPU) for one prompt: CFG 3, top-k 250, `frames` frames; ms per frame, sampling included. */
-export async function generateRun(lm: Lm, frames: number): Promise<{ frames: number; ms: number; msPerFrame: number }> {
+export async function generateRun(lm: Lm, frames: number, promptFrames = 0): Promise<{ frames: number; ms: number; msPerFrame: number }> {
   const textStates = tf.randomNormal([1, 12, lm.config.textDim], 0, 1, 'float32', 4) as tf.Tensor3D; // [1, 12, textDim]
   const textMask = tf.ones([1, 12]) as tf.Tensor2D;
   try {
     await generate(lm, { textStates, textMask, frames: 4, cfg: 3, topK: 250, seed: 1 }); // pipelines compiled
     const t = performance.now();
-    await generate(lm, { textStates, textMask, frames, cfg: 3, topK: 250, seed: 1 });
+    const { codebooks: K, card } = lm.config;
+    const prompt = promptFrames ? { codes: Int32Array.from({ length: K * promptFrames }, (_, i) => (i * 37) % card), frames: promptFrames } : undefined;
+    await generate(lm, { textStates, textMask, frames, cfg: 3, topK: 250, seed: 1, ...(prompt ? { prompt } : {}) });
     const ms = performance.now() - t;
     return { frames, ms, msPerFrame: ms / frames };
   } finally {

@@ -7,6 +7,7 @@
 #      GB_NODE      node binary (default: the carried one, unpacked into GB_DIR)
 #      GB_NO_GL=1   skip unpacking .gl (local runs); DAWN_FLAGS passes options to dawn.node
 #      GB_SLOW      multiplies every group's time cap (local SwiftShader runs: 10)
+#      GB_BUNDLE    the harness bundle in the payload's stage/ (default gpuBench.mjs; an A/B run adds a second)
 set -u
 ROOT=$PWD
 OUT=${OUT:-$ROOT/device-out}
@@ -64,7 +65,7 @@ group() { # cap-seconds harness-args...
   if [ "$left" -lt 20 ]; then say "skip $* ($left s left)"; return; fi
   [ "$cap" -gt "$left" ] && cap=$left
   say "group: $* (cap $cap s)"
-  timeout -k 5 "$cap" "$GB_NODE" "$STAGE/gpuBench.mjs" --root "$ROOT" --out "$OUT" --append --quiet --budget $(( cap - 3 )) --slow "${GB_SLOW:-1}" ${GB_ARGS:-} "$@"
+  timeout -k 5 "$cap" "$GB_NODE" "$STAGE/${GB_BUNDLE:-gpuBench.mjs}" --root "$ROOT" --out "$OUT" --append --quiet --budget $(( cap - 3 )) --slow "${GB_SLOW:-1}" ${GB_ARGS:-} "$@"
   local rc=$?
   case $rc in 0|137) ;; 124) say "group timed out: $*" ;; *) say "group exited $rc: $*" ;; esac
 }

@@ -118,6 +118,16 @@ function advance(lm: Lm, x: tf.Tensor3D, cache: KvCache): tf.Tensor3D {
   return hidden;
 }
 
+/** Write L columns' K/V without computing their logits: codes [B, K, L] int32 (a prompt). */
+export function fill(lm: Lm, codes: tf.Tensor3D, cache: KvCache): void {
+  const x = tf.tidy(() => embedCodes(lm, codes, false)); // [B, L, d]
+  try {
+    advance(lm, x, cache).dispose();
+  } finally {
+    x.dispose();
+  }
+}
+
 /** Feed L columns: codes [B, K, L] int32 -> logits [B, K, L, card]. */
 export function extend(lm: Lm, codes: tf.Tensor3D, cache: KvCache): tf.Tensor4D {
   const x = tf.tidy(() => embedCodes(lm, codes, false)); // [B, L, d]

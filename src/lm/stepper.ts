@@ -30,9 +30,16 @@ export async function createStepper(lm: Lm, cond: LmCondition, maxLen: number): 
       return {
         kind: 'fused',
         async feed(cols, L) {
+          let from = 0;
+          if (L > 1 && fused.length === 0) { // a prompt: its columns but the last in one batched pass
+            const head = new Int32Array(R * K * (L - 1)); // [R, K, L - 1]
+            for (let rq = 0; rq < R * K; rq++) head.set(cols.subarray(rq * L, rq * L + L - 1), rq * (L - 1));
+            await fused.prefill(head, L - 1);
+            from = L - 1;
+          }
           let out: Float32Array | null = null;
           const col = new Int32Array(R * K); // [R, K]
-          for (let l = 0; l < L; l++) {
+          for (let l = from; l < L; l++) {
             for (let i = 0; i < R * K; i++) col[i] = cols[i * L + l];
             out = await fused.column(col, l === L - 1);
           }

@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { createCache, disposeCache, extend } from '../cache';
 import { parseLmConfig, type LmConfig } from '../config';
 import { generate } from '../generate';
 import { createLora, disposeLora, withLora } from '../lora';
@@ -11,6 +12,7 @@ import { createStepper, setFusedDecoding } from '../stepper';
 import { disposeCond, loadTiny, tinyCond, tinySequence } from '../testdata/lmTiny';
 import { SWIFTSHADER_ICD, useDawnWebGpu } from '../testdata/dawnGpu';
 import { initLm } from '../weights';
+import { maxDeviation } from '../../util/deviation';
 import { checkFusedStep } from '../../workers/gpuSelfTest';
 import { FusedStep, fusedUnsupported } from './fusedStep';
 import { compareFused, fusedDisagrees } from './selfCheck';
@@ -69,6 +71,37 @@ describe.runIf(gpuHere)('fused WebGPU decoding step', () => {
     const { diff, peak } = await compare({ textMasking: 'audiocraft' });
     expect(peak).toBeGreaterThan(1);
     expect(diff).toBeLessThan(1e-5 * peak);
+  });
+
+  it('prefills a prompt in one batched pass: the next column\'s logits are the static cache\'s, and the steps after it too', async () => {
+    const lm = loadTiny();
+    const cond = cfgBatch();
+    const seq = tf.tidy(() => tf.concat([tinySequence(), tinySequence().reverse(2)]) as tf.Tensor3D); // [4, K, 9]
+    const [R, K, S] = seq.shape;
+    const ids = (await seq.data()) as Int32Array;
+    const P = 6; // prompt columns
+    const cache = createCache(lm, cond, S, 'static');
+    const ref = extend(lm, seq, cache); // [R, K, S, card]
+    const want = (await ref.data()) as Float32Array;
+    const card = lm.config.card;
+    const fused = await FusedStep.create(lm, cond, S);
+    const prompt = new Int32Array(R * K * P).map((_, i) => ids[Math.floor(i / P) * S + (i % P)]); // [R, K, P]
+    await fused.prefill(prompt, P, 4); // two tfjs passes: 4 columns, then 2 at offset 4
+    expect(fused.length).toBe(P);
+    let peak = 0;
+    for (let s = P; s < S; s++) {
+      const got = (await fused.column(new Int32Array(R * K).map((_, i) => ids[i * S + s]), true))!; // [R, K, card]
+      const exp = new Float32Array(R * K * card).map((_, i) => want[(Math.floor(i / card) * S + s) * card + (i % card)]);
+      const d = maxDeviation(got, exp);
+      expect(d.maxDiff).toBeLessThan(1e-5 * d.peak);
+      peak = Math.max(peak, d.peak);
+    }
+    expect(peak).toBeGreaterThan(1);
+    await expect(fused.prefill(prompt, P)).rejects.toThrow(/only before the first column/);
+    fused.dispose();
+    disposeCache(cache);
+    tf.dispose([seq, ref, cond.textStates, cond.textMask]);
+    disposeLm(lm);
   });
 
   it('generate takes the fused path and samples the same tokens as the tfjs ops, with and without a prompt', async () => {

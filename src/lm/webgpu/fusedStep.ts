@@ -2,7 +2,7 @@
  * The cached decoding step on WebGPU without tfjs's per-op overhead: the model's weights stay in
  * the tfjs tensors' own GPU buffers, the KV cache and activations are buffers of our own, every
  * pipeline and bind group is made once per generation, and a step is one command buffer of
- * ~13 dispatches per block (kernels.ts) plus one logits readback. Same maths as cache.ts 'static'
+ * ~11 dispatches per block (kernels.ts) plus one logits readback. Same maths as cache.ts 'static'
  * (tested against it and against WASM); tfjs still projects the conditioning once (encodeCondition).
  *
  * Scope: cross-attention models (musicgen small/medium/large) without live adapters (the app
@@ -11,11 +11,29 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { createCache, disposeCache, fill } from '../cache';
 import { LN_EPS } from '../config';
 import { disposeCondState, encodeCondition, type Block, type CondState, type Lm, type LmCondition } from '../model';
-import { attentionWgsl, embedCodeWgsl, embedPositionWgsl, layerNormWgsl, matVecWgsl, WG, WG_ATTENTION, type MatVecOut } from './kernels';
+import { attentionWgsl, embedCodeWgsl, embedPositionWgsl, layerNormWgsl, matVecWgsl, qkvWgsl, WG, WG_ATTENTION, type MatVecOut } from './kernels';
 
 const MAX_ROWS = 8;
+/** Prompt columns per batched tfjs pass in `prefill` (bounds its attention scores: [R, H, chunk, prompt]). */
+const PREFILL_CHUNK = 256;
+
+/** Submit everything tfjs has recorded (uploads, projections, a prefill) before our own commands. */
+function flushTfjs(backend: WebGPUBackend): void {
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.submitQueue();
+}
+
+/** A tfjs tensor's own GPU buffer (uploaded first if it lives on the CPU side). */
+function gpuBuffer(backend: WebGPUBackend, t: tf.Tensor): GPUBuffer {
+  backend.uploadToGPU(t.dataId);
+  const res = backend.tensorMap.get(t.dataId).resource;
+  if (!res || !('mapAsync' in res)) throw new Error('fused step: a tfjs tensor is not in a GPU buffer');
+  return res;
+}
 
 /** Why this model / batch / length cannot take the fused path on the active backend, or null when it can. */
 export function fusedUnsupported(lm: Lm, rows: number, slots: number): string | null {
@@ -38,6 +56,8 @@ export class FusedStep {
   private readonly device: GPUDevice;
   private readonly own: GPUBuffer[] = [];
   private readonly plan: Dispatch[] = [];
+  /** Per block: the self-attention K and V caches [R, H, slots, D]. */
+  private readonly kv: { k: GPUBuffer; v: GPUBuffer }[] = [];
   private ids!: GPUBuffer;
   private step!: GPUBuffer;
   private logits!: GPUBuffer;
@@ -45,7 +65,7 @@ export class FusedStep {
   /** Positions written so far: the next column goes to this slot. */
   length = 0;
 
-  private constructor(private readonly lm: Lm, private readonly ctx: CondState, readonly rows: number, readonly slots: number) {
+  private constructor(private readonly lm: Lm, private readonly cond: LmCondition, private readonly ctx: CondState, readonly rows: number, readonly slots: number) {
     const backend = tf.backend() as WebGPUBackend;
     this.device = backend.device;
     try {
@@ -74,12 +94,7 @@ export class FusedStep {
     this.staging = this.buffer(R * K * card * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
 
     // Everything tfjs computed (weights, projected text) must be on the GPU and submitted first.
-    const gpu = (t: tf.Tensor): GPUBuffer => {
-      backend.uploadToGPU(t.dataId);
-      const res = backend.tensorMap.get(t.dataId).resource;
-      if (!res || !('mapAsync' in res)) throw new Error('fused step: a tfjs tensor is not in a GPU buffer');
-      return res;
-    };
+    const gpu = (t: tf.Tensor): GPUBuffer => gpuBuffer(backend, t);
     const pipes = new Map<string, GPUComputePipeline>();
     const add = (code: string, buffers: Record<number, GPUBuffer | undefined>, x: number, y?: number) => {
       let pipeline = pipes.get(code);
@@ -96,21 +111,20 @@ export class FusedStep {
       add(layerNormWgsl(d, LN_EPS), { 0: from, 1: gpu(n.weight), 2: gpu(n.bias), 3: to }, R);
     const mv = (w: tf.Tensor, from: GPUBuffer, to: GPUBuffer, out: MatVecOut) => {
       const [o, i] = w.shape;
-      add(matVecWgsl(i, o, R, out), { 0: gpu(w), 1: from, 2: to, ...(out.mode === 'kv' ? { 3: this.step } : {}) }, o);
+      add(matVecWgsl(i, o, R, out), { 0: gpu(w), 1: from, 2: to }, o);
     };
     const plain = (n: number, mode: 'set' | 'add' | 'gelu' = 'set'): MatVecOut => ({ mode, stride: n, base: 0 });
-    const kvOut: MatVecOut = { mode: 'kv', heads: H, headDim: D, slots };
 
     // x = positions[pos] + Σ_k embed_k[ids[:, k]]   [R, d]
     add(embedPositionWgsl(d, R), { 0: this.step, 1: gpu(lm.positions), 2: x }, groups(d));
     p.embed.forEach((table, k) => add(embedCodeWgsl(d, R, K, k), { 0: this.ids, 1: gpu(table), 2: x }, groups(d)));
     p.blocks.forEach((b: Block, i) => {
-      const kCache = f32(R * H * slots * D); // [R, H, slots, D]
-      const vCache = f32(R * H * slots * D);
+      const kCache = f32(R * H * slots * D, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST); // [R, H, slots, D]; prefill copies in
+      const vCache = f32(R * H * slots * D, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+      this.kv.push({ k: kCache, v: vCache });
       norm(b.norm1, x, h);
-      mv(b.selfAttn.k, h, kCache, kvOut);
-      mv(b.selfAttn.v, h, vCache, kvOut);
-      mv(b.selfAttn.q, h, q, plain(d));
+      const sa = b.selfAttn;
+      add(qkvWgsl(d, R, H, slots), { 0: gpu(sa.q), 1: gpu(sa.k), 2: gpu(sa.v), 3: h, 4: q, 5: kCache, 6: vCache, 7: this.step }, 3 * d);
       add(attentionWgsl('self', d, H, slots, false), { 0: q, 1: kCache, 2: vCache, 3: att, 4: this.step }, H, R);
       mv(b.selfAttn.o, att, x, plain(d, 'add'));
       if (b.crossAttn && ctx.cross[i]) {
@@ -126,10 +140,7 @@ export class FusedStep {
     });
     norm(p.outNorm, x, h);
     p.heads.forEach((w, k) => mv(w, h, this.logits, { mode: 'set', stride: K * card, base: k * card }));
-    // Flush tfjs's pending commands (uploads, the conditioning's projections) before our first step.
-    backend.ensureCommandEncoderReady();
-    backend.endComputePassEncoder();
-    backend.submitQueue();
+    flushTfjs(backend); // the uploads and the conditioning's projections, before our first step
   }
 
   /**
@@ -144,7 +155,7 @@ export class FusedStep {
     let made: FusedStep | null = null;
     let failure: unknown = null;
     try {
-      made = new FusedStep(lm, ctx, cond.textMask.shape[0], slots);
+      made = new FusedStep(lm, cond, ctx, cond.textMask.shape[0], slots);
     } catch (e) {
       failure = e;
     }
@@ -161,6 +172,47 @@ export class FusedStep {
     const b = this.device.createBuffer({ size: Math.max(16, Math.ceil(size / 4) * 4), usage });
     this.own.push(b);
     return b;
+  }
+
+  /**
+   * Write the first L columns' K/V (codes [R, K, L] row-major: a continuation prompt) through tfjs's
+   * batched forward and copy them into the cache: a few tfjs passes instead of L steps, each of which
+   * would read every weight again (a 20 s prompt is 1,000 steps). Only at the start of a take.
+   */
+  async prefill(cols: Int32Array, L: number, chunk = PREFILL_CHUNK): Promise<void> {
+    if (this.length !== 0) throw new RangeError('fused step: prefill only before the first column');
+    if (L > this.slots) throw new RangeError(`fused step: ${L} positions exceed the capacity ${this.slots}`);
+    const { rows: R, slots } = this;
+    const { heads: H, dim, codebooks: K } = this.lm.config;
+    const D = dim / H;
+    const backend = tf.backend() as WebGPUBackend;
+    const cache = createCache(this.lm, this.cond, L, 'static'); // its K/V: [R, H, L, D] per block
+    try {
+      for (let from = 0; from < L; from += chunk) {
+        const n = Math.min(chunk, L - from);
+        const part = new Int32Array(R * K * n); // [R, K, n]
+        for (let rq = 0; rq < R * K; rq++) part.set(cols.subarray(rq * L + from, rq * L + from + n), rq * n);
+        const codes = tf.tensor3d(part, [R, K, n], 'int32');
+        fill(this.lm, codes, cache);
+        codes.dispose();
+      }
+      const src = this.kv.map((_, i) => ({ k: gpuBuffer(backend, cache.k[i]), v: gpuBuffer(backend, cache.v[i]) }));
+      flushTfjs(backend);
+      this.device.pushErrorScope('validation');
+      const enc = this.device.createCommandEncoder();
+      this.kv.forEach((dst, i) => {
+        for (let rh = 0; rh < R * H; rh++) { // row rh's L keys: contiguous in both layouts
+          enc.copyBufferToBuffer(src[i].k, rh * L * D * 4, dst.k, rh * slots * D * 4, L * D * 4);
+          enc.copyBufferToBuffer(src[i].v, rh * L * D * 4, dst.v, rh * slots * D * 4, L * D * 4);
+        }
+      });
+      this.device.queue.submit([enc.finish()]);
+      const error = await this.device.popErrorScope();
+      if (error) throw new Error(`fused step: prefill copy refused: ${error.message}`);
+    } finally {
+      disposeCache(cache); // tfjs may reuse those buffers only for commands submitted after our copies
+    }
+    this.length = L;
   }
 
   /** Run one column: codes [R, K] int32 at slot `length`; with `read`, return its logits [R, K, card]. */

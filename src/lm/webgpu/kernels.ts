@@ -1,5 +1,5 @@
 /**
- * WGSL for the fused decoding step (fusedStep.ts): one cached forward over one column in ~13
+ * WGSL for the fused decoding step (fusedStep.ts): one cached forward over one column in ~11
  * dispatches per block instead of tfjs's ~100 (musicgen.md §8: a step is launch-bound on a GPU).
  * Pure: each function returns shader source with the shapes baked in as constants, so a pipeline
  * is compiled once per shape. Every kernel runs 64-thread workgroups; R (rows: the CFG batch) is
@@ -79,14 +79,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }`;
 }
 
-/**
- * Where a matrix-vector product's output o of row r goes:
- * - 'set' / 'add' / 'gelu': y[r * stride + base + o] =, +=, = GELU(·) (exact erf GELU);
- * - 'kv': the KV cache [R, H, N, D] at the step's slot: y[((r H + o / D) N + pos) D + o % D].
- */
-export type MatVecOut =
-  | { mode: 'set' | 'add' | 'gelu'; stride: number; base: number }
-  | { mode: 'kv'; heads: number; headDim: number; slots: number };
+/** Where a matrix-vector product's output o of row r goes: y[r * stride + base + o] =, +=, = GELU(·) (exact erf GELU). */
+export interface MatVecOut { mode: 'set' | 'add' | 'gelu'; stride: number; base: number }
 
 /** erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as tfjs's own Erf kernel computes it. */
 const ERF = `
@@ -97,17 +91,23 @@ fn erf_(x: f32) -> f32 {
   return select(-y, y, x >= 0.0);
 }`;
 
+/** Σ over the workgroup of each row's partial dot products acc[r] -> red[r * WG] (needs `red: array<f32, WG * R>`). */
+const ROW_SUMS = (R: number) => `
+  for (var r = 0u; r < ${R}u; r++) { red[r * ${WG}u + t] = acc[r]; }
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s) { for (var r = 0u; r < ${R}u; r++) { red[r * ${WG}u + t] += red[r * ${WG}u + t + s]; } }
+    workgroupBarrier();
+  }`;
+
 /**
  * y = x Wᵀ for R rows: W [out, in] (torch layout) read as vec4 once for all rows, x [R, in].
  * One workgroup per output feature (dispatch out); `in` must be a multiple of 4.
  */
 export function matVecWgsl(inDim: number, outDim: number, R: number, out: MatVecOut): string {
   const in4 = inDim / 4;
-  const store = out.mode === 'kv'
-    ? `y[((r * ${out.heads}u + o / ${out.headDim}u) * ${out.slots}u + step.pos) * ${out.headDim}u + o % ${out.headDim}u] = v;`
-    : `let at = r * ${out.stride}u + ${out.base}u + o;\n      ${out.mode === 'set' ? 'y[at] = v;' : out.mode === 'add' ? 'y[at] += v;' : 'y[at] = 0.5 * v * (1.0 + erf_(v * 0.70710678118654752));'}`;
-  return `${out.mode === 'kv' ? `${STEP}\n@group(0) @binding(3) var<uniform> step: Step;` : ''}
-@group(0) @binding(0) var<storage, read> w: array<vec4<f32>>; // [out, in / 4]
+  const store = `let at = r * ${out.stride}u + ${out.base}u + o;\n      ${out.mode === 'set' ? 'y[at] = v;' : out.mode === 'add' ? 'y[at] += v;' : 'y[at] = 0.5 * v * (1.0 + erf_(v * 0.70710678118654752));'}`;
+  return `@group(0) @binding(0) var<storage, read> w: array<vec4<f32>>; // [out, in / 4]
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>; // [R, in / 4]
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 var<workgroup> red: array<f32, ${WG * R}>; // [R, 64]
@@ -121,18 +121,51 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let wv = w[o * ${in4}u + i];
     for (var r = 0u; r < ${R}u; r++) { acc[r] += dot(wv, x[r * ${in4}u + i]); }
   }
-  for (var r = 0u; r < ${R}u; r++) { red[r * ${WG}u + t] = acc[r]; }
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (t < s) { for (var r = 0u; r < ${R}u; r++) { red[r * ${WG}u + t] += red[r * ${WG}u + t + s]; } }
-    workgroupBarrier();
-  }
+  ${ROW_SUMS(R)}
   if (t < ${R}u) {
     let r = t;
     let v = red[r * ${WG}u];
     if (o < ${outDim}u) {
       ${store}
     }
+  }
+}`;
+}
+
+/**
+ * Self-attention's three projections in one dispatch (3 d workgroups): workgroup g < d computes
+ * q[:, g], the next d write K into the cache at the step's slot, the last d V. Wq, Wk, Wv [d, d].
+ */
+export function qkvWgsl(d: number, R: number, heads: number, slots: number): string {
+  const d4 = d / 4;
+  const D = d / heads;
+  const kvAt = `((r * ${heads}u + o / ${D}u) * ${slots}u + step.pos) * ${D}u + o % ${D}u`; // [R, H, slots, D] at the step's slot
+  return `${STEP}
+@group(0) @binding(0) var<storage, read> wq: array<vec4<f32>>; // [d, d / 4]
+@group(0) @binding(1) var<storage, read> wk: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> wv: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> x: array<vec4<f32>>; // [R, d / 4]
+@group(0) @binding(4) var<storage, read_write> q: array<f32>; // [R, d]
+@group(0) @binding(5) var<storage, read_write> kc: array<f32>; // [R, H, slots, D]
+@group(0) @binding(6) var<storage, read_write> vc: array<f32>; // [R, H, slots, D]
+@group(0) @binding(7) var<uniform> step: Step;
+var<workgroup> red: array<f32, ${WG * R}>; // [R, 64]
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let t = lid.x;
+  let part = wid.x / ${d}u; // 0 q, 1 k, 2 v: the same for the whole workgroup
+  let o = wid.x % ${d}u;
+  var acc: array<f32, ${R}>;
+  for (var i = t; i < ${d4}u; i += ${WG}u) {
+    var w4: vec4<f32>;
+    if (part == 0u) { w4 = wq[o * ${d4}u + i]; } else if (part == 1u) { w4 = wk[o * ${d4}u + i]; } else { w4 = wv[o * ${d4}u + i]; }
+    for (var r = 0u; r < ${R}u; r++) { acc[r] += dot(w4, x[r * ${d4}u + i]); }
+  }
+  ${ROW_SUMS(R)}
+  if (t < ${R}u) {
+    let r = t;
+    let v = red[r * ${WG}u];
+    if (part == 0u) { q[r * ${d}u + o] = v; } else if (part == 1u) { kc[${kvAt}] = v; } else { vc[${kvAt}] = v; }
   }
 }`;
 }
