@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
-import { asGpuLoss, isDeviceLost } from './gpuLoss';
+import { asGpuLoss, isDeviceLost, raceLoss } from './gpuLoss';
 
 describe('GPU device loss', () => {
   it('recognises the ways browsers and runtimes report a lost device', () => {
@@ -23,5 +23,17 @@ describe('GPU device loss', () => {
     expect(asGpuLoss(other, true, 'destroyed')).toMatchObject({ code: 'GPU_DEVICE_LOST', detail: 'destroyed' }); // the device's lost promise said so
     const stop = new StudioError('CANCELLED');
     expect(asGpuLoss(stop, true, 'destroyed')).toBe(stop);
+  });
+
+  it('races GPU work against the device\'s loss: the work\'s own result, or GPU_DEVICE_LOST when the device goes first', async () => {
+    const never = new Promise<number>(() => {}); // what an ORT run did after a GPU process crash
+    let lose!: (why: string) => void;
+    const lost = new Promise<string>((r) => (lose = r));
+    await expect(raceLoss(Promise.resolve(1), lost)).resolves.toBe(1);
+    await expect(raceLoss(Promise.reject(new Error('shape')), lost)).rejects.toThrow('shape');
+    await expect(raceLoss(Promise.resolve(2), null)).resolves.toBe(2);
+    const pending = raceLoss(never, lost);
+    lose('GPU process crashed');
+    await expect(pending).rejects.toMatchObject({ code: 'GPU_DEVICE_LOST', detail: 'GPU process crashed' });
   });
 });

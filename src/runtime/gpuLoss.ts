@@ -19,3 +19,18 @@ export function asGpuLoss(err: unknown, onGpu: boolean, lostReason: string | nul
   if (isDeviceLost(err)) return new StudioError('GPU_DEVICE_LOST', err instanceof Error ? err.message : String(err));
   return err;
 }
+
+/**
+ * `work`, unless the GPU device is lost first: then a GPU_DEVICE_LOST rejection. After a GPU
+ * process crash, work already queued on the device can stay pending for ever (measured in Chromium:
+ * an ORT WebGPU run never settled), so waiting for it to fail is not enough.
+ */
+export function raceLoss<T>(work: Promise<T>, lost: Promise<string> | null): Promise<T> {
+  if (!lost) return work;
+  return Promise.race([work, lost.then((why): never => { throw new StudioError('GPU_DEVICE_LOST', why); })]);
+}
+
+/** Why `device` was lost, once it is: its message, or its reason. */
+export function lossReason(device: GPUDevice): Promise<string> {
+  return device.lost.then((info) => info.message || `the GPU device was lost (${info.reason ?? 'unknown'})`);
+}

@@ -8,12 +8,29 @@
 import type * as OrtWeb from 'onnxruntime-web';
 import type { BackendName } from './backend';
 import { createError, executionProviders, tensorMaker, wasmThreads, wrapOrtSession, type OrtTensorClass } from './ortWrap';
+import { lossReason, raceLoss } from './gpuLoss';
 import type { SessionRunner } from './sessionRunner';
 
 type Ort = typeof OrtWeb;
 
 let jsep: Promise<Ort> | null = null;
 let wasmOnly: Promise<Ort> | null = null;
+/** Settles with the reason when ORT's WebGPU device is lost (set by the first WebGPU session). */
+let whenLost: Promise<string> | null = null;
+
+/** ORT's WebGPU device's loss (never settles when ORT does not hand out its device). */
+function watchOrtDevice(ort: Ort): Promise<string> {
+  const never = new Promise<string>(() => {});
+  try {
+    return Promise.resolve(ort.env.webgpu.device).then((d) => (d ? lossReason(d as GPUDevice) : never), (e) => {
+      console.warn('ORT WebGPU device not available to watch:', e);
+      return never;
+    });
+  } catch (e) {
+    console.warn('ORT WebGPU device not available to watch:', e);
+    return never;
+  }
+}
 
 /** The JSEP build for webgpu, and for wasm/cpu once it is loaded here (after a WebGPU fallback); else the WASM-only build. */
 function loadOrt(backend: BackendName): Promise<Ort> {
@@ -50,5 +67,10 @@ export async function createOrtSession(bytes: Uint8Array, backend: BackendName):
   } catch (e) {
     throw createError(e, backend);
   }
-  return wrapOrtSession(session, tensorMaker(ort.Tensor as unknown as OrtTensorClass<OrtWeb.Tensor>));
+  const runner = wrapOrtSession(session, tensorMaker(ort.Tensor as unknown as OrtTensorClass<OrtWeb.Tensor>));
+  if (backend !== 'webgpu') return runner;
+  // After a GPU process crash a WebGPU run can stay pending for ever: fail it as GPU_DEVICE_LOST.
+  whenLost ??= watchOrtDevice(ort);
+  const lost = whenLost;
+  return { ...runner, run: (feeds) => raceLoss(runner.run(feeds), lost) };
 }

@@ -6,23 +6,28 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { StudioError } from '../errors/StudioError';
+import { lossReason } from './gpuLoss';
 import { patchWasmKernels } from './wasmKernels';
 import type { BackendName } from './backend';
 
 let wasmConfigured = false;
 let lost: string | null = null;
+let whenLost: Promise<string> | null = null;
 
 /** Why tfjs's WebGPU device was lost, once it has been (null while it is fine or not in use). */
 export function tfGpuLost(): string | null {
   return tf.getBackend() === 'webgpu' ? lost : null;
 }
 
+/** Settles with the reason when tfjs's WebGPU device is lost (null when tfjs is not on WebGPU). */
+export function tfWhenGpuLost(): Promise<string> | null {
+  return tf.getBackend() === 'webgpu' ? whenLost : null;
+}
+
 function watchDevice(): void {
   lost = null;
   const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-  void device?.lost.then((info) => {
-    lost = info.message || `the GPU device was lost (${info.reason ?? 'unknown'})`;
-  });
+  whenLost = device ? lossReason(device).then((why) => (lost = why)) : null;
 }
 
 /**

@@ -26,7 +26,7 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
     });
   }
 
-  async function tokenizeStep(id: string, name: string, d: DecodedFile, signal: AbortSignal): Promise<TokenizeResult> {
+  async function tokenizeStep(id: string, name: string, d: Pick<DecodedFile, 'channels' | 'sampleRate'>, signal: AbortSignal): Promise<TokenizeResult> {
     return tokenizeQueue.run(async () => {
       if (!alive(id)) throw cancelled();
       patch(id, { progress: { value: null, label: 'Waiting for the engine…' } });
@@ -54,6 +54,36 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
     });
   }
 
+  /** Tokenizes a decoded clip: ready, or its error (a lost GPU is retried once, on the backend the app reloaded). */
+  async function tokenizeClip(id: string, name: string, decoded: Pick<DecodedFile, 'channels' | 'sampleRate'>, signal: AbortSignal): Promise<void> {
+    let input = decoded;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await tokenizeStep(id, name, input, signal);
+        if (!alive(id)) return;
+        patch(id, { status: 'ready', result, progress: undefined, error: undefined });
+        ctx.get().announce(`${name}: ${result.k} × ${result.t} tokens`);
+        return;
+      } catch (err) {
+        if (!alive(id)) return;
+        const original = ctx.get().clips.find((c) => c.id === id)?.original;
+        if (attempt === 0 && err instanceof StudioError && err.code === 'GPU_DEVICE_LOST' && original) {
+          // The store is already reloading the pack on WASM (onGpuLost); tokenizeStep waits for it.
+          input = { channels: [original.pcm.slice()], sampleRate: original.sampleRate }; // the first try's channels were transferred
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  function failed(id: string, name: string, err: unknown): void {
+    if (!alive(id)) return;
+    const error = toErrorInfo(err);
+    patch(id, { status: 'error', error, progress: undefined });
+    ctx.get().announce(`${name}: ${error.message}`);
+  }
+
   async function processFile(id: string, file: File): Promise<void> {
     const ac = new AbortController();
     controllers.set(id, ac);
@@ -70,15 +100,9 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
         original: { pcm: mixToMono(decoded.channels), sampleRate: decoded.sampleRate },
         progress: { value: null, label: 'Queued for tokenizing…' },
       });
-      const result = await tokenizeStep(id, file.name, decoded, ac.signal);
-      if (!alive(id)) return;
-      patch(id, { status: 'ready', result, progress: undefined, error: undefined });
-      ctx.get().announce(`${file.name}: ${result.k} × ${result.t} tokens`);
+      await tokenizeClip(id, file.name, decoded, ac.signal);
     } catch (err) {
-      if (!alive(id)) return;
-      const error = toErrorInfo(err);
-      patch(id, { status: 'error', error, progress: undefined });
-      ctx.get().announce(`${file.name}: ${error.message}`);
+      failed(id, file.name, err);
     } finally {
       controllers.delete(id);
     }
@@ -101,6 +125,20 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
       const given = added.flatMap((c, i) => (captions?.[i] ? [[c.id, captions[i]] as const] : []));
       ctx.set((s) => ({ clips: [...s.clips, ...added], ...(given.length ? { captions: { ...s.captions, ...Object.fromEntries(given) } } : {}) }));
       await Promise.all(added.map((c, i) => processFile(c.id, files[i])));
+    },
+    async retryClip(id) {
+      const clip = ctx.get().clips.find((c) => c.id === id);
+      if (!clip || clip.status !== 'error' || !clip.original || controllers.has(id)) return;
+      const ac = new AbortController();
+      controllers.set(id, ac);
+      patch(id, { status: 'tokenizing', error: undefined, progress: { value: null, label: 'Queued for tokenizing…' } });
+      try {
+        await tokenizeClip(id, clip.name, { channels: [clip.original.pcm.slice()], sampleRate: clip.original.sampleRate }, ac.signal);
+      } catch (err) {
+        failed(id, clip.name, err);
+      } finally {
+        controllers.delete(id);
+      }
     },
     removeClip(id) {
       const clip = ctx.get().clips.find((c) => c.id === id);

@@ -1,4 +1,4 @@
-import { isErrorCode } from '../errors/codes';
+import { isErrorCode, type ErrorCode } from '../errors/codes';
 import { toWireError } from '../errors/StudioError';
 import type { ErrorInfo } from './types';
 
@@ -15,3 +15,7 @@ export function toErrorInfo(err: unknown): ErrorInfo {
 export function isCancel(err: unknown): boolean {
   return toErrorInfo(err).code === 'CANCELLED';
 }
+
+/** Failures of the engine rather than of the file: a clip that met one can be tokenized again from its kept audio. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['GPU_DEVICE_LOST', 'ENGINE_CRASHED', 'OUT_OF_MEMORY', 'INTERNAL']);
+export const canRetry = (e: ErrorInfo): boolean => RETRYABLE.has(e.code);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendChoice } from '../runtime/backend';
+import { StudioError } from '../errors/StudioError';
 import { resolveInitialBackend, searchWithBackend } from './backendPref';
+import { canRetry } from './errors';
 import { createRestartingEngine } from './restartingEngine';
 import { createStudioStore } from './store';
 import { fakeDecode, fakeEngine, file, waitFor } from './testing';
@@ -55,6 +57,34 @@ describe('createStudioStore: clips', () => {
     store.getState().removeClip(b.id);
     expect(store.getState().clips).toEqual([]);
     store.getState().removeClip('nope');
+  });
+
+  it('a lost GPU mid-tokenize: the pack reloads on WASM and the clip is tokenized there, from its kept audio', async () => {
+    const fake = fakeEngine({ tokenizeErrors: [new StudioError('GPU_DEVICE_LOST', 'Device was lost')] });
+    const store = createStudioStore(fake.engine, { decode: fakeDecode, initialBackend: 'webgpu' });
+    await store.getState().initEngine();
+    await store.getState().addFiles([file('drums.mp3')]);
+    const [clip] = store.getState().clips;
+    expect([clip.status, clip.error]).toEqual(['ready', undefined]);
+    expect(fake.inits.map((a) => a.backend)).toEqual(['webgpu', 'wasm']);
+    expect(store.getState().backend).toBe('wasm');
+    expect(fake.tokenizes).toHaveLength(2);
+    expect(fake.tokenizes[1].args.channels).toEqual([clip.original!.pcm]); // the first try's stereo buffers were transferred
+  });
+
+  it('a clip the engine failed on (not its file) can be tokenized again; a file error or a ready clip cannot', async () => {
+    const fake = fakeEngine({ tokenizeErrors: [new StudioError('ENGINE_CRASHED', 'worker stopped')] });
+    const store = createStudioStore(fake.engine, { decode: fakeDecode });
+    await store.getState().addFiles([file('a.wav'), file('bad.ogg')]);
+    const [a, bad] = store.getState().clips;
+    expect([a.status, a.error?.code, bad.error?.code]).toEqual(['error', 'ENGINE_CRASHED', 'FILE_NOT_AUDIO']);
+    expect([canRetry(a.error!), canRetry(bad.error!)]).toEqual([true, false]);
+    await store.getState().retryClip(a.id);
+    expect(store.getState().clips[0]).toMatchObject({ status: 'ready', result: { k: 4, t: 50 } });
+    await store.getState().retryClip(a.id);
+    await store.getState().retryClip(bad.id);
+    expect(fake.tokenizes).toHaveLength(2);
+    expect(store.getState().clips[1].status).toBe('error');
   });
 
   it('starts the engine on demand and gives queued clips the init error', async () => {

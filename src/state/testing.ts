@@ -43,6 +43,8 @@ export interface FakeOptions extends FakeTrainOptions {
   failInitFor?: { url: RegExp; error: Error };
   /** Bytes the fake pack cache holds at first. */
   cacheBytes?: number;
+  /** The first tokenize calls throw these, in order (then tokenize works). */
+  tokenizeErrors?: Error[];
 }
 
 export function fakeEngine(o: FakeOptions = {}) {
@@ -113,6 +115,8 @@ export function fakeEngine(o: FakeOptions = {}) {
         if (o.hold) await holdOrAbort(o.hold, opts);
         await new Promise((r) => setTimeout(r, 1));
         if (a.name.startsWith('silent')) throw new StudioError('AUDIO_SILENT', a.name);
+        const planned = o.tokenizeErrors?.shift();
+        if (planned) throw planned;
         const t = Math.round((a.channels[0].length / a.sampleRate) * 50);
         const result: TokenizeResult = {
           codes: new Int32Array(4 * t).map((_, i) => i % 2048), k: 4, t,

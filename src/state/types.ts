@@ -134,6 +134,8 @@ export interface ClipsSlice {
    * `captions[i]` (optional) becomes file i's training caption.
    */
   addFiles(files: File[], captions?: string[]): Promise<void>;
+  /** Tokenizes a clip again that failed after decoding (a lost GPU, a crashed engine, memory): from its kept audio. */
+  retryClip(id: string): Promise<void>;
   /** Removes a clip, cancelling its work if it is still being processed. */
   removeClip(id: string): void;
 }

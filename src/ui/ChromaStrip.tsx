@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { ChromaResult } from '../workers/protocol';
 import { dominantPitch, PITCH_CLASSES } from './format';
-import { cssVar, prepareCanvas, useElementWidth } from './useElementWidth';
+import { cssVar, prepareCanvas, useCanvasRestores, useElementWidth } from './useElementWidth';
 
 interface Props {
   chroma: ChromaResult;
@@ -23,6 +23,7 @@ export function ChromaStrip({ chroma, durationSec, name }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const width = useElementWidth(wrap);
+  const restores = useCanvasRestores(canvas);
   const height = ROW * 12;
 
   useEffect(() => {
@@ -53,7 +54,7 @@ export function ChromaStrip({ chroma, durationSec, name }: Props) {
       }
     }
     ctx.globalAlpha = 1;
-  }, [chroma, durationSec, width, height]);
+  }, [chroma, durationSec, width, height, restores]);
 
   const dom = dominantPitch(chroma.argmax);
   return (

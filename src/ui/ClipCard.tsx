@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { canRetry } from '../state/errors';
 import { selectClip, selectCodec } from '../state/selectors';
 import { formatDuration, formatRate, formatSource } from './format';
 import { stopIfPlaying } from './playback';
@@ -13,6 +14,7 @@ export function ClipCard({ id }: { id: string }) {
   const clip = useStudio(selectClip(id));
   const codec = useStudio(selectCodec);
   const removeClip = useStudio((s) => s.removeClip);
+  const retryClip = useStudio((s) => s.retryClip);
   const isMelody = useStudio((s) => s.melodyId === id);
   const [playError, setPlayError] = useState<string | null>(null);
 
@@ -76,6 +78,11 @@ export function ClipCard({ id }: { id: string }) {
       {error && (
         <p className="clip-error" data-testid="clip-error" data-code={error.code} role="alert">
           {error.message}
+          {original && canRetry(error) && (
+            <button type="button" className="clip-retry" data-testid="retry-clip" onClick={() => void retryClip(id)}>
+              Tokenize again
+            </button>
+          )}
         </p>
       )}
       {playError && (

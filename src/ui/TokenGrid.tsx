@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { timeTicks } from './format';
 import { tokenImagePixels } from './tokenColors';
-import { cssVar, prepareCanvas, useElementWidth } from './useElementWidth';
+import { cssVar, prepareCanvas, useCanvasRestores, useElementWidth } from './useElementWidth';
 
 interface Props {
   /** Row-major [K, T]. */
@@ -23,6 +23,7 @@ export function TokenGrid({ codes, k, t, cardinality, frameRate, name }: Props) 
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const width = useElementWidth(wrap);
+  const restores = useCanvasRestores(canvas);
   const rowHeight = Math.max(10, Math.min(24, Math.floor(160 / Math.max(1, k))));
   const height = rowHeight * k;
   const seconds = t / frameRate;
@@ -37,7 +38,7 @@ export function TokenGrid({ codes, k, t, cardinality, frameRate, name }: Props) 
     if (!octx) return null;
     octx.putImageData(new ImageData(tokenImagePixels(codes, k, t, cardinality), t, k), 0, 0);
     return off;
-  }, [codes, k, t, cardinality]);
+  }, [codes, k, t, cardinality, restores]); // an offscreen canvas is cleared by a context loss too
 
   useEffect(() => {
     const c = canvas.current;
@@ -54,7 +55,7 @@ export function TokenGrid({ codes, k, t, cardinality, frameRate, name }: Props) 
     const cellH = h / k;
     if (cellH >= 8) for (let q = 1; q < k; q++) ctx.fillRect(0, Math.round(q * cellH), w, 1);
     if (cellW >= 6) for (let x = 1; x < t; x++) ctx.fillRect(Math.round(x * cellW), 0, 1, h);
-  }, [image, width, height, k, t]);
+  }, [image, width, height, k, t, restores]);
 
   const summary = `${k} codebooks × ${t} frames (${frameRate} per second)`;
   return (

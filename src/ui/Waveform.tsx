@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { cssVar, prepareCanvas, useElementWidth } from './useElementWidth';
+import { cssVar, prepareCanvas, useCanvasRestores, useElementWidth } from './useElementWidth';
 import { waveformPeaks } from './waveformPeaks';
 
 interface Props {
@@ -18,6 +18,7 @@ export function Waveform({ pcm, label, height = 64, marker, onPick, testId }: Pr
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const width = useElementWidth(wrap);
+  const restores = useCanvasRestores(canvas);
 
   useEffect(() => {
     const c = canvas.current;
@@ -50,7 +51,7 @@ export function Waveform({ pcm, label, height = 64, marker, onPick, testId }: Pr
       ctx.fillStyle = cssVar(c, '--marker', '#e08a00');
       ctx.fillRect(Math.min(w - Math.ceil(2 * dpr), Math.max(0, cut - Math.round(dpr))), 0, Math.ceil(2 * dpr), h);
     }
-  }, [pcm, width, height, marker]);
+  }, [pcm, width, height, marker, restores]);
 
   return (
     <div ref={wrap} className={`waveform${onPick ? ' is-pickable' : ''}`}>

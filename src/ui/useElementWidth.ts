@@ -1,4 +1,4 @@
-import { useLayoutEffect, useState, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useState, type RefObject } from 'react';
 
 /** The element's content width in CSS pixels, kept current with a ResizeObserver. */
 export function useElementWidth(ref: RefObject<HTMLElement | null>): number {
@@ -31,4 +31,20 @@ export function prepareCanvas(canvas: HTMLCanvasElement, cssWidth: number, cssHe
 /** A CSS custom property of an element (e.g. "--wave"), with a fallback. */
 export function cssVar(el: Element, name: string, fallback: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
+}
+
+/**
+ * Counts the times the canvas's 2D context came back after being lost (a GPU process crash or
+ * reset clears accelerated canvases): put it in the drawing effect's dependencies to redraw.
+ */
+export function useCanvasRestores(ref: RefObject<HTMLCanvasElement | null>): number {
+  const [restores, setRestores] = useState(0);
+  useEffect(() => {
+    const c = ref.current;
+    if (!c) return;
+    const again = () => setRestores((n) => n + 1);
+    c.addEventListener('contextrestored', again);
+    return () => c.removeEventListener('contextrestored', again);
+  }, [ref]);
+  return restores;
 }

@@ -63,19 +63,29 @@ describe('engine handlers (Node, real bundled pack)', () => {
     expect(created).toEqual(['webgpu', 'wasm', 'wasm', 'wasm']); // codec encoder + decoder + text encoder
   });
 
-  it('reports a lost WebGPU device as GPU_DEVICE_LOST (and the same failure on WASM as it is)', async () => {
+  it('reports a lost WebGPU device as GPU_DEVICE_LOST (and the same failure on WASM as it is); the reload does not wait on the dead sessions', async () => {
     let lost = false;
+    const onDevice: { dead: boolean }[] = []; // sessions made so far: a loss kills them for good
     const createSession: EngineDeps['createSession'] = async (b) => {
       const s = await createNodeOrtSession(b);
-      return { ...s, inputNames: s.inputNames, outputNames: s.outputNames, run: (f) => (lost ? Promise.reject(new Error('Device was lost: destroyed')) : s.run(f)) };
+      const me = { dead: false };
+      onDevice.push(me);
+      return {
+        ...s, inputNames: s.inputNames, outputNames: s.outputNames,
+        run: (f) => (lost ? Promise.reject(new Error('Device was lost: destroyed')) : s.run(f)),
+        release: () => (me.dead ? new Promise<void>(() => {}) : s.release()), // an ORT worker on a dead device never answers
+      };
     };
     const clip = { channels: [tone(24000, 24000, 440)], sampleRate: 24000, name: 'a.wav' };
     const gpu = createEngineHandlers(deps({ createSession }, { available: true, isFallback: false, description: 'test gpu' }));
     expect((await gpu.init({ manifestUrl: MANIFEST, backend: 'auto' }, ctx())).backend).toBe('webgpu');
     await gpu.tokenize({ ...clip, channels: [clip.channels[0].slice()] }, ctx());
     lost = true;
+    for (const s of onDevice) s.dead = true;
     await expect(gpu.tokenize({ ...clip, channels: [clip.channels[0].slice()] }, ctx())).rejects.toMatchObject({ code: 'GPU_DEVICE_LOST', detail: 'Device was lost: destroyed' });
-    lost = false;
+    const reload = gpu.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx()); // what the app does next
+    lost = false; // the new sessions are fine; the old ones still would not answer a release
+    expect((await reload).backend).toBe('wasm');
     const wasm = createEngineHandlers(deps({ createSession }));
     await wasm.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
     lost = true;

@@ -12,7 +12,7 @@ import { checkPackGraphs } from '../packs/graphCheck';
 import type { Manifest } from '../packs/manifest';
 import { cacheStorageBlobStore, PackCache, type BlobStore } from '../packs/packCache';
 import { chooseBackend, type AdapterProbe, type BackendName } from '../runtime/backend';
-import { asGpuLoss } from '../runtime/gpuLoss';
+import { asGpuLoss, raceLoss } from '../runtime/gpuLoss';
 import { portAsOrtWorker, remoteOrt } from '../runtime/ortRemote';
 import type { CreateSession, SessionRunner } from '../runtime/sessionRunner';
 import { T5Encoder } from '../text/t5Encoder';
@@ -42,6 +42,8 @@ export interface EngineDeps {
   deviceMemoryGb?: () => number | undefined;
   /** Why tfjs's WebGPU device was lost, once it has been. */
   gpuLost?: () => string | null;
+  /** Settles with that reason when it is lost (GPU work still pending then is abandoned: it may never settle). */
+  whenGpuLost?: () => Promise<string> | null;
 }
 
 interface Loaded {
@@ -54,9 +56,14 @@ interface Loaded {
 }
 
 
-async function release(l: Loaded | null): Promise<void> {
+/**
+ * Frees a pack's sessions and LM. After a GPU loss the sessions are abandoned, not released: the
+ * old ORT worker can hang on its dead device (measured: a release never answered), and the app
+ * ends that worker once the next pack is loaded.
+ */
+async function release(l: Loaded | null, gpuLost = false): Promise<void> {
   if (!l) return;
-  for (const s of l.sessions) await s.release();
+  if (!gpuLost) for (const s of l.sessions) await s.release();
   if (l.slot) {
     disposeLm(l.slot.lm);
     if (l.slot.lora) disposeLora(l.slot.lora);
@@ -70,6 +77,8 @@ async function release(l: Loaded | null): Promise<void> {
  */
 export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHandlers {
   let loaded: Loaded | null = null;
+  /** A call failed with GPU_DEVICE_LOST since the pack was loaded: the next init abandons its sessions. */
+  let gpuLostSeen = false;
   const info = (l: Loaded): LmInfo => lmInfo(l.slot!, l.manifest, l.info.lmBackend ?? l.info.backend, deps.deviceMemoryGb?.());
   const trainers: { current: Trainer | null; stop: AbortController | null } = { current: null, stop: null };
   const needLm = (): Loaded & { slot: LmSlot; text: NonNullable<Loaded['text']> } => {
@@ -90,10 +99,12 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
   /** Runs GPU work: a lost WebGPU device surfaces as GPU_DEVICE_LOST (the app then reloads the pack on WASM). */
   const onGpu = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
-      return await fn();
+      return await raceLoss(fn(), deps.whenGpuLost?.() ?? null);
     } catch (e) {
       const info = loaded?.info;
-      throw asGpuLoss(e, info?.backend === 'webgpu' || info?.lmBackend === 'webgpu', deps.gpuLost?.() ?? null);
+      const err = asGpuLoss(e, info?.backend === 'webgpu' || info?.lmBackend === 'webgpu', deps.gpuLost?.() ?? null);
+      if (err instanceof StudioError && err.code === 'GPU_DEVICE_LOST') gpuLostSeen = true;
+      throw err;
     }
   };
 
@@ -173,7 +184,8 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
 
   return {
     init: (a, ctx) => serial(async () => {
-      await release(loaded);
+      await release(loaded, gpuLostSeen);
+      gpuLostSeen = false;
       loaded = null;
       loaded = await load(a, ctx);
       ctx.progress({ phase: 'load', value: 1, label: `${loaded.info.packName} ready on ${loaded.info.backend}` });
@@ -323,6 +335,7 @@ function browserDeps(): EngineDeps {
       return tfBackend.useTfBackend(backend);
     },
     gpuLost: () => tfBackend?.tfGpuLost() ?? null,
+    whenGpuLost: () => tfBackend?.tfWhenGpuLost() ?? null,
     modelStore: indexedDbModelStore(),
     packStore: typeof caches === 'undefined' ? null : cacheStorageBlobStore(),
     deviceMemoryGb: () => (globalThis.navigator as { deviceMemory?: number } | undefined)?.deviceMemory,
