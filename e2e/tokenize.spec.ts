@@ -44,17 +44,25 @@ test('download the reconstruction as a 16-bit WAV at the codec rate', async ({ p
   expect(Math.abs(wav.samples - 12 * sampleRate)).toBeLessThan(sampleRate / frameRate);
 });
 
-test('play original and reconstruction toggle playback', async ({ page }) => {
+test('play original and reconstruction toggle playback, with a playhead moving over the waveform', async ({ page }) => {
   await openStudio(page);
   await dropFiles(page, [fixture('demo.flac')]);
   const clip = clipNamed(page, 'demo.flac');
   await expect(clip).toHaveAttribute('data-status', 'ready');
+  const playhead = clip.getByTestId('playhead');
+  const at = async () => parseFloat((await playhead.getAttribute('style'))!.replace(/.*left:\s*/, ''));
+  await expect(playhead).toHaveCount(0);
   for (const id of ['play-original', 'play-reconstruction']) {
     const btn = clip.getByTestId(id);
     await btn.click();
     await expect(btn).toHaveAttribute('aria-pressed', 'true');
+    await expect(playhead).toHaveCount(1);
+    const first = await at();
+    await expect.poll(at).toBeGreaterThan(first); // 12 s clip: it moves, and stays under 100%
+    expect(await at()).toBeLessThan(100);
     await btn.click();
     await expect(btn).toHaveAttribute('aria-pressed', 'false');
+    await expect(playhead).toHaveCount(0);
   }
 });
 

@@ -8,13 +8,15 @@ interface Props {
   height?: number;
   /** A vertical line at this fraction (0..1) of the clip; what follows it is dimmed. */
   marker?: number;
+  /** Where playback has got (0..1): a thin line over the waveform; null or absent when it does not play. */
+  playhead?: number | null;
   /** Makes the waveform clickable: called with the fraction (0..1) under the pointer. */
   onPick?: (fraction: number) => void;
   testId?: string;
 }
 
 /** Min/max per device-pixel column, centred on zero, scaled to the clip's peak. */
-export function Waveform({ pcm, label, height = 64, marker, onPick, testId }: Props) {
+export function Waveform({ pcm, label, height = 64, marker, playhead, onPick, testId }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const width = useElementWidth(wrap);
@@ -68,6 +70,7 @@ export function Waveform({ pcm, label, height = 64, marker, onPick, testId }: Pr
           })
         }
       />
+      {playhead != null && <div className="playhead" data-testid="playhead" aria-hidden="true" style={{ left: `${(playhead * 100).toFixed(2)}%` }} />}
     </div>
   );
 }

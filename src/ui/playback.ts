@@ -1,5 +1,5 @@
-import { useSyncExternalStore } from 'react';
-import { play, stop } from './player';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { play, playedFraction, stop } from './player';
 
 /**
  * Which thing is playing, for the buttons: keys like "clip-3:original". Thin state over
@@ -43,4 +43,24 @@ export async function togglePlayback(key: string, pcm: Float32Array, sampleRate:
 /** Stops playback if it belongs to this prefix (e.g. a clip being removed). */
 export function stopIfPlaying(prefix: string): void {
   if (nowPlaying?.startsWith(prefix)) stop();
+}
+
+/** While `key` plays: how far it has got (0..1), updated every animation frame; else null. */
+export function usePlayhead(key: string): number | null {
+  const playing = useNowPlaying() === key;
+  const [at, setAt] = useState<number | null>(null);
+  useEffect(() => {
+    if (!playing) {
+      setAt(null);
+      return;
+    }
+    let frame = 0;
+    const tick = () => {
+      setAt(playedFraction());
+      frame = requestAnimationFrame(tick);
+    };
+    tick();
+    return () => cancelAnimationFrame(frame);
+  }, [playing]);
+  return at;
 }

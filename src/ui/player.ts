@@ -7,6 +7,9 @@ import * as Tone from 'tone';
 interface Current {
   player: Tone.Player;
   onEnd?: () => void;
+  /** AudioContext time the sound started at, and its length in seconds. */
+  startedAt: number;
+  seconds: number;
 }
 
 let current: Current | null = null;
@@ -29,7 +32,7 @@ export async function play(pcm: Float32Array, sampleRate: number, onEnd?: () => 
   const audio = Tone.getContext().createBuffer(1, Math.max(1, pcm.length), sampleRate);
   audio.getChannelData(0).set(pcm);
   const player = new Tone.Player(new Tone.ToneAudioBuffer(audio)).toDestination();
-  const entry: Current = { player, onEnd };
+  const entry: Current = { player, onEnd, startedAt: 0, seconds: pcm.length / sampleRate };
   player.onstop = () => {
     if (current !== entry) return;
     current = null;
@@ -37,7 +40,14 @@ export async function play(pcm: Float32Array, sampleRate: number, onEnd?: () => 
     entry.onEnd?.();
   };
   current = entry;
-  player.start();
+  entry.startedAt = Tone.now();
+  player.start(entry.startedAt);
+}
+
+/** How far the sound that plays now has got, 0..1 (null when nothing plays). */
+export function playedFraction(): number | null {
+  if (!current || !(current.seconds > 0)) return null;
+  return Math.min(1, Math.max(0, (Tone.now() - current.startedAt) / current.seconds));
 }
 
 /** Stops whatever is playing (its onEnd runs). Safe to call when nothing plays. */
