@@ -1,5 +1,8 @@
-// A real GPU loss: Chromium's GPU process is crashed (DevTools protocol) while the studio runs on
-// WebGPU. Before this test existed, the next tokenize waited for ever on the dead device and the
+// The whole app on WebGPU (SwiftShader here), then a real GPU loss. Loading the pack runs its
+// self-tests (the decoder on the WebGPU EP against a WASM session in the same ORT worker, the fused
+// LM step against tfjs's kernels) and the LM's warm-up through the fused step; all pass, so the pack
+// is ready with no GPU_SELF_TEST notice. Then Chromium's GPU process is crashed (DevTools
+// protocol). Before this test existed, the next tokenize waited for ever on the dead device and the
 // reload on WASM hung releasing the old sessions. Its own browser: the crash is not left to the
 // other specs.
 import { expect, test } from '@playwright/test';
@@ -16,7 +19,7 @@ const inked = (sel: string, i: number) => `(() => {
   return s;
 })()`;
 
-test('a GPU process crash on WebGPU: reported, the pack reloads on WASM, the clip in flight is tokenized there, nothing is lost', async ({ playwright }, info) => {
+test('the app on WebGPU loads with its self-tests passed; a GPU process crash is then reported, the pack reloads on WASM, the clip in flight is tokenized there, nothing is lost', async ({ playwright }, info) => {
   test.setTimeout(300_000);
   const browser = await playwright.chromium.launch(info.project.use.launchOptions);
   try {
@@ -26,6 +29,8 @@ test('a GPU process crash on WebGPU: reported, the pack reloads on WASM, the cli
     await page.goto('/?backend=webgpu');
     await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
     await expect(page.getByTestId('generate-button')).toBeEnabled({ timeout: 120_000 });
+    await expect(page.getByTestId('status')).toContainText(/ready.* on WEBGPU/);
+    await expect(page.locator('[data-testid="pack-notices"] [data-code="GPU_SELF_TEST"]')).toHaveCount(0);
     await dropFiles(page, [{ name: 'before.wav', type: 'audio/wav', bytes: tone(440) }]);
     await expect(page.getByTestId('token-grid')).toHaveCount(1, { timeout: 60_000 });
 

@@ -1,6 +1,6 @@
 import { StudioError } from '../errors/StudioError';
 import type { SliceContext } from './context';
-import { toErrorInfo } from './errors';
+import { canRetry, toErrorInfo } from './errors';
 import { mixToMono, transferables } from './mono';
 import { createSerialQueue } from './queue';
 import type { Clip, ClipsSlice, DecodedFile } from './types';
@@ -128,7 +128,7 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
     },
     async retryClip(id) {
       const clip = ctx.get().clips.find((c) => c.id === id);
-      if (!clip || clip.status !== 'error' || !clip.original || controllers.has(id)) return;
+      if (!clip?.error || !canRetry(clip.error) || !clip.original || controllers.has(id)) return;
       const ac = new AbortController();
       controllers.set(id, ac);
       patch(id, { status: 'tokenizing', error: undefined, progress: { value: null, label: 'Queued for tokenizing…' } });
