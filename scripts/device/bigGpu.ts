@@ -43,6 +43,44 @@ export async function fusedRun(lm: Lm, cond: LmCondition, prefix: number, steps:
   return { checkCols, maxDiff, peak, prefillMs, batchedPrefillMs, stepMs, steps };
 }
 
+export interface KindTiming { kind: string; dispatches: number; withoutMs: number; onlyMs: number }
+
+/**
+ * Where a fused step's time goes, by ablation (no timestamp queries needed): ms per column of the
+ * whole plan, of the plan without each kind of dispatch and with only that kind, and of an empty
+ * plan (submission and readback alone). The numbers computed are meaningless while a kind is left
+ * out; the times are what the GPU spends. Columns after a `prefix`-position cache (not computed).
+ */
+export async function fusedBreakdown(lm: Lm, cond: LmCondition, prefix: number, columns = 40): Promise<{ allMs: number; emptyMs: number; kinds: KindTiming[] }> {
+  const R = cond.textMask.shape[0];
+  const fused = await FusedStep.create(lm, cond, prefix + columns + 1);
+  const zero = new Int32Array(R * lm.config.codebooks);
+  const full = [...fused.plan];
+  const time = async (keep: (kind: string) => boolean): Promise<number> => {
+    fused.plan.length = 0;
+    fused.plan.push(...full.filter((d) => keep(d.kind)));
+    fused.length = prefix;
+    await fused.column(zero, true); // warm: pipelines in use, caches
+    fused.length = prefix;
+    const t = performance.now();
+    for (let i = 0; i < columns; i++) await fused.column(zero, i === columns - 1);
+    return (performance.now() - t) / columns;
+  };
+  try {
+    const allMs = await time(() => true);
+    const emptyMs = await time(() => false);
+    const kinds: KindTiming[] = [];
+    for (const kind of [...new Set(full.map((d) => d.kind))]) {
+      kinds.push({ kind, dispatches: full.filter((d) => d.kind === kind).length, withoutMs: await time((k) => k !== kind), onlyMs: await time((k) => k === kind) });
+    }
+    return { allMs, emptyMs, kinds };
+  } finally {
+    fused.plan.length = 0;
+    fused.plan.push(...full);
+    fused.dispose();
+  }
+}
+
 export interface LoraTrainRun { rank: number; params: number; frames: number; firstStepMs: number; stepMs: number; steps: number; loss: number }
 
 /** LoRA fine-tuning step (trainStep with an adapter: recompute on, AdamW over the adapter only), batch 2 × `frames`. */

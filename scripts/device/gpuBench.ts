@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-web';
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { runLm, runText, type LmRun } from '../../src/bench/lmBench';
 import { setFusedDecoding } from '../../src/lm/stepper';
-import { fusedRun, generateRun, loraTrainRun } from './bigGpu';
+import { fusedBreakdown, fusedRun, generateRun, loraTrainRun } from './bigGpu';
 import { checkFusedStep } from '../../src/workers/gpuSelfTest';
 import { resample } from '../../src/audio/resample';
 import { Codec, type Codes } from '../../src/codec/encodec';
@@ -65,7 +65,8 @@ const results: Results = argv.includes('--append') && existsSync(jsonPath)
   : { sections: [], markdown: {}, processes: 0 };
 results.processes++;
 results.finished = false;
-const PART_ORDER = ['env', 'parity', 'lm', 'codec', 'text', 'train', 'big', 'bigSelfTest', 'bigFused', 'bigLong', 'bigLora', 'bigVariants'];
+const PART_ORDER = ['env', 'parity', 'lm', 'codec', 'text', 'train', 'big', 'bigSelfTest', 'bigFused', 'bigBreakdown', 'bigLong', 'bigLora', 'bigVariants'];
+const full = (b: { kinds: { dispatches: number }[] }) => b.kinds.reduce((a, k) => a + k.dispatches, 0);
 const setPart = (key: string, lines: string[]) => { results.markdown[key] = lines; };
 
 function write(): void {
@@ -553,6 +554,19 @@ async function bigSection(backend: BackendName): Promise<string> {
       bigRuns.push({ backend: 'webgpu (fused step)', shape: `d ${dim}, ${layers} layers, ${heads} heads`, paramsM: params / 1e6, initMs, prefillMs: fr.prefillMs, stepMs: fr.stepMs, framesPerS: 1000 / fr.stepMs, rtf: fr.stepMs / 20 });
       setPart('bigFused', ['## Fused step vs tfjs ops (musicgen-small shape)', '',
         `Logits of ${fr.checkCols} seeded columns, fused vs tfjs static cache: max |diff| ${fr.maxDiff.toExponential(2)}, peak ${f(fr.peak)}. Fused prefill = ${len} single-column steps; batched (a continuation prompt's path) ${f(fr.batchedPrefillMs, 0)} ms.`, '']);
+      write();
+    }
+    if (backend === 'webgpu' && process.env.GB_BREAKDOWN && left() > 30) { // where a fused step's time goes, by kind of dispatch (GB_BREAKDOWN=columns, default 40)
+      const rows: string[] = [];
+      for (const at of [100, 1400]) {
+        const b = await fusedBreakdown(lm, cond, at, Number(process.env.GB_BREAKDOWN) > 1 ? Number(process.env.GB_BREAKDOWN) : 40);
+        log(`     breakdown after ${at}: all ${f(b.allMs)} ms, empty ${f(b.emptyMs)} ms; ${b.kinds.map((k) => `${k.kind} -${f(b.allMs - k.withoutMs)}/${f(k.onlyMs)}`).join(', ')}`);
+        rows.push(...b.kinds.map((k) => `| ${at} | ${k.kind} | ${k.dispatches} | ${f(k.withoutMs)} | ${f(b.allMs - k.withoutMs)} | ${f(k.onlyMs)} |`), `| ${at} | (all) | ${full(b)} | ${f(b.allMs)} | | |`, `| ${at} | (none: submit + readback) | 0 | ${f(b.emptyMs)} | | |`);
+      }
+      results.bigBreakdown = rows;
+      setPart('bigBreakdown', ['## Where a fused step goes (musicgen-small shape, by ablation)', '',
+        'ms per column over 40 columns; "saves" = all minus without; the cache position is set, not computed.', '',
+        '| position | kind | dispatches | ms without it | saves | ms with only it |', '|---|---|---|---|---|---|', ...rows, '']);
       write();
     }
     if (backend === 'webgpu' && process.env.GB_LONG && left() > 40) { // a late step (attention over ~1400 keys) and a whole 10 s take

@@ -87,6 +87,14 @@ if [ "${GB_PLAN:-}" = fused-long ]; then
   cat "$OUT/gpu-bench.md" 2>/dev/null || say "no results written"
   exit 0
 fi
+if [ "${GB_PLAN:-}" = breakdown ]; then
+  # Where a fused step's time goes, by kind of dispatch (bigGpu.ts fusedBreakdown), and the usual big rows.
+  export GB_BREAKDOWN=1
+  group 150 --sections big --backends webgpu
+  say "done in $(( ${GB_DEADLINE:-300} - DEADLINE + $(date +%s) )) s"
+  cat "$OUT/gpu-bench.md" 2>/dev/null || say "no results written"
+  exit 0
+fi
 if [ "${GB_PLAN:-}" = fused ]; then
   # The fused decoding step (src/lm/webgpu): parity, the app's generation with and without it, the
   # musicgen-small shape (tfjs ops, fused, a LoRA training step).

@@ -104,6 +104,31 @@ describe.runIf(gpuHere)('fused WebGPU decoding step', () => {
     disposeLm(lm);
   });
 
+  it('attends over more keys than a workgroup has threads (300 positions, 256 threads) as the static cache does', async () => {
+    const lm = loadTiny({ maxPositions: 320 }, 'computed');
+    const cond = tinyCond('cond'); // [2, 5, 32]
+    const [R, K, S, P] = [2, lm.config.codebooks, 300, 296];
+    const ids = new Int32Array(R * K * S).map((_, i) => (i * 7919 + 13) % (lm.config.card + 1)); // [R, K, S], the special token included
+    const seq = tf.tensor3d(ids, [R, K, S], 'int32');
+    const cache = createCache(lm, cond, S, 'static');
+    const ref = extend(lm, seq, cache); // [R, K, S, card]
+    const want = (await ref.data()) as Float32Array;
+    const card = lm.config.card;
+    const fused = await FusedStep.create(lm, cond, S);
+    await fused.prefill(new Int32Array(R * K * P).map((_, i) => ids[Math.floor(i / P) * S + (i % P)]), P);
+    for (let s = P; s < S; s++) {
+      const got = (await fused.column(new Int32Array(R * K).map((_, i) => ids[i * S + s]), true))!; // [R, K, card]
+      const d = maxDeviation(got, new Float32Array(R * K * card).map((_, i) => want[(Math.floor(i / card) * S + s) * card + (i % card)]));
+      expect(d.peak).toBeGreaterThan(1);
+      expect(d.maxDiff).toBeLessThan(1e-5 * d.peak);
+    }
+    fused.dispose();
+    disposeCache(cache);
+    tf.dispose([seq, ref]);
+    disposeCond(cond);
+    disposeLm(lm);
+  });
+
   it('generate takes the fused path and samples the same tokens as the tfjs ops, with and without a prompt', async () => {
     const lm = loadTiny();
     const c = tinyCond('cond');

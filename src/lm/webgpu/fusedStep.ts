@@ -43,19 +43,21 @@ export function fusedUnsupported(lm: Lm, rows: number, slots: number): string | 
   if (cfg.conditioning !== 'cross') return 'prefix conditioning';
   const D = cfg.dim / cfg.heads;
   if (cfg.dim % 4 || cfg.ffn % 4 || D % 4) return 'widths not divisible by 4';
-  if (WG_ATTENTION % D) return `head width ${D} does not divide ${WG_ATTENTION}`;
+  if ((4 * WG_ATTENTION) % D) return `head width ${D} does not divide ${4 * WG_ATTENTION}`;
   if (rows > MAX_ROWS) return `batch ${rows} > ${MAX_ROWS}`;
   const limit = (tf.backend() as WebGPUBackend).device.limits.maxComputeWorkgroupStorageSize;
-  if ((slots + D + 2 * WG_ATTENTION) * 4 > limit) return `${slots} positions exceed workgroup memory`;
+  if ((slots + D + 5 * WG_ATTENTION) * 4 > limit) return `${slots} positions exceed workgroup memory`; // attentionWgsl's sc, qs, red, part
   return null;
 }
 
-interface Dispatch { pipeline: GPUComputePipeline; group: GPUBindGroup; x: number; y?: number }
+/** One recorded dispatch; `kind` names its role (benches time the step by kind, scripts/device/bigGpu.ts). */
+export interface Dispatch { kind: string; pipeline: GPUComputePipeline; group: GPUBindGroup; x: number; y?: number }
 
 export class FusedStep {
   private readonly device: GPUDevice;
   private readonly own: GPUBuffer[] = [];
-  private readonly plan: Dispatch[] = [];
+  /** The step's dispatches in order (public for benches; the step itself never changes it). */
+  readonly plan: Dispatch[] = [];
   /** Per block: the self-attention K and V caches [R, H, slots, D]. */
   private readonly kv: { k: GPUBuffer; v: GPUBuffer }[] = [];
   private ids!: GPUBuffer;
@@ -96,50 +98,50 @@ export class FusedStep {
     // Everything tfjs computed (weights, projected text) must be on the GPU and submitted first.
     const gpu = (t: tf.Tensor): GPUBuffer => gpuBuffer(backend, t);
     const pipes = new Map<string, GPUComputePipeline>();
-    const add = (code: string, buffers: Record<number, GPUBuffer | undefined>, x: number, y?: number) => {
+    const add = (kind: string, code: string, buffers: Record<number, GPUBuffer | undefined>, x: number, y?: number) => {
       let pipeline = pipes.get(code);
       if (!pipeline) {
         pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module: this.device.createShaderModule({ code }), entryPoint: 'main' } });
         pipes.set(code, pipeline);
       }
       const entries = Object.entries(buffers).filter((e): e is [string, GPUBuffer] => !!e[1]).map(([binding, buffer]) => ({ binding: Number(binding), resource: { buffer } }));
-      this.plan.push({ pipeline, group: this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), x, y });
+      this.plan.push({ kind, pipeline, group: this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), x, y });
     };
     const p = lm.params;
     const groups = (n: number) => Math.ceil(n / WG);
     const norm = (n: { weight: tf.Tensor; bias: tf.Tensor }, from: GPUBuffer, to: GPUBuffer) =>
-      add(layerNormWgsl(d, LN_EPS), { 0: from, 1: gpu(n.weight), 2: gpu(n.bias), 3: to }, R);
-    const mv = (w: tf.Tensor, from: GPUBuffer, to: GPUBuffer, out: MatVecOut) => {
+      add('norm', layerNormWgsl(d, LN_EPS), { 0: from, 1: gpu(n.weight), 2: gpu(n.bias), 3: to }, R);
+    const mv = (kind: string, w: tf.Tensor, from: GPUBuffer, to: GPUBuffer, out: MatVecOut) => {
       const [o, i] = w.shape;
-      add(matVecWgsl(i, o, R, out), { 0: gpu(w), 1: from, 2: to }, o);
+      add(kind, matVecWgsl(i, o, R, out), { 0: gpu(w), 1: from, 2: to }, o);
     };
     const plain = (n: number, mode: 'set' | 'add' | 'gelu' = 'set'): MatVecOut => ({ mode, stride: n, base: 0 });
 
     // x = positions[pos] + Σ_k embed_k[ids[:, k]]   [R, d]
-    add(embedPositionWgsl(d, R), { 0: this.step, 1: gpu(lm.positions), 2: x }, groups(d));
-    p.embed.forEach((table, k) => add(embedCodeWgsl(d, R, K, k), { 0: this.ids, 1: gpu(table), 2: x }, groups(d)));
+    add('embed', embedPositionWgsl(d, R), { 0: this.step, 1: gpu(lm.positions), 2: x }, groups(d));
+    p.embed.forEach((table, k) => add('embed', embedCodeWgsl(d, R, K, k), { 0: this.ids, 1: gpu(table), 2: x }, groups(d)));
     p.blocks.forEach((b: Block, i) => {
       const kCache = f32(R * H * slots * D, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST); // [R, H, slots, D]; prefill copies in
       const vCache = f32(R * H * slots * D, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
       this.kv.push({ k: kCache, v: vCache });
       norm(b.norm1, x, h);
       const sa = b.selfAttn;
-      add(qkvWgsl(d, R, H, slots), { 0: gpu(sa.q), 1: gpu(sa.k), 2: gpu(sa.v), 3: h, 4: q, 5: kCache, 6: vCache, 7: this.step }, 3 * d);
-      add(attentionWgsl('self', d, H, slots, false), { 0: q, 1: kCache, 2: vCache, 3: att, 4: this.step }, H, R);
-      mv(b.selfAttn.o, att, x, plain(d, 'add'));
+      add('qkv', qkvWgsl(d, R, H, slots), { 0: gpu(sa.q), 1: gpu(sa.k), 2: gpu(sa.v), 3: h, 4: q, 5: kCache, 6: vCache, 7: this.step }, 3 * d);
+      add('self-attention', attentionWgsl('self', d, H, slots, false), { 0: q, 1: kCache, 2: vCache, 3: att, 4: this.step }, H, R);
+      mv('out-projection', b.selfAttn.o, att, x, plain(d, 'add'));
       if (b.crossAttn && ctx.cross[i]) {
         norm(b.normCross!, x, h);
-        mv(b.crossAttn.q, h, q, plain(d));
+        mv('cross-q', b.crossAttn.q, h, q, plain(d));
         const bias = ctx.crossBias; // [R, 1, 1, Tt] padding mask ('hf'), null ('audiocraft')
-        add(attentionWgsl('cross', d, H, Tt, !!bias), { 0: q, 1: gpu(ctx.cross[i].k), 2: gpu(ctx.cross[i].v), 3: att, ...(bias ? { 5: gpu(bias) } : {}) }, H, R);
-        mv(b.crossAttn.o, att, x, plain(d, 'add'));
+        add('cross-attention', attentionWgsl('cross', d, H, Tt, !!bias), { 0: q, 1: gpu(ctx.cross[i].k), 2: gpu(ctx.cross[i].v), 3: att, ...(bias ? { 5: gpu(bias) } : {}) }, H, R);
+        mv('out-projection', b.crossAttn.o, att, x, plain(d, 'add'));
       }
       norm(b.norm2, x, h);
-      mv(b.fc1, h, mid, plain(ffn, 'gelu'));
-      mv(b.fc2, mid, x, plain(d, 'add'));
+      mv('fc1', b.fc1, h, mid, plain(ffn, 'gelu'));
+      mv('fc2', b.fc2, mid, x, plain(d, 'add'));
     });
     norm(p.outNorm, x, h);
-    p.heads.forEach((w, k) => mv(w, h, this.logits, { mode: 'set', stride: K * card, base: k * card }));
+    p.heads.forEach((w, k) => mv('heads', w, h, this.logits, { mode: 'set', stride: K * card, base: k * card }));
     flushTfjs(backend); // the uploads and the conditioning's projections, before our first step
   }
 

@@ -50,32 +50,36 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
 }`;
 }
 
-/** y [R, d] = LayerNorm(x [R, d]) · w + b; one workgroup per row (dispatch R). */
+/** Layer norm's workgroup: a row is a single workgroup's work, so it is a wide one (64 threads made it ~14 µs a row at d 1024). */
+const WG_NORM = 256;
+
+/** y [R, d] = LayerNorm(x [R, d]) · w + b; one 256-thread workgroup per row (dispatch R). */
 export function layerNormWgsl(d: number, eps: number): string {
+  const W = WG_NORM;
   return `
 @group(0) @binding(0) var<storage, read> x: array<f32>; // [R, d]
 @group(0) @binding(1) var<storage, read> w: array<f32>; // [d]
 @group(0) @binding(2) var<storage, read> b: array<f32>; // [d]
 @group(0) @binding(3) var<storage, read_write> y: array<f32>; // [R, d]
-var<workgroup> red: array<f32, ${WG}>;
-@compute @workgroup_size(${WG})
+var<workgroup> red: array<f32, ${W}>;
+@compute @workgroup_size(${W})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let t = lid.x;
   let row = wid.x * ${d}u;
   var s = 0.0;
-  for (var j = t; j < ${d}u; j += ${WG}u) { s += x[row + j]; }
+  for (var j = t; j < ${d}u; j += ${W}u) { s += x[row + j]; }
   red[t] = s;
   workgroupBarrier();
-  ${REDUCE('sum')}
+  ${REDUCE('sum', W)}
   let mean = red[0] / ${d}.0;
   workgroupBarrier();
   var v = 0.0;
-  for (var j = t; j < ${d}u; j += ${WG}u) { let c = x[row + j] - mean; v += c * c; }
+  for (var j = t; j < ${d}u; j += ${W}u) { let c = x[row + j] - mean; v += c * c; }
   red[t] = v;
   workgroupBarrier();
-  ${REDUCE('sum')}
+  ${REDUCE('sum', W)}
   let inv = inverseSqrt(red[0] / ${d}.0 + ${eps});
-  for (var j = t; j < ${d}u; j += ${WG}u) { y[row + j] = (x[row + j] - mean) * inv * w[j] + b[j]; }
+  for (var j = t; j < ${d}u; j += ${W}u) { y[row + j] = (x[row + j] - mean) * inv * w[j] + b[j]; }
 }`;
 }
 
@@ -176,26 +180,28 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
  * - 'self': keys 0..pos (the step's slot included), no bias (causal by construction);
  * - 'cross': all `slots` text keys, plus bias [R, slots] (the padding mask) when `bias`.
  * Scores: one key per thread (vec4 dot products), kept in workgroup memory (slots * 4 bytes).
- * Weighted sum: the 256 threads form 256 / D groups, each summing every (256 / D)-th key for all D
- * dims; the groups' partial sums are then added. D must divide 256 and be a multiple of 4.
+ * Weighted sum: each thread owns one vec4 of the head's D dims and every (256 / (D / 4))-th key, so
+ * the 256 threads form 1024 / D key groups whose partial sums are then added (D = 64: 16 groups, 88
+ * keys each at 1,400 keys; one scalar per thread and 4 groups made the late steps' attention 4x
+ * slower). D must divide 1024 and be a multiple of 4.
  */
 export function attentionWgsl(kind: 'self' | 'cross', d: number, heads: number, slots: number, bias: boolean): string {
   const D = d / heads;
   const D4 = D / 4;
   const W = WG_ATTENTION;
-  const G = W / D;
+  const G = W / D4;
   const scale = 1 / Math.sqrt(D);
   const n = kind === 'self' ? 'step.pos + 1u' : `${slots}u`;
   return `${kind === 'self' ? `${STEP}\n@group(0) @binding(4) var<uniform> step: Step;` : ''}
 @group(0) @binding(0) var<storage, read> q: array<vec4<f32>>; // [R, d / 4]
 @group(0) @binding(1) var<storage, read> k: array<vec4<f32>>; // [R, H, slots, D / 4]
-@group(0) @binding(2) var<storage, read> v: array<f32>; // [R, H, slots, D]
-@group(0) @binding(3) var<storage, read_write> y: array<f32>; // [R, d]
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>; // [R, H, slots, D / 4]
+@group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>; // [R, d / 4]
 ${bias ? '@group(0) @binding(5) var<storage, read> bias: array<f32>; // [R, slots]' : ''}
 var<workgroup> sc: array<f32, ${slots}>;
 var<workgroup> qs: array<vec4<f32>, ${D4}>;
 var<workgroup> red: array<f32, ${W}>;
-var<workgroup> part: array<f32, ${W}>; // [${G} groups, D]
+var<workgroup> part: array<vec4<f32>, ${W}>; // [${G} key groups, D / 4]
 @compute @workgroup_size(${W})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let t = lid.x;
@@ -224,16 +230,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   workgroupBarrier();
   ${REDUCE('sum', W)}
   let inv = 1.0 / red[0];
-  let g = t / ${D}u;
-  let c = t % ${D}u;
-  var a = 0.0;
-  for (var j = g; j < n; j += ${G}u) { a += sc[j] * v[(base + j) * ${D}u + c]; }
+  let g = t / ${D4}u;
+  let c = t % ${D4}u;
+  var a = vec4<f32>(0.0);
+  for (var j = g; j < n; j += ${G}u) { a += sc[j] * v[(base + j) * ${D4}u + c]; }
   part[t] = a;
   workgroupBarrier();
-  if (t < ${D}u) {
-    var o = 0.0;
-    for (var i = 0u; i < ${G}u; i++) { o += part[i * ${D}u + t]; }
-    y[r * ${d}u + h * ${D}u + t] = o * inv;
+  if (t < ${D4}u) {
+    var o = vec4<f32>(0.0);
+    for (var i = 0u; i < ${G}u; i++) { o += part[i * ${D4}u + t]; }
+    y[(r * ${d}u + h * ${D}u) / 4u + t] = o * inv;
   }
 }`;
 }
