@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { canRetry } from '../state/errors';
 import { selectClip, selectCodec } from '../state/selectors';
 import { formatDuration, formatRate, formatSource } from './format';
-import { stopIfPlaying, usePlayhead } from './playback';
+import { stopIfPlaying } from './playback';
 import { ClipActions } from './ClipActions';
 import { Lane, MelodyLane } from './MelodyLane';
 import { ProgressBar } from './ProgressBar';
@@ -15,8 +15,6 @@ export function ClipCard({ id }: { id: string }) {
   const codec = useStudio(selectCodec);
   const removeClip = useStudio((s) => s.removeClip);
   const retryClip = useStudio((s) => s.retryClip);
-  const playheadOriginal = usePlayhead(`${id}:original`);
-  const playheadRecon = usePlayhead(`${id}:reconstruction`); // same timeline: the codec keeps the length
   const isMelody = useStudio((s) => s.melodyId === id);
   const [playError, setPlayError] = useState<string | null>(null);
 
@@ -94,7 +92,7 @@ export function ClipCard({ id }: { id: string }) {
       )}
       {original && (
         <Lane>
-          <Waveform pcm={original.pcm} label={`Waveform of ${name}`} playhead={playheadOriginal ?? playheadRecon} />
+          <Waveform pcm={original.pcm} label={`Waveform of ${name}`} playKeys={[`${id}:original`, `${id}:reconstruction`]} /* one timeline: the codec keeps the length */ />
         </Lane>
       )}
       {result && (

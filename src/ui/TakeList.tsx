@@ -5,7 +5,7 @@ import { takeFileName, takeName } from '../state/sources';
 import { downloadBytes } from './download';
 import { formatDuration, formatParams } from './format';
 import { Lane, MelodyLane } from './MelodyLane';
-import { stopIfPlaying, togglePlayback, useNowPlaying, usePlayhead } from './playback';
+import { stopIfPlaying, togglePlayback, useNowPlaying } from './playback';
 import { useStudio } from './StoreContext';
 import { TokenGrid } from './TokenGrid';
 import { Waveform } from './Waveform';
@@ -44,7 +44,6 @@ function TakeCard({ id }: { id: string }) {
   const announce = useStudio((s) => s.announce);
   const playing = useNowPlaying();
   const [playError, setPlayError] = useState<string | null>(null);
-  const playhead = usePlayhead(`${id}:take`);
 
   useEffect(() => () => stopIfPlaying(`${id}:`), [id]);
   if (!take) return null;
@@ -107,7 +106,7 @@ function TakeCard({ id }: { id: string }) {
       )}
       <ClosestClip codes={result.codes} k={result.k} t={result.t} />
       <Lane>
-        <Waveform pcm={result.pcm} label={`Waveform of take ${take.number}`} playhead={playhead} />
+        <Waveform pcm={result.pcm} label={`Waveform of take ${take.number}`} playKeys={[playKey]} />
       </Lane>
       <MelodyLane sourceId={id} name={name} durationSec={take.durationSec} />
       <TokenGrid

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { cssVar, prepareCanvas, useCanvasRestores, useElementWidth } from './useElementWidth';
+import { usePlayhead } from './playback';
 import { waveformPeaks } from './waveformPeaks';
 
 interface Props {
@@ -8,15 +9,15 @@ interface Props {
   height?: number;
   /** A vertical line at this fraction (0..1) of the clip; what follows it is dimmed. */
   marker?: number;
-  /** Where playback has got (0..1): a thin line over the waveform; null or absent when it does not play. */
-  playhead?: number | null;
+  /** Playback keys (playback.ts) of sounds on this waveform's timeline: a line follows whichever plays. */
+  playKeys?: readonly string[];
   /** Makes the waveform clickable: called with the fraction (0..1) under the pointer. */
   onPick?: (fraction: number) => void;
   testId?: string;
 }
 
 /** Min/max per device-pixel column, centred on zero, scaled to the clip's peak. */
-export function Waveform({ pcm, label, height = 64, marker, playhead, onPick, testId }: Props) {
+export function Waveform({ pcm, label, height = 64, marker, playKeys, onPick, testId }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const width = useElementWidth(wrap);
@@ -70,7 +71,14 @@ export function Waveform({ pcm, label, height = 64, marker, playhead, onPick, te
           })
         }
       />
-      {playhead != null && <div className="playhead" data-testid="playhead" aria-hidden="true" style={{ left: `${(playhead * 100).toFixed(2)}%` }} />}
+      {playKeys && <Playhead keys={playKeys} />}
     </div>
   );
+}
+
+/** The playhead line: its own component, so only it re-renders on every animation frame. */
+function Playhead({ keys }: { keys: readonly string[] }) {
+  const at = usePlayhead(keys);
+  if (at === null) return null;
+  return <div className="playhead" data-testid="playhead" aria-hidden="true" style={{ left: `${(at * 100).toFixed(2)}%` }} />;
 }

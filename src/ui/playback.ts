@@ -45,9 +45,10 @@ export function stopIfPlaying(prefix: string): void {
   if (nowPlaying?.startsWith(prefix)) stop();
 }
 
-/** While `key` plays: how far it has got (0..1), updated every animation frame; else null. */
-export function usePlayhead(key: string): number | null {
-  const playing = useNowPlaying() === key;
+/** While one of `keys` plays: how far it has got (0..1), updated every animation frame; else null. */
+export function usePlayhead(keys: readonly string[]): number | null {
+  const now = useNowPlaying();
+  const playing = now !== null && keys.includes(now);
   const [at, setAt] = useState<number | null>(null);
   useEffect(() => {
     if (!playing) {
