@@ -66,7 +66,7 @@ const results: Results = argv.includes('--append') && existsSync(jsonPath)
 results.processes++;
 results.finished = false;
 const PART_ORDER = ['env', 'parity', 'lm', 'codec', 'text', 'train', 'big', 'bigSelfTest', 'bigFused', 'bigBreakdown', 'bigLong', 'bigLora', 'bigVariants'];
-const full = (b: { kinds: { dispatches: number }[] }) => b.kinds.reduce((a, k) => a + k.dispatches, 0);
+const dispatchCount = (b: { kinds: { dispatches: number }[] }) => b.kinds.reduce((a, k) => a + k.dispatches, 0);
 const setPart = (key: string, lines: string[]) => { results.markdown[key] = lines; };
 
 function write(): void {
@@ -561,7 +561,7 @@ async function bigSection(backend: BackendName): Promise<string> {
       for (const at of [100, 1400]) {
         const b = await fusedBreakdown(lm, cond, at, Number(process.env.GB_BREAKDOWN) > 1 ? Number(process.env.GB_BREAKDOWN) : 40);
         log(`     breakdown after ${at}: all ${f(b.allMs)} ms, empty ${f(b.emptyMs)} ms; ${b.kinds.map((k) => `${k.kind} -${f(b.allMs - k.withoutMs)}/${f(k.onlyMs)}`).join(', ')}`);
-        rows.push(...b.kinds.map((k) => `| ${at} | ${k.kind} | ${k.dispatches} | ${f(k.withoutMs)} | ${f(b.allMs - k.withoutMs)} | ${f(k.onlyMs)} |`), `| ${at} | (all) | ${full(b)} | ${f(b.allMs)} | | |`, `| ${at} | (none: submit + readback) | 0 | ${f(b.emptyMs)} | | |`);
+        rows.push(...b.kinds.map((k) => `| ${at} | ${k.kind} | ${k.dispatches} | ${f(k.withoutMs)} | ${f(b.allMs - k.withoutMs)} | ${f(k.onlyMs)} |`), `| ${at} | (all) | ${dispatchCount(b)} | ${f(b.allMs)} | | |`, `| ${at} | (none: submit + readback) | 0 | ${f(b.emptyMs)} | | |`);
       }
       results.bigBreakdown = rows;
       setPart('bigBreakdown', ['## Where a fused step goes (musicgen-small shape, by ablation)', '',
