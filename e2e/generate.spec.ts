@@ -93,3 +93,20 @@ test('the same seed and settings give the same tokens and byte-identical WAVs', 
   await expect(takes.first()).toHaveAttribute('data-seed', '1235');
   expect(await takes.first().getAttribute('data-codes-hash')).not.toBe(hashes[0]);
 });
+
+test('on a phone, the status bar\'s Show button brings the new take into view with Play focused', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openStudio(page);
+  await settings(page, 1, 3);
+  await page.getByTestId('generate-button').click();
+  const take = page.getByTestId('take');
+  await expect(take).toHaveCount(1);
+  const show = page.getByTestId('status-show');
+  await expect(show).toBeVisible();
+  await expect(take).not.toBeInViewport(); // below the Train panel on a narrow screen
+  await show.click();
+  await expect(take).toBeInViewport();
+  await expect(take.getByTestId('take-play')).toBeFocused();
+  await take.getByTestId('take-remove').click();
+  await expect(show).toHaveCount(0); // nothing left to show
+});

@@ -44,5 +44,9 @@ test(`"${EXAMPLE}" (seed ${SEED}; in key for ${SWEEP} seeds in the benchmark) co
   expect(wav.channels[0].length / wav.sampleRate).toBeCloseTo(8, 1); // the app's default length
   const { key } = analyzeClip(wav.channels[0], wav.sampleRate);
   expect({ tonic: key.tonic, mode: key.mode }).toEqual({ tonic: pitchClassOf(example.key.tonic), mode: example.key.mode });
+  // The take's card says so too: what it sounds like, and that this is what the prompt asked for.
+  const facts = take.getByTestId('take-facts');
+  await expect(facts).toContainText(`Sounds like ${example.key.tonic} ${example.key.mode}`);
+  await expect(facts.locator('[data-verdict]')).toHaveAttribute('data-verdict', 'match');
   expect(outside).toEqual([]);
 });

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { dropFiles, dropRepeated, fixture, makeWav, parseWav16, tone } from './helpers';
+import { resample } from '../src/audio/resample';
+import { describeAudio } from '../src/eval/describe';
+import { keyLabel } from '../src/ui/factsText';
+import { fixturePath, readFlac } from '../scripts/pack/fixtures';
 
 const manifest = JSON.parse(readFileSync(new URL('../public/models/studio/manifest.json', import.meta.url), 'utf8'));
 const { codebooks: K, frameRate, sampleRate } = manifest.codec;
@@ -30,6 +34,16 @@ test('drop the fixtures and an MP3: each becomes a K x T token grid', async ({ p
   await expect(clipNamed(page, 'demo-stereo-44k.mp3')).toContainText('44.1 kHz');
   await expect(clipNamed(page, 'demo-stereo-44k.mp3')).toContainText('2 ch');
   await expect(page.getByTestId('clip-error')).toHaveCount(0);
+  // Each card says what the clip sounds like: the evaluation's detectors on the clip as loaded
+  // (here recomputed in Node from the same file).
+  for (const name of ['demo.flac', 'drums.flac']) {
+    const f = await readFlac(fixturePath(name));
+    const want = describeAudio(resample(f.pcm, f.sampleRate, sampleRate), sampleRate)!;
+    const facts = clipNamed(page, name).getByTestId('clip-facts');
+    await expect(facts).toHaveAttribute('data-key', keyLabel(want));
+    expect(Math.abs(Number(await facts.getAttribute('data-bpm')) - (want.tempo.clear ? want.tempo.bpm : 0))).toBeLessThanOrEqual(1);
+    await expect(facts).toContainText(`Sounds like ${keyLabel(want)}`);
+  }
 });
 
 test('download the reconstruction as a 16-bit WAV at the codec rate', async ({ page }) => {

@@ -62,7 +62,7 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
         const result = await tokenizeStep(id, name, input, signal);
         if (!alive(id)) return;
         patch(id, { status: 'ready', result, progress: undefined, error: undefined });
-        ctx.get().announce(`${name}: ${result.k} × ${result.t} tokens`);
+        ctx.get().announce(`${name}: ${result.k} × ${result.t} tokens`, { kind: 'clip', id });
         return;
       } catch (err) {
         if (!alive(id)) return;

@@ -108,6 +108,7 @@ describe('generation', () => {
     expect(first.codesHash).toBe(codesHash(first.result.codes, 4, 50));
     expect(s().generation).toEqual({ running: false, progress: undefined });
     expect(s().announcement.text).toMatch(/^Take 3 ready \(3 of 3\): seed 44/);
+    expect(s().announcement.show).toEqual({ kind: 'take', id: s().takes[0].id }); // the status bar's Show button
   });
 
   it('draws a random seed when the box is empty, and the same seed gives the same codes', async () => {

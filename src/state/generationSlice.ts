@@ -112,6 +112,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
         ctx.set((st2) => ({ takes: [take, ...st2.takes] }));
         ctx.get().announce(
           `Take ${take.number} ready${n > 1 ? ` (${i + 1} of ${n})` : ''}: seed ${take.seed}, ${take.durationSec.toFixed(1)} s.`,
+          { kind: 'take', id: take.id },
         );
       }
     } catch (err) {

@@ -37,6 +37,7 @@ describe('createStudioStore: clips', () => {
     const first = fake.tokenizes[0];
     expect(first.opts?.transfer).toEqual(first.args.channels.map((c) => c.buffer));
     expect(store.getState().announcement.text).toBe('bass.flac: 4 × 50 tokens');
+    expect(store.getState().announcement.show).toEqual({ kind: 'clip', id: clips[4].id });
   });
 
   it('removes a finished clip, and cancels one that is still tokenizing', async () => {

@@ -53,8 +53,8 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
       ...createDatasetSlice(ctx),
       ...createPacksSlice(ctx, initialPack),
       announcement: { text: '', seq: 0 },
-      announce(text) {
-        set({ announcement: { text, seq: ++seq } });
+      announce(text, show) {
+        set({ announcement: { text, seq: ++seq, ...(show ? { show } : {}) } });
       },
     };
   });

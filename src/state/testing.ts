@@ -1,3 +1,4 @@
+import type { AudioFacts } from '../eval/describe';
 /**
  * Test doubles for the store: a fake EngineClient (no worker, no models) and a fake decoder.
  * Used by the state unit tests only; nothing in the app imports this.
@@ -26,6 +27,8 @@ export const lmInfo: LmInfo = {
 
 export interface FakeOptions extends FakeTrainOptions {
   failInit?: boolean;
+  /** What tokenize and generate say the audio sounds like (default null). */
+  facts?: AudioFacts;
   /** Tokenize calls wait for this before resolving (lets tests act mid-call). */
   hold?: Promise<void>;
   /** Generate calls wait for this before resolving. */
@@ -121,6 +124,7 @@ export function fakeEngine(o: FakeOptions = {}) {
         const result: TokenizeResult = {
           codes: new Int32Array(4 * t).map((_, i) => i % 2048), k: 4, t,
           pcm: new Float32Array(t * 640).fill(0.1), sampleRate: 32000, reconstruction: new Float32Array(t * 640),
+          facts: o.facts ?? null,
         };
         return result;
       } finally {
@@ -167,7 +171,7 @@ export function fakeEngine(o: FakeOptions = {}) {
       if (o.generateError) throw o.generateError;
       const codes = new Int32Array(4 * T).map((_, i) => (i * 7 + a.seed) % 2048);
       const result: GenerateResult = {
-        codes, k: 4, t: T, pcm: new Float32Array(T * 640), sampleRate: 32000, seed: a.seed, lmMs: 10,
+        codes, k: 4, t: T, pcm: new Float32Array(T * 640), sampleRate: 32000, seed: a.seed, lmMs: 10, facts: o.facts ?? null,
       };
       return result;
     },

@@ -58,6 +58,14 @@ export interface EngineState {
 export interface Announcement {
   text: string;
   seq: number;
+  /** What the news is about, for the status bar's Show button (scrolls to it, focuses it). */
+  show?: ShowTarget;
+}
+
+/** A take or clip card on the page. */
+export interface ShowTarget {
+  kind: 'take' | 'clip';
+  id: string;
 }
 
 export interface DecodedFile {
@@ -142,7 +150,7 @@ export interface ClipsSlice {
 
 export interface AnnounceSlice {
   announcement: Announcement;
-  announce(text: string): void;
+  announce(text: string, show?: ShowTarget): void;
 }
 
 /**

@@ -9,6 +9,7 @@ import { ProgressBar } from './ProgressBar';
 import { TokenGrid } from './TokenGrid';
 import { Waveform } from './Waveform';
 import { useStudio } from './StoreContext';
+import { AudioFactsLine } from './AudioFactsLine';
 
 export function ClipCard({ id }: { id: string }) {
   const clip = useStudio(selectClip(id));
@@ -29,7 +30,7 @@ export function ClipCard({ id }: { id: string }) {
   const headingId = `${id}-name`;
 
   return (
-    <li className="clip" data-testid="clip" data-status={status} aria-busy={busy} aria-labelledby={headingId}>
+    <li className="clip" data-testid="clip" data-clip-id={id} data-status={status} aria-busy={busy} aria-labelledby={headingId}>
       <div className="clip-head">
         <div className="clip-title">
           <h3 id={headingId} className="clip-name" title={name}>
@@ -53,6 +54,7 @@ export function ClipCard({ id }: { id: string }) {
               )}
             </p>
           )}
+          {result && <AudioFactsLine facts={result.facts} testId="clip-facts" />}
         </div>
         <button
           type="button"

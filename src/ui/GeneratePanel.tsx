@@ -308,7 +308,7 @@ function LiveStatus({ running }: { running: boolean }) {
   const text = live === 'waiting' ? 'The take starts playing once its first seconds are decoded…'
     : live === 'playing' ? (running ? 'Playing the take as it is generated.' : 'Playing the take.') : '';
   return (
-    <p className="hint live-status" role="status" data-testid="live-status" data-state={live} data-windows={windows}>
+    <p className="hint live-listen" role="status" data-testid="live-status" data-state={live} data-windows={windows}>
       {text}
       {live !== 'idle' && (
         <button type="button" className="link-button" data-testid="live-stop" onClick={stopListening}>

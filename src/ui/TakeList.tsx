@@ -9,6 +9,8 @@ import { stopIfPlaying, togglePlayback, useNowPlaying } from './playback';
 import { useStudio } from './StoreContext';
 import { TokenGrid } from './TokenGrid';
 import { Waveform } from './Waveform';
+import { AudioFactsLine } from './AudioFactsLine';
+import { promptFacts } from '../eval/promptFacts';
 
 /** The session's takes, newest first. */
 export function TakeList() {
@@ -79,6 +81,7 @@ function TakeCard({ id }: { id: string }) {
             )}
             {isMelody && <span className="tag">melody</span>}
           </p>
+          <AudioFactsLine facts={result.facts} asked={promptFacts(prompt)} testId="take-facts" />
         </div>
         <button
           type="button"

@@ -9,6 +9,8 @@ import { createEngineHandlers, type EngineDeps } from './engine';
 import type { Progress } from './protocol';
 
 import { ctx, deps, diskFetch, MANIFEST, tone } from './testEngine';
+import { addClick, addTone, SR } from '../eval/testSignals';
+import { describeAudio } from '../eval/describe';
 
 describe('engine handlers (Node, real bundled pack)', () => {
   it('loads the pack with progress and tokenizes stereo 44.1 kHz audio to K x T codes', async () => {
@@ -28,6 +30,22 @@ describe('engine handlers (Node, real bundled pack)', () => {
     expect(r.k).toBe(codebooks);
     expect(r.t).toBe(Math.ceil(sampleRate / hopLength));
     expect(r.reconstruction.length).toBe(r.pcm.length);
+    expect(r.facts).toBeNull(); // 1 s: too short to tell a key or a tempo
+  });
+
+  it('says what a clip sounds like: key and tempo of the audio as loaded', async () => {
+    const h = createEngineHandlers(deps());
+    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const pcm = new Float32Array(4 * SR);
+    for (let i = 0; i < 8; i++) {
+      addClick(pcm, 0.05 + i * 0.5, 0.4);
+      addTone(pcm, [57, 61, 64, 69][i % 4], 0.05 + i * 0.5, 0.5);
+      if (i % 4 === 0) for (const m of [45, 61, 64]) addTone(pcm, m, 0.05 + i * 0.5, 2);
+    }
+    const r = await h.tokenize({ channels: [pcm], sampleRate: SR, name: 'a-major.wav' }, ctx());
+    expect(r.facts?.key).toMatchObject({ tonic: 9, mode: 'major', clear: true });
+    expect(r.facts?.tempo.clear).toBe(true);
+    expect(Math.abs(r.facts!.tempo.bpm - 120)).toBeLessThanOrEqual(2);
   });
 
   it('rejects silence with AUDIO_SILENT and keeps working', async () => {
@@ -134,6 +152,8 @@ describe('engine handlers (Node, real bundled pack)', () => {
       let worst = 0;
       for (let i = 0; i < whole.pcm.length; i++) worst = Math.max(worst, Math.abs(take.pcm[i] - whole.pcm[i]));
       expect(worst).toBeLessThan(1e-4);
+      expect(take.facts).not.toBeNull();
+      expect(take.facts).toEqual(describeAudio(take.pcm, info.codec.sampleRate)); // facts of the take's own audio
     } finally {
       port1.close();
       port2.close();

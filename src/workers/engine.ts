@@ -1,4 +1,5 @@
 import { chromagram } from '../audio/chroma';
+import { describeAudio } from '../eval/describe';
 import { checkDecoded } from '../audio/checks';
 import { downmix } from '../audio/downmix';
 import { resample } from '../audio/resample';
@@ -223,8 +224,9 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
         onProgress: (f) => ctx.progress({ phase: 'tokenize', value: 0.65 + 0.35 * f, label: `Reconstructing ${a.name}` }),
       });
       const reconstruction = full.slice(0, pcm.length);
+      const facts = describeAudio(pcm, spec.sampleRate);
       ctx.transfer(codes.codes.buffer, pcm.buffer, reconstruction.buffer);
-      return { ...codes, pcm, sampleRate: spec.sampleRate, reconstruction };
+      return { ...codes, pcm, sampleRate: spec.sampleRate, reconstruction, facts };
     })),
 
     decode: (a, ctx) => serial(() => onGpu(async () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Codec } from '../codec/encodec';
 import { StreamingDecoder } from '../codec/streamDecode';
 import { StudioError } from '../errors/StudioError';
+import { describeAudio } from '../eval/describe';
 import { generate, type Lm } from '../lm';
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
@@ -73,8 +74,9 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
     ctx.progress(shown);
     const pcm = await decoder.finish(codes, ctx.signal);
     finished = true;
+    const facts = describeAudio(pcm, sampleRate);
     ctx.transfer(codes.buffer, pcm.buffer);
-    return { codes, k: K, t: frames, pcm, sampleRate, seed: a.seed, lmMs };
+    return { codes, k: K, t: frames, pcm, sampleRate, seed: a.seed, lmMs, facts };
   } finally {
     textStates.dispose();
     textMask.dispose();

@@ -4,6 +4,7 @@ import type { BackendChoice, BackendName } from '../runtime/backend';
 import type { CodecSpec } from '../packs/manifest';
 import type { ModelKind, TrainPlan } from '../runtime/modelStore';
 import type { LoraGroup, LoraTarget } from '../lm/loraTargets';
+import type { AudioFacts } from '../eval/describe';
 
 export type { ModelKind } from '../runtime/modelStore';
 
@@ -179,6 +180,8 @@ export interface GenerateResult {
   seed: number;
   /** Wall time of the LM part, for tokens/s. */
   lmMs: number;
+  /** Key and tempo as the take sounds (null: too short to tell). */
+  facts: AudioFacts | null;
 }
 
 /** What the pack's LM offers the UI (absent when the pack has no LM). */
@@ -259,6 +262,8 @@ export interface TokenizeResult {
   sampleRate: number;
   /** Reconstruction (codes through the decoder), same rate. */
   reconstruction: Float32Array;
+  /** Key and tempo of the clip as loaded (null: too short to tell). */
+  facts: AudioFacts | null;
 }
 
 /** Progress of a call: `value` in 0..1, `label` for people (screen readers read it). */

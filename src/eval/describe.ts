@@ -1,0 +1,53 @@
+import type { Key } from '../corpus/theory';
+import { detectKey } from './key';
+import { detectTempo } from './tempo';
+
+/**
+ * What a clip or take sounds like, for the studio's cards: its key and tempo as the evaluation's
+ * detectors hear them, each with whether the detector is sure enough to say so.
+ */
+export interface AudioFacts {
+  key: Key & {
+    /** The best key's profile correlation is high enough to name it (KEY_CLEAR). */
+    clear: boolean;
+    /** A runner-up about as likely (often the relative key: D major / B minor), or null. */
+    or: Key | null;
+  };
+  tempo: {
+    /** Beats per minute, rounded; 0 when there are no onsets. */
+    bpm: number;
+    /** The onset envelope repeats at that period clearly enough (TEMPO_CLEAR). */
+    clear: boolean;
+  };
+  /** Seconds of audio the facts come from (at most DESCRIBE_MAX_SECONDS from the start). */
+  seconds: number;
+}
+
+/** Key profile correlation below which the key is "unclear" (white noise ~0.3, corpus pieces 0.6-0.9). */
+export const KEY_CLEAR = 0.5;
+/** Best minus second-best correlation under which the runner-up is named too. */
+export const KEY_TIE = 0.03;
+/** Onset autocorrelation at the beat below which there is no steady beat (noise ~0.05, corpus 0.2-0.8). */
+export const TEMPO_CLEAR = 0.15;
+/** Long clips are described from their first minute: enough for key and tempo, cheap (~0.7 s on WASM). */
+export const DESCRIBE_MAX_SECONDS = 60;
+/** Shorter audio has too few beats and chroma frames to say anything. */
+export const DESCRIBE_MIN_SECONDS = 2;
+
+/** Key and tempo of mono PCM, or null when it is too short to tell. */
+export function describeAudio(pcm: Float32Array, sampleRate: number): AudioFacts | null {
+  const seconds = Math.min(pcm.length / sampleRate, DESCRIBE_MAX_SECONDS);
+  if (seconds < DESCRIBE_MIN_SECONDS) return null;
+  const x = pcm.subarray(0, Math.round(seconds * sampleRate));
+  const k = detectKey(x, sampleRate);
+  const t = detectTempo(x, sampleRate);
+  let second = -1;
+  for (let i = 0; i < 24; i++) if (i !== k.tonic + (k.mode === 'minor' ? 12 : 0) && (second < 0 || k.scores[i] > k.scores[second])) second = i;
+  const clear = k.correlation >= KEY_CLEAR;
+  const or = clear && k.confidence < KEY_TIE ? { tonic: second % 12, mode: second < 12 ? 'major' as const : 'minor' as const } : null;
+  return {
+    key: { tonic: k.tonic, mode: k.mode, clear, or },
+    tempo: { bpm: Math.round(t.bpm), clear: t.bpm > 0 && t.confidence >= TEMPO_CLEAR },
+    seconds,
+  };
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { AudioFacts } from '../eval/describe';
+import { checkAsked, keyLabel, tempoLabel } from './factsText';
+
+const facts = (o: { tonic?: number; mode?: 'major' | 'minor'; clear?: boolean; or?: AudioFacts['key']['or']; bpm?: number; beat?: boolean } = {}): AudioFacts => ({
+  key: { tonic: o.tonic ?? 2, mode: o.mode ?? 'minor', clear: o.clear ?? true, or: o.or ?? null },
+  tempo: { bpm: o.bpm ?? 70, clear: o.beat ?? true },
+  seconds: 8,
+});
+
+describe('facts labels', () => {
+  it('names the key, a near tie, or says it is unclear', () => {
+    expect(keyLabel(facts())).toBe('D minor');
+    expect(keyLabel(facts({ tonic: 11, or: { tonic: 2, mode: 'major' } }))).toBe('B minor or D major');
+    expect(keyLabel(facts({ tonic: 10, mode: 'major' }))).toBe('Bb major');
+    expect(keyLabel(facts({ clear: false }))).toBe('key unclear');
+  });
+
+  it('gives the tempo or says there is no steady beat', () => {
+    expect(tempoLabel(facts({ bpm: 118 }))).toBe('118 bpm');
+    expect(tempoLabel(facts({ beat: false }))).toBe('no steady beat');
+  });
+});
+
+describe('checkAsked', () => {
+  const dMinor70 = { key: { tonic: 2, mode: 'minor' as const }, bpm: 70 };
+
+  it('matches the key and a tempo within 8%', () => {
+    expect(checkAsked(dMinor70, facts({ bpm: 75 }))).toEqual({
+      key: { label: 'D minor', verdict: 'match' },
+      tempo: { label: '70 bpm', verdict: 'match' },
+    });
+  });
+
+  it('tells the mode apart, a near-tie runner-up and half or double time', () => {
+    expect(checkAsked(dMinor70, facts({ mode: 'major' })).key?.verdict).toBe('miss');
+    expect(checkAsked(dMinor70, facts({ tonic: 5, mode: 'major', or: { tonic: 2, mode: 'minor' } })).key?.verdict).toBe('close');
+    expect(checkAsked(dMinor70, facts({ bpm: 141 })).tempo?.verdict).toBe('close');
+    expect(checkAsked(dMinor70, facts({ bpm: 36 })).tempo?.verdict).toBe('close');
+    expect(checkAsked(dMinor70, facts({ bpm: 90 })).tempo?.verdict).toBe('miss');
+  });
+
+  it('counts an unclear key or beat as a miss, and checks only what the prompt named', () => {
+    expect(checkAsked(dMinor70, facts({ clear: false, beat: false }))).toEqual({
+      key: { label: 'D minor', verdict: 'miss' },
+      tempo: { label: '70 bpm', verdict: 'miss' },
+    });
+    expect(checkAsked({ bpm: 120 }, facts({ bpm: 120 }))).toEqual({ tempo: { label: '120 bpm', verdict: 'match' } });
+    expect(checkAsked({}, facts())).toEqual({});
+  });
+});

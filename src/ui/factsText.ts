@@ -1,0 +1,44 @@
+import { keyName, type Key } from '../corpus/theory';
+import type { AudioFacts } from '../eval/describe';
+import { TEMPO_TOLERANCE } from '../eval/agreement';
+import type { PromptFacts } from '../eval/promptFacts';
+
+/** "D minor", "B minor or D major" (a near tie), or "key unclear". */
+export function keyLabel(f: AudioFacts): string {
+  if (!f.key.clear) return 'key unclear';
+  return f.key.or ? `${keyName(f.key)} or ${keyName(f.key.or)}` : keyName(f.key);
+}
+
+/** "118 bpm" or "no steady beat". */
+export function tempoLabel(f: AudioFacts): string {
+  return f.tempo.clear ? `${f.tempo.bpm} bpm` : 'no steady beat';
+}
+
+export type Verdict = 'match' | 'close' | 'miss';
+
+export interface AskedCheck {
+  /** "D minor", "70 bpm": what the prompt named, for display. */
+  key?: { label: string; verdict: Verdict };
+  tempo?: { label: string; verdict: Verdict };
+}
+
+const sameKey = (a: Key, b: Key) => a.tonic === b.tonic && a.mode === b.mode;
+
+/**
+ * How a take's detected facts compare with what its prompt named. Key: 'match' when the detected
+ * key is the one asked, 'close' when it is the near-tie runner-up. Tempo: 'match' within the
+ * evaluation's 8%, 'close' at half or double time (the same pulse, counted differently).
+ */
+export function checkAsked(asked: PromptFacts, f: AudioFacts): AskedCheck {
+  const out: AskedCheck = {};
+  if (asked.key) {
+    const verdict: Verdict = !f.key.clear ? 'miss' : sameKey(asked.key, f.key) ? 'match' : f.key.or && sameKey(asked.key, f.key.or) ? 'close' : 'miss';
+    out.key = { label: keyName(asked.key), verdict };
+  }
+  if (asked.bpm) {
+    const within = (ratio: number) => f.tempo.clear && Math.abs(f.tempo.bpm / (asked.bpm! * ratio) - 1) <= TEMPO_TOLERANCE;
+    const verdict: Verdict = within(1) ? 'match' : within(2) || within(0.5) ? 'close' : 'miss';
+    out.tempo = { label: `${asked.bpm} bpm`, verdict };
+  }
+  return out;
+}
