@@ -1,4 +1,4 @@
-import type { AudioFacts } from '../eval/describe';
+import { DESCRIBE_MAX_SECONDS, type AudioFacts } from '../eval/describe';
 import type { PromptFacts } from '../eval/promptFacts';
 import { checkAsked, keyLabel, tempoLabel, type Verdict } from './factsText';
 
@@ -24,10 +24,10 @@ function Asked({ label, verdict }: { label: string; verdict: Verdict }) {
 export function AudioFactsLine({ facts, asked, testId }: { facts: AudioFacts | null; asked?: PromptFacts; testId: string }) {
   if (!facts) return null;
   const check = asked ? checkAsked(asked, facts) : {};
-  const long = facts.seconds < DURATION_NOTE ? '' : ` (from the first ${Math.round(facts.seconds)} s)`;
+  const part = facts.seconds < DESCRIBE_MAX_SECONDS ? '' : ` (its first ${DESCRIBE_MAX_SECONDS} s)`;
   return (
     <p className="facts hint" data-testid={testId} data-key={keyLabel(facts)} data-bpm={facts.tempo.clear ? facts.tempo.bpm : 0}
-      title={`Detected in the audio${long}: key from its chroma (Krumhansl–Kessler profiles), tempo from onset autocorrelation.`}>
+      title={`Detected in the audio${part}: key from its chroma (Krumhansl–Kessler profiles), tempo from onset autocorrelation.`}>
       Sounds like <strong>{keyLabel(facts)}</strong> · {tempoLabel(facts)}
       {(check.key || check.tempo) && (
         <>
@@ -39,6 +39,3 @@ export function AudioFactsLine({ facts, asked, testId }: { facts: AudioFacts | n
     </p>
   );
 }
-
-/** Facts of longer audio say which part they describe. */
-const DURATION_NOTE = 60;
