@@ -3,7 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { dropFiles, dropRepeated, fixture, makeWav, parseWav16, tone } from './helpers';
 import { resample } from '../src/audio/resample';
 import { describeAudio } from '../src/eval/describe';
-import { keyLabel } from '../src/ui/factsText';
+import { factsCaption, keyLabel } from '../src/ui/factsText';
 import { fixturePath, readFlac } from '../scripts/pack/fixtures';
 
 const manifest = JSON.parse(readFileSync(new URL('../public/models/studio/manifest.json', import.meta.url), 'utf8'));
@@ -44,6 +44,20 @@ test('drop the fixtures and an MP3: each becomes a K x T token grid', async ({ p
     expect(Math.abs(Number(await facts.getAttribute('data-bpm')) - (want.tempo.clear ? want.tempo.bpm : 0))).toBeLessThanOrEqual(1);
     await expect(facts).toContainText(`Sounds like ${keyLabel(want)}`);
   }
+});
+
+test('the training caption takes the detected key and tempo in one click', async ({ page }) => {
+  await openStudio(page);
+  await dropFiles(page, [fixture('demo.flac')]);
+  const clip = clipNamed(page, 'demo.flac');
+  await expect(clip).toHaveAttribute('data-status', 'ready');
+  const f = await readFlac(fixturePath('demo.flac'));
+  const words = factsCaption('', describeAudio(resample(f.pcm, f.sampleRate, sampleRate), sampleRate)!)!;
+  expect(words).toMatch(/^in [A-G][#b]? (major|minor), \d+ bpm$/); // demo.flac: a clear key and beat
+  await clip.getByTestId('caption-input').fill('bright synth arpeggio');
+  await clip.getByTestId('caption-add-facts').click();
+  await expect(clip.getByTestId('caption-input')).toHaveValue(`bright synth arpeggio, ${words}`);
+  await expect(clip.getByTestId('caption-add-facts')).toHaveCount(0); // the caption says it all now
 });
 
 test('download the reconstruction as a 16-bit WAV at the codec rate', async ({ page }) => {

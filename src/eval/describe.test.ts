@@ -40,6 +40,15 @@ describe('describeAudio', () => {
     expect(silent.tempo.clear).toBe(false);
   });
 
+  it('treats NaN samples as silence, and never throws', () => {
+    const pcm = gMajorAt(100, 8);
+    for (let i = 0; i < pcm.length; i += 7) pcm[i] = NaN;
+    const f = describeAudio(pcm, SR)!;
+    expect([f.key.tonic, f.key.mode, f.key.clear]).toEqual([7, 'major', true]);
+    expect(Math.abs(f.tempo.bpm - 100)).toBeLessThanOrEqual(2);
+    expect(describeAudio(gMajorAt(100, 4), 0)).toBeNull(); // a nonsense rate: nothing, no throw
+  });
+
   it('describes a long clip from its first minute', () => {
     const long = new Float32Array((DESCRIBE_MAX_SECONDS + 10) * SR);
     long.set(gMajorAt(120, 10));

@@ -34,11 +34,23 @@ export const DESCRIBE_MAX_SECONDS = 60;
 /** Shorter audio has too few beats and chroma frames to say anything. */
 export const DESCRIBE_MIN_SECONDS = 2;
 
-/** Key and tempo of mono PCM, or null when it is too short to tell. */
+/**
+ * Key and tempo of mono PCM, or null when it is too short to tell. Never throws: the facts are an
+ * extra, and a detector failing on odd audio must not cost the clip or take they describe.
+ */
 export function describeAudio(pcm: Float32Array, sampleRate: number): AudioFacts | null {
+  try {
+    return describe(pcm, sampleRate);
+  } catch {
+    return null;
+  }
+}
+
+function describe(pcm: Float32Array, sampleRate: number): AudioFacts | null {
   const seconds = Math.min(pcm.length / sampleRate, DESCRIBE_MAX_SECONDS);
-  if (seconds < DESCRIBE_MIN_SECONDS) return null;
-  const x = pcm.subarray(0, Math.round(seconds * sampleRate));
+  if (!(seconds >= DESCRIBE_MIN_SECONDS)) return null;
+  let x = pcm.subarray(0, Math.round(seconds * sampleRate));
+  if (!x.every(Number.isFinite)) x = x.map((v) => (Number.isFinite(v) ? v : 0)); // bad samples count as silence
   const k = detectKey(x, sampleRate);
   const t = detectTempo(x, sampleRate);
   // scores: 12 major keys from C, then 12 minor keys; the runner-up is the best of the others.

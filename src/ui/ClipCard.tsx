@@ -10,6 +10,8 @@ import { TokenGrid } from './TokenGrid';
 import { Waveform } from './Waveform';
 import { useStudio } from './StoreContext';
 import { AudioFactsLine } from './AudioFactsLine';
+import { factsCaption, withFacts } from './factsText';
+import type { AudioFacts } from '../eval/describe';
 
 export function ClipCard({ id }: { id: string }) {
   const clip = useStudio(selectClip(id));
@@ -110,18 +112,22 @@ export function ClipCard({ id }: { id: string }) {
           name={name}
         />
       )}
-      <CaptionField clipId={id} name={name} />
+      <CaptionField clipId={id} name={name} facts={result?.facts ?? null} />
       <ClipActions clip={clip} onError={setPlayError} />
     </li>
   );
 }
 
-/** The clip's training caption (kept in the store per clip; empty = unconditional). */
-function CaptionField({ clipId, name }: { clipId: string; name: string }) {
+/**
+ * The clip's training caption (kept in the store per clip; empty = unconditional), with a button
+ * that adds the detected key and tempo in the words the bundled model was trained on.
+ */
+function CaptionField({ clipId, name, facts }: { clipId: string; name: string; facts: AudioFacts | null }) {
   const id = useId();
   const caption = useStudio((s) => s.captions[clipId] ?? '');
   const setCaption = useStudio((s) => s.setCaption);
   const training = useStudio((s) => s.training.running);
+  const words = facts ? factsCaption(caption, facts) : null;
   return (
     <div className="field caption">
       <label htmlFor={id}>Caption for training</label>
@@ -137,6 +143,12 @@ function CaptionField({ clipId, name }: { clipId: string; name: string }) {
         aria-description={`Describes ${name} when the model is fine-tuned on it`}
         onChange={(e) => setCaption(clipId, e.currentTarget.value)}
       />
+      {words && (
+        <button type="button" className="link-button caption-facts" data-testid="caption-add-facts" disabled={training}
+          onClick={() => setCaption(clipId, withFacts(caption, words))}>
+          Add “{words}” (detected)
+        </button>
+      )}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioFacts } from '../eval/describe';
-import { checkAsked, keyLabel, tempoLabel } from './factsText';
+import { checkAsked, factsCaption, keyLabel, tempoLabel, withFacts } from './factsText';
 
 const facts = (o: { tonic?: number; mode?: 'major' | 'minor'; clear?: boolean; or?: AudioFacts['key']['or']; bpm?: number; beat?: boolean } = {}): AudioFacts => ({
   key: { tonic: o.tonic ?? 2, mode: o.mode ?? 'minor', clear: o.clear ?? true, or: o.or ?? null },
@@ -47,5 +47,22 @@ describe('checkAsked', () => {
     });
     expect(checkAsked({ bpm: 120 }, facts({ bpm: 120 }))).toEqual({ tempo: { label: '120 bpm', verdict: 'match' } });
     expect(checkAsked({}, facts())).toEqual({});
+  });
+});
+
+describe('caption words from the facts', () => {
+  it('adds what is clear and not already said', () => {
+    expect(factsCaption('', facts({ tonic: 5, mode: 'major', bpm: 135 }))).toBe('in F major, 135 bpm');
+    expect(factsCaption('warm pad in D minor', facts({ bpm: 90 }))).toBe('90 bpm');
+    expect(factsCaption('house, 124 bpm', facts())).toBe('in D minor');
+    expect(factsCaption('', facts({ clear: false, beat: false }))).toBeNull();
+    expect(factsCaption('', facts({ or: { tonic: 5, mode: 'major' }, beat: false }))).toBeNull(); // a tie names no key
+    expect(factsCaption('Dm groove at 70 bpm', facts())).toBeNull();
+  });
+
+  it('appends them to the caption', () => {
+    expect(withFacts('', 'in F major')).toBe('in F major');
+    expect(withFacts('warm pad, ', 'in F major, 135 bpm')).toBe('warm pad, in F major, 135 bpm');
+    expect(withFacts('  plucked strings ', '90 bpm')).toBe('plucked strings, 90 bpm');
   });
 });

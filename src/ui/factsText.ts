@@ -1,7 +1,7 @@
 import { keyName, type Key } from '../corpus/theory';
 import type { AudioFacts } from '../eval/describe';
 import { TEMPO_TOLERANCE } from '../eval/agreement';
-import type { PromptFacts } from '../eval/promptFacts';
+import { promptFacts, type PromptFacts } from '../eval/promptFacts';
 
 /** "D minor", "B minor or D major" (a near tie), or "key unclear". */
 export function keyLabel(f: AudioFacts): string {
@@ -41,4 +41,23 @@ export function checkAsked(asked: PromptFacts, f: AudioFacts): AskedCheck {
     out.tempo = { label: `${asked.bpm} bpm`, verdict };
   }
   return out;
+}
+
+/**
+ * The detected key and tempo as caption words ("in F major, 135 bpm"), the way the bundled
+ * model's training captions say them, leaving out what is unclear or already in the caption
+ * (or the whole key when two keys tie). Null when there is nothing to add.
+ */
+export function factsCaption(caption: string, f: AudioFacts): string | null {
+  const has = promptFacts(caption);
+  const parts: string[] = [];
+  if (f.key.clear && !f.key.or && !has.key) parts.push(`in ${keyName(f.key)}`);
+  if (f.tempo.clear && !has.bpm) parts.push(`${f.tempo.bpm} bpm`);
+  return parts.length ? parts.join(', ') : null;
+}
+
+/** The caption with those words appended ("warm pad" -> "warm pad, in F major, 135 bpm"). */
+export function withFacts(caption: string, words: string): string {
+  const c = caption.trim().replace(/[,;]\s*$/, '');
+  return c ? `${c}, ${words}` : words;
 }
