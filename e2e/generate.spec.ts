@@ -110,3 +110,15 @@ test('on a phone, the status bar\'s Show button brings the new take into view wi
   await take.getByTestId('take-remove').click();
   await expect(show).toHaveCount(0); // nothing left to show
 });
+
+test('Ctrl+Enter in the prompt generates, as the button does', async ({ page }) => {
+  await openStudio(page);
+  await settings(page, 1, 5);
+  const box = page.getByTestId('prompt-input');
+  await box.fill('warm pad');
+  await box.press('Control+Enter');
+  const take = page.getByTestId('take');
+  await expect(take).toHaveCount(1);
+  await expect(take).toHaveAttribute('data-seed', '5');
+  await expect(box).toHaveValue('warm pad'); // no newline typed into the prompt
+});

@@ -12,6 +12,9 @@ import { useStudio } from './StoreContext';
 import { Waveform } from './Waveform';
 import { longestTake, type LmInfo } from '../workers/protocol';
 
+/** The Generate button's DOM id: Ctrl/Cmd+Enter in the prompt clicks it (PromptPanel). */
+export const GENERATE_BUTTON_ID = 'generate-button';
+
 /** Length, seed, variations, continuation, sampling; Generate / Stop with progress and errors. */
 export function GeneratePanel() {
   const id = useId();
@@ -198,6 +201,9 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
           type="button"
           className="primary"
           data-testid="generate-button"
+          id={GENERATE_BUTTON_ID}
+          title="Generate (Ctrl+Enter in the prompt)"
+          aria-keyshortcuts="Control+Enter Meta+Enter"
           disabled={running || training || !ready || seed === null}
           aria-describedby={`${id}-model`}
           onClick={() => {

@@ -1,6 +1,7 @@
 import { useId, useMemo, useRef } from 'react';
 import { EXAMPLE_PROMPTS } from '../state/examples';
 import { listSources } from '../state/sources';
+import { GENERATE_BUTTON_ID } from './GeneratePanel';
 import { SourceOptions } from './SourceOptions';
 import { useStudio } from './StoreContext';
 
@@ -25,7 +26,14 @@ export function PromptPanel() {
           placeholder="e.g. slow piano melody in D minor"
           aria-describedby={`${id}-count ${id}-notes`}
           spellCheck
+          aria-keyshortcuts="Control+Enter Meta+Enter"
           onChange={(e) => setPrompt(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey)) return;
+            e.preventDefault(); // Ctrl/Cmd+Enter generates, as the button would (it may be disabled)
+            const button = document.getElementById(GENERATE_BUTTON_ID);
+            if (button instanceof HTMLButtonElement && !button.disabled) button.click();
+          }}
         />
         <PromptCount id={`${id}-count`} notesId={`${id}-notes`} />
       </div>
