@@ -122,3 +122,32 @@ test('Ctrl+Enter in the prompt generates, as the button does', async ({ page }) 
   await expect(take).toHaveAttribute('data-seed', '5');
   await expect(box).toHaveValue('warm pad'); // no newline typed into the prompt
 });
+
+test('takes survive a reload: same seed, same tokens, still playable; a removed take stays gone', async ({ page }) => {
+  await openStudio(page);
+  await settings(page, 1, 11);
+  await page.getByTestId('generate-button').click();
+  await expect(page.getByTestId('take')).toHaveCount(1);
+  await settings(page, 1, 12);
+  await page.getByTestId('generate-button').click();
+  await expect(page.getByTestId('take')).toHaveCount(2);
+  const hashes = await page.getByTestId('take').evaluateAll((els) => els.map((e) => e.getAttribute('data-codes-hash')));
+  await page.reload();
+  const take = page.getByTestId('take');
+  await expect(take).toHaveCount(2); // before the pack has even loaded
+  expect(await take.evaluateAll((els) => els.map((e) => e.getAttribute('data-codes-hash')))).toEqual(hashes);
+  await expect(take.first()).toHaveAttribute('data-seed', '12');
+  await take.first().getByTestId('take-play').click(); // its audio came back too
+  await expect(take.first().getByTestId('take-play')).toHaveAttribute('aria-pressed', 'true');
+  await take.first().getByTestId('take-remove').click();
+  await expect(take).toHaveCount(1);
+  await page.reload();
+  await expect(page.getByTestId('take')).toHaveCount(1);
+  await expect(page.getByTestId('take')).toHaveAttribute('data-seed', '11');
+  await expect(page.getByTestId('take').getByTestId('take-seed')).toHaveText('seed 11');
+  await expect(page.getByTestId('generate-button')).toBeEnabled();
+  await settings(page, 1, 13);
+  await page.getByTestId('generate-button').click();
+  await expect(page.getByTestId('take')).toHaveCount(2);
+  await expect(page.getByTestId('take').first()).toContainText('Take 2'); // numbered on from the kept Take 1
+});

@@ -4,6 +4,7 @@ import type { SliceContext } from './context';
 import { isCancel, toErrorInfo } from './errors';
 import { codesHash, continuationArgs, findSource, parseSeed, sourceFrameRate } from './sources';
 import type { GenerationParams, GenerationSettings, GenerationSlice, LiveAudioSink, Take } from './types';
+import { pruneHistory, takeNumberOf, type TakeHistory } from './takeHistory';
 
 /** audiocraft's defaults, used until the pack's LM says otherwise. */
 export const FALLBACK_DEFAULTS: LmInfo['defaults'] = { seconds: 10, temperature: 1, topK: 250, topP: 0, cfg: 3 };
@@ -15,6 +16,7 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
 
 export interface GenerationOptions {
   random: () => number;
+  history?: TakeHistory;
 }
 
 export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): GenerationSlice {
@@ -24,6 +26,20 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
   const drawSeed = () => Math.floor(o.random() * RANDOM_SEED_RANGE);
   const setGeneration = (p: Partial<GenerationSlice['generation']>) =>
     ctx.set((s) => ({ generation: { ...s.generation, ...p } }));
+  // Saving is best effort: a full or blocked storage keeps the take for this session and says so once.
+  const keep = async (take: Take) => {
+    const h = o.history;
+    if (!h) return;
+    try {
+      await h.put(take);
+      await pruneHistory(h);
+    } catch (e) {
+      const name = (e as DOMException)?.name;
+      ctx.set({ historyProblem: name === 'QuotaExceededError'
+        ? 'Browser storage is full: new takes are kept for this session only. Remove old takes or free space to keep them.'
+        : `Browser storage refused the take (${name ?? String(e)}): new takes are kept for this session only.` });
+    }
+  };
   const fail = (err: unknown) => {
     const error = toErrorInfo(err);
     setGeneration({ error });
@@ -110,6 +126,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
           createdAt: Date.now(),
         };
         ctx.set((st2) => ({ takes: [take, ...st2.takes] }));
+        void keep(take);
         ctx.get().announce(
           `Take ${take.number} ready${n > 1 ? ` (${i + 1} of ${n})` : ''}: seed ${take.seed}, ${take.durationSec.toFixed(1)} s.`,
           { kind: 'take', id: take.id },
@@ -132,6 +149,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
     genSettings: { ...FALLBACK_DEFAULTS, seed: '', variations: 1, continueFrom: null, listen: true },
     generation: { running: false },
     takes: [],
+    historyProblem: null,
 
     setGenSettings(patch) {
       ctx.set((s) => ({ genSettings: { ...s.genSettings, ...patch } }));
@@ -180,6 +198,21 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       if (!take) return;
       ctx.set((s) => ({ takes: s.takes.filter((t) => t.id !== id) }));
       ctx.get().announce(`Removed take ${take.number}.`);
+      o.history?.delete(id).catch(() => {}); // a take that was never saved is fine to miss
+    },
+    async restoreTakes() {
+      if (!o.history) return 0;
+      let saved: Take[];
+      try {
+        saved = (await o.history.list()).filter((t) => Number.isFinite(takeNumberOf(t.id)) && t.result?.pcm instanceof Float32Array);
+      } catch {
+        return 0; // storage blocked: start with none, as before
+      }
+      const have = new Set(ctx.get().takes.map((t) => t.id));
+      const back = saved.filter((t) => !have.has(t.id));
+      for (const t of back) takeCount = Math.max(takeCount, t.number);
+      if (back.length) ctx.set((s) => ({ takes: [...s.takes, ...back].sort((a, b) => b.number - a.number) }));
+      return back.length;
     },
     dismissGenerationError() {
       setGeneration({ error: undefined });

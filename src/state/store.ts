@@ -47,7 +47,7 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
       ...createEngineSlice(ctx, options.initialBackend ?? 'auto'),
       ...createClipsSlice(ctx),
       ...createConditioningSlice(ctx, { debounceMs: options.promptDebounceMs ?? 150 }),
-      ...createGenerationSlice(ctx, { random: options.random ?? Math.random }),
+      ...createGenerationSlice(ctx, { random: options.random ?? Math.random, history: options.takeHistory }),
       ...createTrainingSlice(ctx, { persist: options.persistStorage ?? browserPersist }),
       ...createModelsSlice(ctx),
       ...createDatasetSlice(ctx),
@@ -87,5 +87,6 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
       if (Object.keys(patch).length) store.setState(patch);
     }
   });
+  if (options.takeHistory) void store.getState().restoreTakes(); // earlier sessions' takes, while the pack loads
   return store;
 }

@@ -5,6 +5,7 @@ import type { DatasetSlice } from './datasetSlice';
 import type { PacksSlice } from './packsSlice';
 import type { ModelsSlice, TrainingSlice } from './trainingTypes';
 import type { ChromaResult, EngineInfo, GenerateResult, PromptInfo, Progress, TokenizeResult } from '../workers/protocol';
+import type { TakeHistory } from './takeHistory';
 
 /** An error as the UI shows it: a stable code plus the sentence (with details) for people. */
 export interface ErrorInfo {
@@ -101,6 +102,8 @@ export interface StudioOptions {
   persistStorage?: () => Promise<unknown>;
   /** Plays takes while they are generated (src/ui/livePlayer.ts in the browser); absent: no listening. */
   live?: LiveAudioSink;
+  /** Keeps takes across reloads (IndexedDB in the browser, src/state/takeHistory.ts); absent: takes last a session. */
+  takeHistory?: TakeHistory;
 }
 
 /** Listening while a take is generated: the store feeds it the decoded windows in order. */
@@ -263,6 +266,10 @@ export interface GenerationSlice {
   generation: GenerationState;
   /** Newest first. */
   takes: Take[];
+  /** Why takes are not being kept across reloads (storage full or blocked); null while they are. */
+  historyProblem: string | null;
+  /** Puts the takes saved by earlier sessions back (once, at start); resolves with how many. */
+  restoreTakes(): Promise<number>;
   setGenSettings(patch: Partial<GenerationSettings>): void;
   /** Puts a fresh random seed in the seed box. */
   randomizeSeed(): void;

@@ -12,10 +12,11 @@ import { Waveform } from './Waveform';
 import { AudioFactsLine } from './AudioFactsLine';
 import { promptFacts } from '../eval/promptFacts';
 
-/** The session's takes, newest first. */
+/** The takes, newest first: this session's and those kept from earlier ones (src/state/takeHistory.ts). */
 export function TakeList() {
   const takes = useStudio((s) => s.takes);
   const hasLm = useStudio((s) => !!s.engine.info?.lm);
+  const historyProblem = useStudio((s) => s.historyProblem);
   if (takes.length === 0) {
     return hasLm ? <p className="empty-hint">Your takes will appear here, newest first, with their seed and settings.</p> : null;
   }
@@ -24,6 +25,11 @@ export function TakeList() {
       <h2 id="takes-heading">
         Takes <span className="count">{takes.length}</span>
       </h2>
+      {historyProblem && (
+        <p className="notice is-warn" role="note" data-testid="take-history-problem">
+          {historyProblem}
+        </p>
+      )}
       <ol className="clip-list" data-testid="take-list">
         {takes.map((t) => (
           <TakeCard key={t.id} id={t.id} />

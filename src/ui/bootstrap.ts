@@ -5,6 +5,7 @@ import { PACK_STORAGE_KEY, resolveInitialPack, searchWithPack } from '../state/p
 import { DEFAULT_PACK_ID } from '../state/packsSlice';
 import { createRestartingEngine } from '../state/restartingEngine';
 import { createStudioStore, type StudioStore } from '../state/store';
+import { indexedDbTakeHistory } from '../state/takeHistory';
 import type { BackendChoice } from '../runtime/backend';
 import { HUB_STORAGE_KEY, manifestUrlOf, resolveHubBase } from '../packs/registry';
 
@@ -48,6 +49,7 @@ export function bootstrap(): StudioStore {
     initialBackend: resolveInitialBackend(location.search, readStored()),
     onBackendChange: persistBackend,
     live: createLivePlayer(), // takes play while they are generated (Generate panel: Listen while it generates)
+    takeHistory: indexedDbTakeHistory() ?? undefined, // takes survive a reload
   });
   void store.getState().openPack(resolveInitialPack(location.search, readStored(PACK_STORAGE_KEY)));
   return store;

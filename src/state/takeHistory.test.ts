@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { createStudioStore } from './store';
+import { memoryTakeHistory, TAKE_HISTORY_LIMIT, type TakeHistory } from './takeHistory';
+import { fakeDecode, fakeEngine, waitFor } from './testing';
+
+async function until(cond: () => Promise<boolean>, ms = 2000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+async function studio(history: TakeHistory) {
+  const fake = fakeEngine();
+  const store = createStudioStore(fake.engine, { decode: fakeDecode, promptDebounceMs: 20, takeHistory: history });
+  await store.getState().initEngine();
+  const s = () => store.getState();
+  s().setGenSettings({ seconds: 1, seed: '9' });
+  return { store, s };
+}
+
+describe('take history', () => {
+  it('keeps takes across sessions: the next session shows them and numbers on after them', async () => {
+    const history = memoryTakeHistory();
+    const one = await studio(history);
+    one.s().setPrompt('warm pad');
+    await one.s().generate();
+    await one.s().generate();
+    await until(async () => (await history.ids()).length === 2);
+    const before = one.s().takes;
+
+    const two = await studio(history); // a reload
+    await waitFor(() => two.s().takes.length === 2);
+    expect(two.s().takes.map((t) => [t.id, t.number, t.seed, t.prompt, t.codesHash])).toEqual(
+      before.map((t) => [t.id, t.number, t.seed, t.prompt, t.codesHash]));
+    expect(two.s().takes[0].result.pcm).toEqual(before[0].result.pcm);
+    await two.s().generate();
+    expect(two.s().takes.map((t) => t.number)).toEqual([3, 2, 1]);
+    two.s().removeTake(two.s().takes[1].id);
+    await until(async () => (await history.ids()).sort().join() === 'take-1,take-3');
+    expect(await two.s().restoreTakes()).toBe(0); // nothing twice
+  });
+
+  it(`keeps the newest ${TAKE_HISTORY_LIMIT}`, async () => {
+    const history = memoryTakeHistory();
+    const { s } = await studio(history);
+    s().setGenSettings({ variations: 4 });
+    for (let i = 0; i < 8; i++) await s().generate();
+    await until(async () => (await history.ids()).length === TAKE_HISTORY_LIMIT);
+    const ids = (await history.ids()).map((id) => Number(id.slice(5))).sort((a, b) => a - b);
+    expect(ids[0]).toBe(32 - TAKE_HISTORY_LIMIT + 1);
+    expect(s().takes).toHaveLength(32); // the session keeps all of its own
+  });
+
+  it('a full storage keeps the take for the session and says why it is not saved', async () => {
+    const full: TakeHistory = {
+      ...memoryTakeHistory(),
+      put: async () => { throw new DOMException('quota', 'QuotaExceededError'); },
+    };
+    const { s } = await studio(full);
+    await s().generate();
+    expect(s().takes).toHaveLength(1);
+    await waitFor(() => s().historyProblem !== null);
+    expect(s().historyProblem).toMatch(/storage is full/);
+  });
+
+  it('a blocked storage at start leaves an empty list, not a failure', async () => {
+    const blocked: TakeHistory = { ...memoryTakeHistory(), list: async () => { throw new DOMException('no', 'SecurityError'); } };
+    const { s } = await studio(blocked);
+    expect(await s().restoreTakes()).toBe(0);
+    expect(s().takes).toEqual([]);
+  });
+});
