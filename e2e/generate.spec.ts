@@ -151,3 +151,27 @@ test('takes survive a reload: same seed, same tokens, still playable; a removed 
   await expect(page.getByTestId('take')).toHaveCount(2);
   await expect(page.getByTestId('take').first()).toContainText('Take 2'); // numbered on from the kept Take 1
 });
+
+test('a take\'s link opens the studio with its prompt, seed and settings, and the same seed gives the same take', async ({ page }) => {
+  await openStudio(page);
+  await page.getByTestId('prompt-input').fill('plucked guitar, calm & "warm"');
+  await settings(page, 1, 21);
+  await page.getByTestId('generate-button').click();
+  const take = page.getByTestId('take');
+  await expect(take).toHaveCount(1);
+  const hash = await take.getAttribute('data-codes-hash');
+  await take.getByTestId('take-link').click();
+  await expect(page.getByTestId('status')).toContainText(/Link to take 1 copied|Could not copy the link/);
+  const link = (await take.getByTestId('take-link').getAttribute('data-link'))!;
+  expect(link).toContain('seed=21');
+
+  await page.evaluate(() => indexedDB.deleteDatabase('musicgen-studio-takes')); // a fresh visitor
+  await page.goto(link);
+  await expect(page.getByTestId('prompt-input')).toHaveValue('plucked guitar, calm & "warm"');
+  await expect(page.getByTestId('seed-input')).toHaveValue('21');
+  await expect(page.getByTestId('duration-input')).toHaveValue('1');
+  expect(page.url()).not.toContain('seed='); // applied once: a reload keeps later edits
+  await page.getByTestId('generate-button').click();
+  await expect(page.getByTestId('take')).toHaveCount(1);
+  await expect(page.getByTestId('take')).toHaveAttribute('data-codes-hash', hash!);
+});

@@ -11,6 +11,9 @@ import { TokenGrid } from './TokenGrid';
 import { Waveform } from './Waveform';
 import { AudioFactsLine } from './AudioFactsLine';
 import { promptFacts } from '../eval/promptFacts';
+import { shareSearch } from '../state/shareLink';
+import { DEFAULT_PACK_ID } from '../state/packsSlice';
+import type { Take } from '../state/types';
 
 /** The takes, newest first: this session's and those kept from earlier ones (src/state/takeHistory.ts). */
 export function TakeList() {
@@ -166,6 +169,7 @@ function TakeCard({ id }: { id: string }) {
         >
           Reuse settings
         </button>
+        <CopyLink take={take} />
       </div>
     </li>
   );
@@ -185,5 +189,33 @@ function ClosestClip({ codes, k, t }: { codes: Int32Array; k: number; t: number 
       title="Token distance: Jensen–Shannon divergence of each codebook's code histogram, averaged (0 = same statistics, 1 = nothing in common)">
       Sounds closest to <strong>{name}</strong> (token distance {distance.toFixed(2)}; next: {next.name}, {next.distance.toFixed(2)})
     </p>
+  );
+}
+
+/**
+ * "Copy link": a URL that opens the studio with this take's prompt, seed and settings (and pack),
+ * so the same take can be made again or shared (src/state/shareLink.ts).
+ */
+function CopyLink({ take }: { take: Take }) {
+  const packId = useStudio((s) => s.engine.info?.packId ?? DEFAULT_PACK_ID);
+  const announce = useStudio((s) => s.announce);
+  const url = `${location.origin}${location.pathname}${shareSearch(take, packId)}`;
+  const note = take.continuation ? ' (without the audio it continued)' : '';
+  return (
+    <button
+      type="button"
+      data-testid="take-link"
+      data-link={url}
+      title="Copy a link that opens the studio with this take's prompt, seed and settings"
+      onClick={() => {
+        // No clipboard outside secure contexts: the promise chain turns that into the fallback too.
+        Promise.resolve().then(() => navigator.clipboard.writeText(url)).then(
+          () => announce(`Link to take ${take.number} copied${note}: it opens the studio with its prompt, seed and settings.`),
+          () => announce(`Could not copy the link (the browser refused); here it is: ${url}`),
+        );
+      }}
+    >
+      Copy link
+    </button>
   );
 }

@@ -6,6 +6,7 @@ import { DEFAULT_PACK_ID } from '../state/packsSlice';
 import { createRestartingEngine } from '../state/restartingEngine';
 import { createStudioStore, type StudioStore } from '../state/store';
 import { indexedDbTakeHistory } from '../state/takeHistory';
+import { sharedSettings, withoutShared } from '../state/shareLink';
 import type { BackendChoice } from '../runtime/backend';
 import { HUB_STORAGE_KEY, manifestUrlOf, resolveHubBase } from '../packs/registry';
 
@@ -51,6 +52,32 @@ export function bootstrap(): StudioStore {
     live: createLivePlayer(), // takes play while they are generated (Generate panel: Listen while it generates)
     takeHistory: indexedDbTakeHistory() ?? undefined, // takes survive a reload
   });
-  void store.getState().openPack(resolveInitialPack(location.search, readStored(PACK_STORAGE_KEY)));
+  const pack = resolveInitialPack(location.search, readStored(PACK_STORAGE_KEY));
+  applySharedLink(store, pack);
+  void store.getState().openPack(pack);
   return store;
+}
+
+/**
+ * A take's link (src/state/shareLink.ts): once the asked-for pack's LM is loaded (after its
+ * defaults), the link's prompt, seed and settings go into the Generate panel. They leave the URL
+ * at once, so a reload does not put them back over later edits.
+ */
+function applySharedLink(store: StudioStore, pack: string): void {
+  const shared = sharedSettings(location.search);
+  if (!shared) return;
+  history.replaceState(history.state, '', `${location.pathname}${withoutShared(location.search)}${location.hash}`);
+  const apply = () => {
+    const s = store.getState();
+    const { prompt, seed, ...params } = shared;
+    if (prompt !== undefined) s.setPrompt(prompt);
+    s.setGenSettings({ ...params, ...(seed !== undefined ? { seed: String(seed), variations: 1 } : {}), continueFrom: null });
+    s.announce('The prompt, seed and settings from the link are in the Generate panel.');
+  };
+  const unsubscribe = store.subscribe((s) => {
+    if (s.engine.info?.lm && s.engine.info.packId === pack) {
+      unsubscribe();
+      apply();
+    }
+  });
 }
