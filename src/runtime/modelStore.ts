@@ -4,6 +4,7 @@
  * in-memory model. Node tests use `memoryModelStore()`.
  */
 import { StudioError } from '../errors/StudioError';
+import { idbDone as done, idbRequest as request } from './idb';
 
 /** A saved model's weights: the whole LM ('full'), or LoRA adapters for the pack's own weights ('lora'). */
 export type ModelKind = 'full' | 'lora';
@@ -65,21 +66,6 @@ const DB = 'musicgen-studio';
 // Metadata and checkpoints in separate stores, so listing never reads the weights.
 const META = 'models';
 const BLOBS = 'checkpoints';
-
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
-}
-
-function done(t: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    t.oncomplete = () => resolve();
-    t.onerror = () => reject(t.error);
-    t.onabort = () => reject(t.error ?? new DOMException('aborted', 'AbortError'));
-  });
-}
 
 function storageError(e: unknown): StudioError {
   const name = (e as DOMException)?.name;

@@ -4,6 +4,7 @@
  * (the user has their files); takes exist nowhere else. Node tests use `memoryTakeHistory()`.
  */
 import type { Take } from './types';
+import { idbDone as done, idbRequest as request } from '../runtime/idb';
 
 export interface TakeHistory {
   put(take: Take): Promise<void>;
@@ -38,21 +39,6 @@ export function memoryTakeHistory(): TakeHistory {
 
 const DB = 'musicgen-studio-takes';
 const STORE = 'takes';
-
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
-}
-
-function done(t: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    t.oncomplete = () => resolve();
-    t.onerror = () => reject(t.error);
-    t.onabort = () => reject(t.error ?? new DOMException('aborted', 'AbortError'));
-  });
-}
 
 /** IndexedDB, or null where the browser has none (or blocks it). */
 export function indexedDbTakeHistory(): TakeHistory | null {
