@@ -26,13 +26,14 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
   const drawSeed = () => Math.floor(o.random() * RANDOM_SEED_RANGE);
   const setGeneration = (p: Partial<GenerationSlice['generation']>) =>
     ctx.set((s) => ({ generation: { ...s.generation, ...p } }));
-  // Saving is best effort: a full or blocked storage keeps the take for this session and says so once.
+  // Saving is best effort: a full or blocked storage keeps the take for this session and says so.
   const keep = async (take: Take) => {
     const h = o.history;
     if (!h) return;
     try {
       await h.put(take);
       await pruneHistory(h);
+      if (ctx.get().historyProblem) ctx.set({ historyProblem: null }); // saving works again
     } catch (e) {
       const name = (e as DOMException)?.name;
       ctx.set({ historyProblem: name === 'QuotaExceededError'

@@ -63,6 +63,9 @@ describe('take history', () => {
     expect(s().takes).toHaveLength(1);
     await waitFor(() => s().historyProblem !== null);
     expect(s().historyProblem).toMatch(/storage is full/);
+    full.put = memoryTakeHistory().put; // space freed
+    await s().generate();
+    await waitFor(() => s().historyProblem === null);
   });
 
   it('a blocked storage at start leaves an empty list, not a failure', async () => {
