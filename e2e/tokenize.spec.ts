@@ -44,6 +44,10 @@ test('drop the fixtures and an MP3: each becomes a K x T token grid', async ({ p
     expect(Math.abs(Number(await facts.getAttribute('data-bpm')) - (want.tempo.clear ? want.tempo.bpm : 0))).toBeLessThanOrEqual(1);
     await expect(facts).toContainText(`Sounds like ${keyLabel(want)}`);
   }
+  // ... and what its reconstruction sounds like, marked against the original (demo.flac: clear key and beat).
+  const demo = clipNamed(page, 'demo.flac').getByTestId('clip-facts');
+  await expect(demo).toContainText('reconstruction:');
+  await expect(demo.locator('[data-verdict]')).toHaveCount(2);
 });
 
 test('the training caption takes the detected key and tempo in one click', async ({ page }) => {

@@ -4,7 +4,7 @@ import type { Clip } from './types';
 
 const clip = (id: string, rows: number[][], status: Clip['status'] = 'ready'): Clip => ({
   id, name: `${id}.wav`, status, sourceRate: 32000, sourceChannels: 1, durationSec: 1, container: 'WAV',
-  result: { codes: Int32Array.from(rows.flat()), k: rows.length, t: rows[0].length, pcm: new Float32Array(0), sampleRate: 32000, reconstruction: new Float32Array(0), facts: null },
+  result: { codes: Int32Array.from(rows.flat()), k: rows.length, t: rows[0].length, pcm: new Float32Array(0), sampleRate: 32000, reconstruction: new Float32Array(0), facts: null, reconstructionFacts: null },
 });
 const grid = (rows: number[][]) => ({ codes: Int32Array.from(rows.flat()), k: rows.length, t: rows[0].length });
 

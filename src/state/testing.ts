@@ -124,7 +124,7 @@ export function fakeEngine(o: FakeOptions = {}) {
         const result: TokenizeResult = {
           codes: new Int32Array(4 * t).map((_, i) => i % 2048), k: 4, t,
           pcm: new Float32Array(t * 640).fill(0.1), sampleRate: 32000, reconstruction: new Float32Array(t * 640),
-          facts: o.facts ?? null,
+          facts: o.facts ?? null, reconstructionFacts: o.facts ?? null,
         };
         return result;
       } finally {

@@ -1,6 +1,5 @@
 import { DESCRIBE_MAX_SECONDS, type AudioFacts } from '../eval/describe';
-import type { PromptFacts } from '../eval/promptFacts';
-import { checkAsked, keyLabel, tempoLabel, type Verdict } from './factsText';
+import { keyLabel, tempoLabel, type AskedCheck, type Verdict } from './factsText';
 
 const MARK: Record<Verdict, { sign: string; words: string }> = {
   match: { sign: '✓', words: 'matches' },
@@ -18,12 +17,13 @@ function Asked({ label, verdict }: { label: string; verdict: Verdict }) {
 }
 
 /**
- * "Sounds like D minor · 118 bpm", as the evaluation's detectors hear the audio; for a take whose
- * prompt names a key or a tempo, also what it asked for and whether the take has it.
+ * "Sounds like D minor · 118 bpm", as the evaluation's detectors hear the audio, then optionally a
+ * comparison: for a take, what its prompt asked for ("prompt: D minor ✓"); for a clip, what its
+ * reconstruction sounds like ("reconstruction: D minor ✓"), each marked.
  */
-export function AudioFactsLine({ facts, asked, testId }: { facts: AudioFacts | null; asked?: PromptFacts; testId: string }) {
+export function AudioFactsLine({ facts, versus, testId }: { facts: AudioFacts | null; versus?: { label: string; check: AskedCheck }; testId: string }) {
   if (!facts) return null;
-  const check = asked ? checkAsked(asked, facts) : {};
+  const check = versus?.check ?? {};
   const part = facts.seconds < DESCRIBE_MAX_SECONDS ? '' : ` (its first ${DESCRIBE_MAX_SECONDS} s)`;
   return (
     <p className="facts hint" data-testid={testId} data-key={keyLabel(facts)} data-bpm={facts.tempo.clear ? facts.tempo.bpm : 0}
@@ -31,7 +31,7 @@ export function AudioFactsLine({ facts, asked, testId }: { facts: AudioFacts | n
       Sounds like <strong>{keyLabel(facts)}</strong> · {tempoLabel(facts)}
       {(check.key || check.tempo) && (
         <>
-          {' '}· prompt: {check.key && <Asked {...check.key} />}
+          {' '}· {versus!.label}: {check.key && <Asked {...check.key} />}
           {check.key && check.tempo && ', '}
           {check.tempo && <Asked {...check.tempo} />}
         </>

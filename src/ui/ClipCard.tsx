@@ -10,7 +10,7 @@ import { TokenGrid } from './TokenGrid';
 import { Waveform } from './Waveform';
 import { useStudio } from './StoreContext';
 import { AudioFactsLine } from './AudioFactsLine';
-import { factsCaption, withFacts } from './factsText';
+import { checkReconstruction, factsCaption, withFacts } from './factsText';
 import type { AudioFacts } from '../eval/describe';
 
 export function ClipCard({ id }: { id: string }) {
@@ -56,7 +56,10 @@ export function ClipCard({ id }: { id: string }) {
               )}
             </p>
           )}
-          {result && <AudioFactsLine facts={result.facts} testId="clip-facts" />}
+          {result && (
+            <AudioFactsLine facts={result.facts} testId="clip-facts"
+              versus={result.facts && result.reconstructionFacts ? { label: 'reconstruction', check: checkReconstruction(result.facts, result.reconstructionFacts) } : undefined} />
+          )}
         </div>
         <button
           type="button"

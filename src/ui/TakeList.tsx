@@ -11,6 +11,7 @@ import { TokenGrid } from './TokenGrid';
 import { Waveform } from './Waveform';
 import { AudioFactsLine } from './AudioFactsLine';
 import { promptFacts } from '../eval/promptFacts';
+import { checkAsked } from './factsText';
 import { shareSearch } from '../state/shareLink';
 import { DEFAULT_PACK_ID } from '../state/packsSlice';
 import type { Take } from '../state/types';
@@ -90,7 +91,8 @@ function TakeCard({ id }: { id: string }) {
             )}
             {isMelody && <span className="tag">melody</span>}
           </p>
-          <AudioFactsLine facts={result.facts} asked={promptFacts(prompt)} testId="take-facts" />
+          <AudioFactsLine facts={result.facts} testId="take-facts"
+            versus={result.facts ? { label: 'prompt', check: checkAsked(promptFacts(prompt), result.facts) } : undefined} />
         </div>
         <button
           type="button"

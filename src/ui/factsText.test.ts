@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioFacts } from '../eval/describe';
-import { checkAsked, factsCaption, keyLabel, tempoLabel, withFacts } from './factsText';
+import { checkAsked, checkReconstruction, factsCaption, keyLabel, tempoLabel, withFacts } from './factsText';
 
 const facts = (o: { tonic?: number; mode?: 'major' | 'minor'; clear?: boolean; or?: AudioFacts['key']['or']; bpm?: number; beat?: boolean } = {}): AudioFacts => ({
   key: { tonic: o.tonic ?? 2, mode: o.mode ?? 'minor', clear: o.clear ?? true, or: o.or ?? null },
@@ -64,5 +64,28 @@ describe('caption words from the facts', () => {
     expect(withFacts('', 'in F major')).toBe('in F major');
     expect(withFacts('warm pad, ', 'in F major, 135 bpm')).toBe('warm pad, in F major, 135 bpm');
     expect(withFacts('  plucked strings ', '90 bpm')).toBe('plucked strings, 90 bpm');
+  });
+});
+
+describe('checkReconstruction', () => {
+  it('marks the reconstruction\'s key and tempo against the original\'s', () => {
+    expect(checkReconstruction(facts({ tonic: 5, mode: 'major', bpm: 135 }), facts({ tonic: 5, mode: 'major', bpm: 134 }))).toEqual({
+      key: { label: 'F major', verdict: 'match' },
+      tempo: { label: '134 bpm', verdict: 'match' },
+    });
+    expect(checkReconstruction(facts({ bpm: 120 }), facts({ mode: 'major', bpm: 60 }))).toEqual({
+      key: { label: 'D major', verdict: 'miss' },
+      tempo: { label: '60 bpm', verdict: 'close' },
+    });
+  });
+
+  it('calls the original\'s own runner-up close, and skips what the original does not make clear', () => {
+    const orig = facts({ tonic: 11, or: { tonic: 2, mode: 'major' }, beat: false });
+    expect(checkReconstruction(orig, facts({ tonic: 2, mode: 'major' }))).toEqual({ key: { label: 'D major', verdict: 'close' } });
+    expect(checkReconstruction(facts({ clear: false, beat: false }), facts())).toEqual({});
+    expect(checkReconstruction(facts(), facts({ clear: false, beat: false }))).toEqual({
+      key: { label: 'key unclear', verdict: 'miss' },
+      tempo: { label: 'no steady beat', verdict: 'miss' },
+    });
   });
 });

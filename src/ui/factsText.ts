@@ -61,3 +61,19 @@ export function withFacts(caption: string, words: string): string {
   const c = caption.trim().replace(/[,;]\s*$/, '');
   return c ? `${c}, ${words}` : words;
 }
+
+/**
+ * What the codec kept: the reconstruction's key and tempo, each marked against the original's
+ * (only where the original's is clear). Labels are the reconstruction's own values.
+ */
+export function checkReconstruction(orig: AudioFacts, recon: AudioFacts): AskedCheck {
+  const out: AskedCheck = {};
+  if (orig.key.clear) {
+    const asked = { key: { tonic: orig.key.tonic, mode: orig.key.mode } };
+    const v = checkAsked(asked, recon).key!.verdict;
+    const tie = v === 'miss' && orig.key.or && recon.key.clear && sameKey(orig.key.or, recon.key);
+    out.key = { label: keyLabel(recon), verdict: tie ? 'close' : v };
+  }
+  if (orig.tempo.clear) out.tempo = { label: tempoLabel(recon), verdict: checkAsked({ bpm: orig.tempo.bpm }, recon).tempo!.verdict };
+  return out;
+}

@@ -90,7 +90,7 @@ describe('createEngineClient', () => {
           await tick(10);
           finishHandler();
           // A handler that ignores the abort and answers anyway: the client must drop this.
-          return { codes: new Int32Array(0), k: 0, t: 0, pcm: new Float32Array(0), sampleRate: 1, reconstruction: new Float32Array(0), facts: null };
+          return { codes: new Int32Array(0), k: 0, t: 0, pcm: new Float32Array(0), sampleRate: 1, reconstruction: new Float32Array(0), facts: null, reconstructionFacts: null };
         },
       }),
     );

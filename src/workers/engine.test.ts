@@ -44,6 +44,7 @@ describe('engine handlers (Node, real bundled pack)', () => {
     }
     const r = await h.tokenize({ channels: [pcm], sampleRate: SR, name: 'a-major.wav' }, ctx());
     expect(r.facts?.key).toMatchObject({ tonic: 9, mode: 'major', clear: true });
+    expect(r.reconstructionFacts).toEqual(describeAudio(r.reconstruction, SR)); // what the codec kept
     expect(r.facts?.tempo.clear).toBe(true);
     expect(Math.abs(r.facts!.tempo.bpm - 120)).toBeLessThanOrEqual(2);
   });

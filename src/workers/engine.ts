@@ -225,8 +225,9 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       });
       const reconstruction = full.slice(0, pcm.length);
       const facts = describeAudio(pcm, spec.sampleRate);
+      const reconstructionFacts = describeAudio(reconstruction, spec.sampleRate);
       ctx.transfer(codes.codes.buffer, pcm.buffer, reconstruction.buffer);
-      return { ...codes, pcm, sampleRate: spec.sampleRate, reconstruction, facts };
+      return { ...codes, pcm, sampleRate: spec.sampleRate, reconstruction, facts, reconstructionFacts };
     })),
 
     decode: (a, ctx) => serial(() => onGpu(async () => {

@@ -264,6 +264,8 @@ export interface TokenizeResult {
   reconstruction: Float32Array;
   /** Key and tempo of the clip as loaded (null: too short to tell). */
   facts: AudioFacts | null;
+  /** The same of its reconstruction: what the codec kept. */
+  reconstructionFacts: AudioFacts | null;
 }
 
 /** Progress of a call: `value` in 0..1, `label` for people (screen readers read it). */
