@@ -138,6 +138,20 @@ test('takes survive a reload: same seed, same tokens, still playable; a removed 
   await page.getByTestId('generate-button').click();
   await expect(page.getByTestId('take')).toHaveCount(2);
   await expect(page.getByTestId('take').first()).toContainText('Take 2'); // numbered on from the kept Take 1
+  // Remove all, confirmed in place; a reload shows none.
+  await page.getByTestId('takes-clear').click();
+  await page.getByTestId('takes-clear-cancel').click();
+  await expect(page.getByTestId('take')).toHaveCount(2);
+  await page.getByTestId('takes-clear').click();
+  await page.getByTestId('takes-clear-confirm').click();
+  await expect(page.getByTestId('take')).toHaveCount(0);
+  await expect.poll(() => page.evaluate(() => new Promise<number>((resolve) => {
+    const r = indexedDB.open('musicgen-studio-takes');
+    r.onsuccess = () => { const q = r.result.transaction('takes').objectStore('takes').count(); q.onsuccess = () => { r.result.close(); resolve(q.result); }; };
+  }))).toBe(0);
+  await page.reload();
+  await expect(page.getByTestId('generate-button')).toBeEnabled();
+  await expect(page.getByTestId('take')).toHaveCount(0);
 });
 
 test('a take\'s link opens the studio with its prompt, seed and settings; Ctrl+Enter there makes the same take again', async ({ page }) => {

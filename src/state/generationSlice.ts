@@ -201,6 +201,13 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       ctx.get().announce(`Removed take ${take.number}.`);
       o.history?.delete(id).catch(() => {}); // a take that was never saved is fine to miss
     },
+    clearTakes() {
+      const gone = ctx.get().takes;
+      if (!gone.length) return;
+      ctx.set({ takes: [] });
+      ctx.get().announce(`Removed all ${gone.length} take${gone.length === 1 ? '' : 's'}.`);
+      o.history?.clear().catch(() => {}); // a blocked storage has nothing to clear
+    },
     async restoreTakes() {
       if (!o.history) return 0;
       let saved: Take[];

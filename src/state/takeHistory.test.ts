@@ -42,6 +42,18 @@ describe('take history', () => {
     expect(await two.s().restoreTakes()).toBe(0); // nothing twice
   });
 
+  it('Remove all empties the list and the history', async () => {
+    const history = memoryTakeHistory();
+    const { s } = await studio(history);
+    s().setGenSettings({ variations: 3 });
+    await s().generate();
+    await until(async () => (await history.ids()).length === 3);
+    s().clearTakes();
+    expect(s().takes).toEqual([]);
+    expect(s().announcement.text).toBe('Removed all 3 takes.');
+    await until(async () => (await history.ids()).length === 0);
+  });
+
   it(`keeps the newest ${TAKE_HISTORY_LIMIT}`, async () => {
     const history = memoryTakeHistory();
     const { s } = await studio(history);

@@ -13,6 +13,8 @@ export interface TakeHistory {
   delete(id: string): Promise<void>;
   /** Ids of the saved takes (cheap: no audio is read). */
   ids(): Promise<string[]>;
+  /** Deletes every saved take. */
+  clear(): Promise<void>;
 }
 
 /** About 1.3 MB per 10 s take: 30 takes stay well inside any browser's quota. */
@@ -34,6 +36,7 @@ export function memoryTakeHistory(): TakeHistory {
     list: async () => [...rows.values()].map((t) => structuredClone(t)),
     delete: async (id) => void rows.delete(id),
     ids: async () => [...rows.keys()],
+    clear: async () => rows.clear(),
   };
 }
 
@@ -63,6 +66,11 @@ export function indexedDbTakeHistory(): TakeHistory | null {
     async delete(id) {
       const t = await store('readwrite');
       t.objectStore(STORE).delete(id);
+      await done(t);
+    },
+    async clear() {
+      const t = await store('readwrite');
+      t.objectStore(STORE).clear();
       await done(t);
     },
     async ids() {

@@ -282,6 +282,8 @@ export interface GenerationSlice {
   /** Cancels the running generation at once; the unfinished take is dropped. */
   stopGeneration(): void;
   removeTake(id: string): void;
+  /** Removes every take, from the list and from the browser's history. */
+  clearTakes(): void;
   dismissGenerationError(): void;
 }
 

@@ -29,6 +29,7 @@ export function TakeList() {
       <h2 id="takes-heading">
         Takes <span className="count">{takes.length}</span>
       </h2>
+      <ClearTakes count={takes.length} />
       {historyProblem && (
         <p className="notice is-warn" role="note" data-testid="take-history-problem">
           {historyProblem}
@@ -219,5 +220,31 @@ function CopyLink({ take }: { take: Take }) {
     >
       Copy link
     </button>
+  );
+}
+
+/** "Remove all" with a confirmation in place: takes are kept across reloads, so a clean slate is one click away. */
+function ClearTakes({ count }: { count: number }) {
+  const clearTakes = useStudio((s) => s.clearTakes);
+  const running = useStudio((s) => s.generation.running);
+  const [asking, setAsking] = useState(false);
+  if (count < 2) return null;
+  if (!asking) {
+    return (
+      <button type="button" className="link-button takes-clear" data-testid="takes-clear" disabled={running} onClick={() => setAsking(true)}>
+        Remove all
+      </button>
+    );
+  }
+  return (
+    <div className="takes-clear-confirm" role="group" aria-label="Remove all takes?">
+      <span>Remove all {count} takes from this browser?</span>
+      <button type="button" className="danger" data-testid="takes-clear-confirm" autoFocus onClick={() => { setAsking(false); clearTakes(); }}>
+        Remove {count} takes
+      </button>
+      <button type="button" data-testid="takes-clear-cancel" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </div>
   );
 }
