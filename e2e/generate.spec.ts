@@ -63,7 +63,7 @@ test('Stop during a 10 s generation adds no take and Generate is ready at once',
   await expect(page.getByTestId('status')).toContainText(/stopped/i);
 });
 
-test('the same seed and settings give the same tokens and byte-identical WAVs', async ({ page }) => {
+test('the same seed and settings give the same tokens and byte-identical WAVs, also from a take\'s link (opened with Ctrl+Enter)', async ({ page }) => {
   await openStudio(page);
   await page.getByTestId('prompt-input').fill('ambient pad, warm and calm');
   await settings(page, 1, 1234);
@@ -92,30 +92,39 @@ test('the same seed and settings give the same tokens and byte-identical WAVs', 
   await expect(takes).toHaveCount(3);
   await expect(takes.first()).toHaveAttribute('data-seed', '1235');
   expect(await takes.first().getAttribute('data-codes-hash')).not.toBe(hashes[0]);
+
+  // A take's link opens the studio with its prompt, seed and settings, and makes the same take again.
+  const linkButton = takes.nth(1).getByTestId('take-link');
+  await linkButton.click();
+  await expect(page.getByTestId('status')).toContainText(/Link to take 2 copied|Could not copy the link/);
+  const link = (await linkButton.getAttribute('data-link'))!;
+  expect(link).toContain('seed=1234');
+  await page.evaluate(() => indexedDB.deleteDatabase('musicgen-studio-takes')); // a fresh visitor
+  await page.goto(link);
+  await expect(page.getByTestId('prompt-input')).toHaveValue('ambient pad, warm and calm');
+  await expect(page.getByTestId('seed-input')).toHaveValue('1234');
+  await expect(page.getByTestId('duration-input')).toHaveValue('1');
+  expect(page.url()).not.toContain('seed='); // applied once: a reload keeps later edits
+  await expect(page.getByTestId('generate-button')).toBeEnabled();
+  await page.getByTestId('prompt-input').press('Control+Enter'); // generates, as the button does
+  await expect(page.getByTestId('prompt-input')).toHaveValue('ambient pad, warm and calm'); // no newline typed
+  await expect(takes).toHaveCount(1);
+  await expect(takes).toHaveAttribute('data-codes-hash', hashes[0]!);
 });
 
-test('on a phone, the status bar\'s Show button brings the new take into view with Play focused', async ({ page }) => {
+test('on a phone: Show brings a new take into view; takes survive a reload (same tokens, playable); a removed take stays gone', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
-  await openStudio(page);
-  await settings(page, 1, 3);
-  await page.getByTestId('generate-button').click();
-  const take = page.getByTestId('take');
-  await expect(take).toHaveCount(1);
-  const show = page.getByTestId('status-show');
-  await expect(show).toBeVisible();
-  await expect(take).not.toBeInViewport(); // below the Train panel on a narrow screen
-  await show.click();
-  await expect(take).toBeInViewport();
-  await expect(take.getByTestId('take-play')).toBeFocused();
-  await take.getByTestId('take-remove').click();
-  await expect(show).toHaveCount(0); // nothing left to show
-});
-
-test('takes survive a reload: same seed, same tokens, still playable; a removed take stays gone', async ({ page }) => {
   await openStudio(page);
   await settings(page, 1, 11);
   await page.getByTestId('generate-button').click();
   await expect(page.getByTestId('take')).toHaveCount(1);
+  // The status bar's Show: on a narrow screen the new take lands below the Train panel.
+  const show = page.getByTestId('status-show');
+  await expect(show).toBeVisible();
+  await expect(page.getByTestId('take')).not.toBeInViewport();
+  await show.click();
+  await expect(page.getByTestId('take')).toBeInViewport();
+  await expect(page.getByTestId('take').getByTestId('take-play')).toBeFocused();
   await settings(page, 1, 12);
   await page.getByTestId('generate-button').click();
   await expect(page.getByTestId('take')).toHaveCount(2);
@@ -152,30 +161,4 @@ test('takes survive a reload: same seed, same tokens, still playable; a removed 
   await page.reload();
   await expect(page.getByTestId('generate-button')).toBeEnabled();
   await expect(page.getByTestId('take')).toHaveCount(0);
-});
-
-test('a take\'s link opens the studio with its prompt, seed and settings; Ctrl+Enter there makes the same take again', async ({ page }) => {
-  await openStudio(page);
-  await page.getByTestId('prompt-input').fill('plucked guitar, calm & "warm"');
-  await settings(page, 1, 21);
-  await page.getByTestId('generate-button').click();
-  const take = page.getByTestId('take');
-  await expect(take).toHaveCount(1);
-  const hash = await take.getAttribute('data-codes-hash');
-  await take.getByTestId('take-link').click();
-  await expect(page.getByTestId('status')).toContainText(/Link to take 1 copied|Could not copy the link/);
-  const link = (await take.getByTestId('take-link').getAttribute('data-link'))!;
-  expect(link).toContain('seed=21');
-
-  await page.evaluate(() => indexedDB.deleteDatabase('musicgen-studio-takes')); // a fresh visitor
-  await page.goto(link);
-  await expect(page.getByTestId('prompt-input')).toHaveValue('plucked guitar, calm & "warm"');
-  await expect(page.getByTestId('seed-input')).toHaveValue('21');
-  await expect(page.getByTestId('duration-input')).toHaveValue('1');
-  expect(page.url()).not.toContain('seed='); // applied once: a reload keeps later edits
-  await expect(page.getByTestId('generate-button')).toBeEnabled();
-  await page.getByTestId('prompt-input').press('Control+Enter'); // generates, as the button does
-  await expect(page.getByTestId('prompt-input')).toHaveValue('plucked guitar, calm & "warm"'); // no newline typed
-  await expect(page.getByTestId('take')).toHaveCount(1);
-  await expect(page.getByTestId('take')).toHaveAttribute('data-codes-hash', hash!);
 });
