@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { dropFiles, dropRepeated, fixture, makeWav, parseWav16, tone } from './helpers';
 import { resample } from '../src/audio/resample';
-import { describeAudio } from '../src/eval/describe';
+import { describeAudio, type AudioFacts } from '../src/eval/describe';
 import { factsCaption, keyLabel } from '../src/ui/factsText';
 import { fixturePath, readFlac } from '../scripts/pack/fixtures';
 
@@ -36,9 +36,10 @@ test('drop the fixtures and an MP3: each becomes a K x T token grid', async ({ p
   await expect(page.getByTestId('clip-error')).toHaveCount(0);
   // Each card says what the clip sounds like: the evaluation's detectors on the clip as loaded
   // (here recomputed in Node from the same file).
+  const detected: Record<string, AudioFacts> = {};
   for (const name of ['demo.flac', 'drums.flac']) {
     const f = await readFlac(fixturePath(name));
-    const want = describeAudio(resample(f.pcm, f.sampleRate, sampleRate), sampleRate)!;
+    const want = (detected[name] = describeAudio(resample(f.pcm, f.sampleRate, sampleRate), sampleRate)!);
     const facts = clipNamed(page, name).getByTestId('clip-facts');
     await expect(facts).toHaveAttribute('data-key', keyLabel(want));
     expect(Math.abs(Number(await facts.getAttribute('data-bpm')) - (want.tempo.clear ? want.tempo.bpm : 0))).toBeLessThanOrEqual(1);
@@ -50,8 +51,7 @@ test('drop the fixtures and an MP3: each becomes a K x T token grid', async ({ p
   await expect(demo.locator('[data-verdict]')).toHaveCount(2);
   // The training caption takes the detected key and tempo in one click.
   const demoClip = clipNamed(page, 'demo.flac');
-  const f = await readFlac(fixturePath('demo.flac'));
-  const words = factsCaption('', describeAudio(resample(f.pcm, f.sampleRate, sampleRate), sampleRate)!)!;
+  const words = factsCaption('', detected['demo.flac'])!;
   expect(words).toMatch(/^in [A-G][#b]? (major|minor), \d+ bpm$/); // demo.flac: a clear key and beat
   await demoClip.getByTestId('caption-input').fill('bright synth arpeggio');
   await demoClip.getByTestId('caption-add-facts').click();

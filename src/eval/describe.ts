@@ -53,12 +53,8 @@ function describe(pcm: Float32Array, sampleRate: number): AudioFacts | null {
   if (!x.every(Number.isFinite)) x = x.map((v) => (Number.isFinite(v) ? v : 0)); // bad samples count as silence
   const k = detectKey(x, sampleRate);
   const t = detectTempo(x, sampleRate);
-  // scores: 12 major keys from C, then 12 minor keys; the runner-up is the best of the others.
-  const best = k.tonic + (k.mode === 'minor' ? 12 : 0);
-  let second = best === 0 ? 1 : 0;
-  for (let i = 0; i < 24; i++) if (i !== best && k.scores[i] > k.scores[second]) second = i;
   const clear = k.correlation >= KEY_CLEAR;
-  const or: Key | null = clear && k.confidence < KEY_TIE ? { tonic: second % 12, mode: second < 12 ? 'major' : 'minor' } : null;
+  const or: Key | null = clear && k.confidence < KEY_TIE ? k.runnerUp : null;
   return {
     key: { tonic: k.tonic, mode: k.mode, clear, or },
     tempo: { bpm: Math.round(t.bpm), clear: t.bpm > 0 && t.confidence >= TEMPO_CLEAR },

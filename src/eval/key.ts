@@ -10,6 +10,8 @@ export interface KeyEstimate {
   correlation: number;
   /** Best minus second-best correlation: how clearly this key beats the others. */
   confidence: number;
+  /** The second-best key. */
+  runnerUp: { tonic: number; mode: Mode };
   /** Correlation per key: 12 major keys from C, then 12 minor keys from C. */
   scores: Float64Array;
 }
@@ -56,13 +58,14 @@ export function keyFromChroma(chroma: ArrayLike<number>): KeyEstimate {
   }
   let best = 0;
   for (let k = 1; k < 24; k++) if (scores[k] > scores[best]) best = k;
-  let second = -Infinity;
-  for (let k = 0; k < 24; k++) if (k !== best && scores[k] > second) second = scores[k];
+  let second = best === 0 ? 1 : 0;
+  for (let k = 0; k < 24; k++) if (k !== best && scores[k] > scores[second]) second = k;
   return {
     tonic: best % 12,
     mode: best < 12 ? 'major' : 'minor',
     correlation: scores[best],
-    confidence: scores[best] - second,
+    confidence: scores[best] - scores[second],
+    runnerUp: { tonic: second % 12, mode: second < 12 ? 'major' : 'minor' },
     scores,
   };
 }

@@ -4,9 +4,9 @@ import { useStudio } from './StoreContext';
 const cardSelector = (t: ShowTarget) => (t.kind === 'take' ? `[data-take-id="${t.id}"]` : `[data-clip-id="${t.id}"]`);
 
 /** Brings a take or clip card into view and puts the keyboard on its first button (Play). */
-export function showCard(t: ShowTarget): boolean {
+function showCard(t: ShowTarget): void {
   const card = document.querySelector<HTMLElement>(cardSelector(t));
-  if (!card) return false;
+  if (!card) return;
   card.scrollIntoView({ block: 'center', behavior: 'smooth' });
   const play = card.querySelector<HTMLElement>('.clip-actions button');
   if (play) play.focus({ preventScroll: true });
@@ -14,7 +14,6 @@ export function showCard(t: ShowTarget): boolean {
     card.tabIndex = -1; // a card without actions (an error) takes the focus itself, not its remove button
     card.focus({ preventScroll: true });
   }
-  return true;
 }
 
 /**

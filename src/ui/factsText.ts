@@ -1,6 +1,6 @@
 import { keyName, type Key } from '../corpus/theory';
 import type { AudioFacts } from '../eval/describe';
-import { TEMPO_TOLERANCE } from '../eval/agreement';
+import { keyAgrees, TEMPO_TOLERANCE } from '../eval/agreement';
 import { promptFacts, type PromptFacts } from '../eval/promptFacts';
 
 /** "D minor", "B minor or D major" (a near tie), or "key unclear". */
@@ -22,7 +22,7 @@ export interface AskedCheck {
   tempo?: { label: string; verdict: Verdict };
 }
 
-const sameKey = (a: Key, b: Key) => a.tonic === b.tonic && a.mode === b.mode;
+const sameKey = (a: Key, b: Key) => keyAgrees(a, { key: b });
 
 /**
  * How a take's detected facts compare with what its prompt named. Key: 'match' when the detected
