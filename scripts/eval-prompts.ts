@@ -2,6 +2,7 @@
  * Prompt-following evaluation of the bundled pack's LM (issue 7), also run by `npm run bench`:
  *   npm run eval:prompts            -> bench-results/prompt-following.{md,json}
  * EVAL_PROMPTS (default 24) prompts, EVAL_SECONDS (default 10) of audio each; tfjs WASM in Node.
+ * EVAL_OUT: another output folder (experiments); EVAL_WINDOW: see below.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -10,10 +11,11 @@ import { loadLm, disposeLm } from '../src/lm/index.ts';
 import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
 import { evaluatePrompts, promptCases, promptEvalTable, seedSweep, seedSweepTable } from './pretrain/promptEval.ts';
 import { loadStudioTools } from './pretrain/studioPack.ts';
+import { windowFrames } from '../src/packs/manifest.ts';
 import { KEY_EXAMPLES } from '../src/state/examples.ts';
 
 const PACK_DIR = process.env.PACK_DIR ?? new URL('../public/models/studio/', import.meta.url).pathname;
-const OUT = new URL('../bench-results/', import.meta.url).pathname;
+const OUT = process.env.EVAL_OUT ?? new URL('../bench-results/', import.meta.url).pathname;
 
 export async function runPromptEval(log: (m: string) => void = console.log): Promise<string> {
   patchWasmKernels();
@@ -23,12 +25,16 @@ export async function runPromptEval(log: (m: string) => void = console.log): Pro
   const m = tools.manifest;
   const lm = loadLm(m.lm!.config, new Uint8Array(readFileSync(`${PACK_DIR}/${m.files[m.lm!.weights].path}`)));
   try {
+    // Takes past the pack's trained length are sampled in windows, as in the studio; EVAL_WINDOW=off
+    // generates one sequence instead, EVAL_WINDOW=250,150 another window (frames, stride).
+    const [wMax, wStride] = (process.env.EVAL_WINDOW ?? '').split(',').map(Number);
+    const window = process.env.EVAL_WINDOW === 'off' ? undefined : wMax ? { maxFrames: wMax, strideFrames: wStride } : windowFrames(m.lm!, m.codec.frameRate);
     const cases = promptCases(8_000_000, Number(process.env.EVAL_PROMPTS ?? 24));
-    const r = await evaluatePrompts(lm, tools, cases, { seconds: Number(process.env.EVAL_SECONDS ?? 10), seed: 1, log });
+    const r = await evaluatePrompts(lm, tools, cases, { seconds: Number(process.env.EVAL_SECONDS ?? 10), seed: 1, window, log });
     // The example prompts that name a key, at the app's defaults (8 s, cfg 3), over seeds 1..10: e2e/promptFollowing.spec.ts picks from these.
     const d = m.lm!.defaults;
     const sweeps = [];
-    for (const ex of KEY_EXAMPLES) sweeps.push(await seedSweep(lm, tools, ex, { seeds: Array.from({ length: 10 }, (_, i) => i + 1), cfg: d.cfg, seconds: d.seconds, log }));
+    for (const ex of KEY_EXAMPLES) sweeps.push(await seedSweep(lm, tools, ex, { seeds: Array.from({ length: 10 }, (_, i) => i + 1), cfg: d.cfg, seconds: d.seconds, window, log }));
     // parseManifest keeps only what the engine needs: the pretraining note is read from the raw file
     const raw = JSON.parse(readFileSync(`${PACK_DIR}/manifest.json`, 'utf8')) as { lm: { pretraining?: { steps: number; pieces: number } } };
     const pre = raw.lm.pretraining;

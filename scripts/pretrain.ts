@@ -94,6 +94,10 @@ const STAGES: Record<string, Stage> = {
   // Session 6 experiment (not in the pack): minimal major/minor pairs (same seed, tonic, tempo, parts and melody degrees),
   // 2 s openings, on these pieces only. Held-out loss 2.85, key at cfg 3 9/24 (pack 7/24), tempo 3/24, and the D minor
   // example still 0/10 in key (major every time): the pairs do not teach the mode either (likely the codec, issue 2).
+  // Session 9 experiment (not in the pack): more of stage 1's 5 s crops anywhere, on all 1,500 pieces, after the
+  // pack's stages: can more training teach the LM to hold a tempo it has heard (the pack continues 4 s of a
+  // piece at the right tempo 2 times in 24)?
+  anywhere: { name: 'anywhere', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.ANYWHERE_STEPS ?? 600), lr: 1e-3, warmup: 30, seed: 19 } },
   mode: { name: 'mode', prefix: 'm', corpusSeed: 7_300_000, pieces: Number(process.env.MODE_PIECES ?? 600), modePairs: true, onlyOwn: true, train: { ...SETTINGS.train, steps: Number(process.env.MODE_STEPS ?? 300), lr: 7e-4, warmup: 20, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 18 } },
 };
 /**

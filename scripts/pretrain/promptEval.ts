@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { captionsFor, generatePiece, isHeldOutCombination, pitchClassOf, renderPiece, tonicName, type PieceFacts } from '../../src/corpus/index.ts';
 import { agreement, analyzeClip, keyAgrees, summarize, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
-import { generate, type Lm } from '../../src/lm/index.ts';
+import { generateLong, type Lm, type WindowSpec } from '../../src/lm/index.ts';
 import type { ExamplePrompt } from '../../src/state/examples.ts';
 import type { StudioTools } from './studioPack.ts';
 
@@ -43,7 +43,7 @@ async function textTensors(tools: StudioTools, prompt: string): Promise<{ textSt
   return { textStates: tf.tensor3d(c.states, [1, c.dims.s, c.dims.d]), textMask: tf.tensor2d(Array.from(c.mask), [1, c.dims.s]) };
 }
 
-export async function evaluatePrompts(lm: Lm, tools: StudioTools, cases: PromptCase[], o: { seconds: number; seed: number; log?: (m: string) => void }): Promise<PromptEvalResult> {
+export async function evaluatePrompts(lm: Lm, tools: StudioTools, cases: PromptCase[], o: { seconds: number; seed: number; window?: WindowSpec; log?: (m: string) => void }): Promise<PromptEvalResult> {
   const rate = tools.manifest.codec.sampleRate;
   const frames = Math.round(o.seconds * tools.manifest.codec.frameRate);
   const out: PromptEvalResult['cases'] = [];
@@ -55,7 +55,7 @@ export async function evaluatePrompts(lm: Lm, tools: StudioTools, cases: PromptC
     for (const [name, prompt, cfg] of [['unconditional', '', 1], ['prompt, cfg 1', c.prompt, 1], ['prompt, cfg 3', c.prompt, 3]] as const) {
       const cond = await textTensors(tools, prompt);
       try {
-        const codes = await generate(lm, { ...cond, frames, cfg, seed: o.seed + i });
+        const codes = await generateLong(lm, { ...cond, frames, cfg, seed: o.seed + i, window: o.window });
         audio[name] = await tools.codec.decode({ codes, k: lm.config.codebooks, t: frames });
       } finally {
         tf.dispose([cond.textStates, cond.textMask]);
@@ -88,7 +88,7 @@ export interface SeedSweep {
 }
 
 /** Generate an example prompt that names a key with each seed at the app's defaults and detect each take's key. */
-export async function seedSweep(lm: Lm, tools: StudioTools, example: Required<ExamplePrompt>, o: { seeds: number[]; cfg: number; seconds: number; log?: (m: string) => void }): Promise<SeedSweep> {
+export async function seedSweep(lm: Lm, tools: StudioTools, example: Required<ExamplePrompt>, o: { seeds: number[]; cfg: number; seconds: number; window?: WindowSpec; log?: (m: string) => void }): Promise<SeedSweep> {
   const { text: prompt, key: { tonic, mode } } = example;
   const rate = tools.manifest.codec.sampleRate;
   const frames = Math.round(o.seconds * tools.manifest.codec.frameRate);
@@ -96,7 +96,7 @@ export async function seedSweep(lm: Lm, tools: StudioTools, example: Required<Ex
   const takes: SeedSweep['takes'] = [];
   try {
     for (const seed of o.seeds) {
-      const codes = await generate(lm, { ...cond, frames, cfg: o.cfg, seed });
+      const codes = await generateLong(lm, { ...cond, frames, cfg: o.cfg, seed, window: o.window });
       const a = analyzeClip(await tools.codec.decode({ codes, k: lm.config.codebooks, t: frames }), rate);
       takes.push({ seed, detected: `${tonicName(a.key)} ${a.key.mode}`, key: keyAgrees({ tonic, mode }, a) });
       o.log?.(`"${prompt}" seed ${seed}: ${takes.at(-1)!.detected}`);

@@ -14,5 +14,7 @@ export { initLm, lmFromTensors, loadLm, POSITIONS_NAME, saveLm } from './weights
 export { readSafetensors, writeSafetensors } from './safetensors';
 export { cfgCombine, DEFAULT_SAMPLING, sampleToken, type SamplingOptions } from './sampling';
 export { generate, warmUp, type GenerateOptions, type StepInfo } from './generate';
+export { generateLong, type LongGenerateOptions } from './generateLong';
+export { windowPlan, windowSeed, type Window, type WindowSpec } from './windows';
 export { alignDelayedLogits, maskedCrossEntropy } from './loss';
 export * from './train';

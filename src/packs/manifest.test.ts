@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fileUrl, parseManifest } from './manifest';
+import { fileUrl, parseManifest, windowFrames } from './manifest';
 
 const bundled = JSON.parse(readFileSync(new URL('../../public/models/studio/manifest.json', import.meta.url), 'utf8'));
 const clone = () => structuredClone(bundled);
@@ -17,6 +17,17 @@ describe('parseManifest', () => {
     expect(parseManifest(plain).lm?.trainDefaults).toBeUndefined(); // optional: the engine falls back to musicgen-small's
   });
 
+  it('turns the generation window into frames, and leaves it out when absent', () => {
+    const m = parseManifest(bundled);
+    expect(m.lm!.window).toEqual({ maxSeconds: 5, extendStrideSeconds: 3 }); // the pretraining's 5 s crops
+    expect(windowFrames(m.lm!, m.codec.frameRate)).toEqual({ maxFrames: 250, strideFrames: 150 });
+    const real = parseManifest(JSON.parse(readFileSync(new URL('../../public/models/musicgen-small/manifest.json', import.meta.url), 'utf8')));
+    expect(windowFrames(real.lm!, real.codec.frameRate)).toEqual({ maxFrames: 1500, strideFrames: 900 }); // audiocraft: 30 s, stride 18 s
+    const plain = clone();
+    delete plain.lm.window;
+    expect(windowFrames(parseManifest(plain).lm!, 50)).toBeUndefined();
+  });
+
   const broken: [string, (m: ReturnType<typeof clone>) => unknown, RegExp][] = [
     ['not an object', () => [], /manifest: expected an object/],
     ['wrong schema', (m) => { m.schema = 2; return m; }, /schema/],
@@ -31,6 +42,9 @@ describe('parseManifest', () => {
     ['negative context', (m) => { m.codec.contextFrames = -1; return m; }, /contextFrames/],
     ['a training lr of 2', (m) => { m.lm.trainDefaults.lr.full = 2; return m; }, /lm\.trainDefaults\.lr\.full/],
     ['training defaults without lora', (m) => { delete m.lm.trainDefaults.lr.lora; return m; }, /lm\.trainDefaults\.lr\.lora/],
+    ['a window with no stride', (m) => { delete m.lm.window.extendStrideSeconds; return m; }, /lm\.window\.extendStrideSeconds/],
+    ['a stride as long as the window', (m) => { m.lm.window.extendStrideSeconds = 5; return m; }, /lm\.window\.extendStrideSeconds/],
+    ['a window of one frame', (m) => { m.lm.window.maxSeconds = 0.02; m.lm.window.extendStrideSeconds = 0.01; return m; }, /lm\.window\.maxSeconds/],
   ];
   it.each(broken)('rejects %s with MANIFEST_INVALID naming the field', (_, mutate, field) => {
     let err: unknown;

@@ -81,6 +81,14 @@ export interface LmSpec {
   defaults: GenerationDefaults;
   /** Fine-tuning defaults sized for this model (absent: musicgen-small's, in src/lm/train/options.ts). */
   trainDefaults?: TrainDefaults;
+  /** The length the LM was trained on; longer takes are sampled window by window (absent: one sequence up to maxPositions). */
+  window?: GenerationWindow;
+}
+
+/** audiocraft's `max_duration` and `extend_stride` (musicgen.md: 30 s and 18 s for MusicGen). */
+export interface GenerationWindow {
+  maxSeconds: number;
+  extendStrideSeconds: number;
 }
 
 export interface TrainDefaults {
@@ -232,7 +240,23 @@ function parseLm(x: unknown, m: Manifest): LmSpec {
     config,
     defaults: { seconds: posNum(d, 'seconds', 'lm.defaults'), temperature: nonNeg('temperature'), topK: nonNeg('topK'), topP: nonNeg('topP'), cfg: nonNeg('cfg') },
     ...(o.trainDefaults === undefined ? {} : { trainDefaults: parseTrainDefaults(o.trainDefaults) }),
+    ...(o.window === undefined ? {} : { window: parseWindow(o.window, m.codec.frameRate) }),
   };
+}
+
+function parseWindow(x: unknown, frameRate: number): GenerationWindow {
+  const o = obj(x, 'lm.window');
+  const maxSeconds = posNum(o, 'maxSeconds', 'lm.window');
+  const extendStrideSeconds = posNum(o, 'extendStrideSeconds', 'lm.window');
+  if (Math.round(maxSeconds * frameRate) < 2) fail('lm.window.maxSeconds', `${maxSeconds} s is under two frames`);
+  const stride = Math.round(extendStrideSeconds * frameRate);
+  if (stride < 1 || stride >= Math.round(maxSeconds * frameRate)) fail('lm.window.extendStrideSeconds', `expected at least one frame and less than maxSeconds (${maxSeconds} s)`);
+  return { maxSeconds, extendStrideSeconds };
+}
+
+/** A pack's window in frames, for generateLong (undefined: no window). */
+export function windowFrames(lm: LmSpec, frameRate: number): { maxFrames: number; strideFrames: number } | undefined {
+  return lm.window && { maxFrames: Math.round(lm.window.maxSeconds * frameRate), strideFrames: Math.round(lm.window.extendStrideSeconds * frameRate) };
 }
 
 function parseTrainDefaults(x: unknown): TrainDefaults {

@@ -47,7 +47,10 @@ function lengthHint(lm: LmInfo, seconds: number, backend: string): string {
   const mb = Math.ceil((fixedBytes + seconds * bytesPerSecond) / 2 ** 20);
   const range = `1 to ${formatSeconds(max)}`;
   const limit = max < lm.maxSeconds ? ` (memory on ${backend} allows ${formatSeconds(max)} of the model's ${formatSeconds(lm.maxSeconds)}; about ${Math.floor(budgetBytes / 2 ** 20)} MB)` : '';
-  return `${range}${limit} · about ${mb} MB for this length`;
+  const windows = lm.window && seconds > lm.window.seconds
+    ? ` · made ${formatSeconds(lm.window.seconds)} at a time (the length the model learned), each part continuing the last ${formatSeconds(lm.window.contextSeconds)}`
+    : '';
+  return `${range}${limit} · about ${mb} MB for this length${windows}`;
 }
 
 function GenerateControls({ lm }: { lm: LmInfo }) {

@@ -146,8 +146,11 @@ describe('engine handlers (Node, real bundled pack)', () => {
     const h = createEngineHandlers(deps({ createSession: async () => { throw new Error('the engine must not start sessions itself'); } }));
     try {
       const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm', ort: port1 }, ctx());
-      const take = await h.generate({ prompt: 'warm piano', seconds: 7, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 7 }, ctx());
+      const progress: Progress[] = [];
+      const take = await h.generate({ prompt: 'warm piano', seconds: 7, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 7 }, ctx(progress));
       expect(runs).toBeGreaterThan(2); // text encoder, decoder windows
+      // 7 s is past the pack's 5 s window: sampled as 250 frames, then 100 more after 100 of context (253 + 103 steps, not 353)
+      expect(progress.map((p) => p.generation?.steps).filter(Boolean).at(-1)).toBe(356);
       const whole = await h.decode({ codes: take.codes, k: take.k, t: take.t }, ctx());
       expect(take.pcm.length).toBe(take.t * info.codec.hopLength);
       let worst = 0;
@@ -167,6 +170,7 @@ describe('engine handlers (Node, real bundled pack)', () => {
     const h = createEngineHandlers(deps());
     const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
     expect(info.lm?.maxSeconds).toBeGreaterThanOrEqual(10);
+    expect(info.lm?.window).toEqual({ seconds: 5, contextSeconds: 2 }); // the manifest's window, for the length hint
     const tensors = tf.memory().numTensors;
     const req = { prompt: 'slow piano melody in D minor', seconds: 0.5, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 42 };
     const progress: Progress[] = [];

@@ -10,7 +10,7 @@ import { checkFusedStep } from './gpuSelfTest';
 import { startPackSessions } from './packSessions';
 import type { Fetcher } from '../packs/fetchFile';
 import { checkPackGraphs } from '../packs/graphCheck';
-import type { Manifest } from '../packs/manifest';
+import { windowFrames, type Manifest } from '../packs/manifest';
 import { cacheStorageBlobStore, PackCache, type BlobStore } from '../packs/packCache';
 import { chooseBackend, type AdapterProbe, type BackendName } from '../runtime/backend';
 import { asGpuLoss, raceLoss } from '../runtime/gpuLoss';
@@ -259,7 +259,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       const { slot, text, codec } = l;
       const short = memoryShortfall(l.info.lm!.memory, a.seconds, l.info.lmBackend ?? l.info.backend);
       if (short) throw short;
-      return generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5 }, a, ctx);
+      return generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5, window: windowFrames(l.manifest.lm!, codec.spec.frameRate) }, a, ctx);
     })),
 
     train: (a, ctx) => serial(() => onGpu(async () => {

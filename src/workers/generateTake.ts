@@ -3,7 +3,7 @@ import type { Codec } from '../codec/encodec';
 import { StreamingDecoder } from '../codec/streamDecode';
 import { StudioError } from '../errors/StudioError';
 import { describeAudio } from '../eval/describe';
-import { generate, type Lm } from '../lm';
+import { generateLong, type Lm, type WindowSpec } from '../lm';
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
@@ -14,6 +14,8 @@ export interface GenerateParts {
   codec: Codec;
   tokenizer: TextTokenizer;
   t5: T5Encoder;
+  /** The pack's trained length: longer takes are sampled window by window (src/lm/windows.ts). */
+  window?: WindowSpec;
 }
 
 /** Longest generation the LM's position table allows, in frames (S = T + K columns). */
@@ -22,7 +24,8 @@ export function maxFrames(lm: Lm): number {
 }
 
 /**
- * One take: prompt -> T5 states -> LM (CFG, sampling, optional continuation) -> codec decode.
+ * One take: prompt -> T5 states -> LM (CFG, sampling, optional continuation; in windows past the
+ * pack's trained length) -> codec decode.
  * The decoder runs window by window while the LM is still sampling (StreamingDecoder: the codec
  * lives in its own ORT worker, so the two overlap). Progress is reported per step (throttled to
  * ~20 per second); cancellation within one step.
@@ -50,8 +53,8 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
   const decoder = new StreamingDecoder(p.codec, frames, cont ? { codes: cont.codes, frames: cont.t } : undefined, undefined, onWindow);
   let finished = false;
   try {
-    const codes = await generate(p.lm, {
-      textStates, textMask, frames,
+    const codes = await generateLong(p.lm, {
+      textStates, textMask, frames, window: p.window,
       prompt: cont ? { codes: cont.codes, frames: cont.t } : undefined,
       cfg: a.cfg, temperature: a.temperature, topK: a.topK, topP: a.topP, seed: a.seed, signal: ctx.signal,
       onStep: ({ step, steps, column, tokens }) => {

@@ -26,6 +26,7 @@ export function lmInfo(slot: LmSlot, manifest: Manifest, backend: BackendName, d
     loraParamsPerRank: loraParamsPerRank(slot.config),
     maxSeconds: Math.floor(maxFrames(slot.lm) / manifest.codec.frameRate),
     memory: lmMemory(slot, manifest, backend, deviceMemoryGb),
+    ...(manifest.lm!.window ? { window: { seconds: manifest.lm!.window.maxSeconds, contextSeconds: manifest.lm!.window.maxSeconds - manifest.lm!.window.extendStrideSeconds } } : {}),
     conditioning: slot.config.conditioning, defaults: manifest.lm!.defaults,
     trainLr: manifest.lm!.trainDefaults?.lr ?? { full: DEFAULT_TRAIN_OPTIONS.lr, lora: DEFAULT_LORA_LR },
   };

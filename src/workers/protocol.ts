@@ -201,6 +201,8 @@ export interface LmInfo {
   loraParamsPerRank: Partial<Record<LoraGroup, number>>;
   /** Longest generation (the model's position window), in seconds. */
   maxSeconds: number;
+  /** The length the model was trained on: longer takes are made window by window, each continuing the end of the last (absent: one pass). */
+  window?: { seconds: number; contextSeconds: number };
   /** Memory a take needs on this backend (estimated: weights, KV cache, one step's work) and what it may use. */
   memory: LmMemory;
   conditioning: 'cross' | 'prefix';

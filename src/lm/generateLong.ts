@@ -1,0 +1,45 @@
+/**
+ * `generate` for takes longer than the LM's trained length: the take is sampled window by window
+ * (windows.ts), each window a plain `generate` whose prompt is the end of what came before. With
+ * no window spec, or a take that fits in one window, it is exactly `generate` (same seed, same
+ * codes). Steps and columns in `onStep` count over the whole take (a window's columns are
+ * shifted by its first frame), so a streaming decoder fed by it sees one take.
+ */
+import { firstStepWithTimestep } from './delayPattern';
+import { generate, type GenerateOptions } from './generate';
+import type { Lm } from './model';
+import { windowPlan, windowSeed, type WindowSpec } from './windows';
+
+export interface LongGenerateOptions extends GenerateOptions {
+  window?: WindowSpec;
+}
+
+export async function generateLong(lm: Lm, opts: LongGenerateOptions): Promise<Int32Array> {
+  const { window, ...plain } = opts;
+  const K = lm.config.codebooks;
+  const T = opts.frames;
+  const P = opts.prompt?.frames ?? 0;
+  const plan = windowPlan(T, P, window);
+  if (plan.length === 1) return generate(lm, plain);
+
+  const B = opts.textMask.shape[0];
+  const out = new Int32Array(B * K * T).fill(-1); // [B, K, T]
+  for (let r = 0; r < B * K; r++) for (let t = 0; t < P; t++) out[r * T + t] = opts.prompt!.codes[r * P + t];
+  const stepsOf = (w: (typeof plan)[number]) => w.frames + K - (firstStepWithTimestep(w.context, K, w.frames) ?? w.frames + K);
+  const steps = plan.reduce((s, w) => s + stepsOf(w), 0);
+  let done = 0;
+  for (const [i, w] of plan.entries()) {
+    const context = new Int32Array(B * K * w.context); // [B, K, context]
+    for (let r = 0; r < B * K; r++) context.set(out.subarray(r * T + w.from, r * T + w.from + w.context), r * w.context);
+    const codes = await generate(lm, {
+      ...plain,
+      frames: w.frames,
+      prompt: w.context > 0 ? { codes: context, frames: w.context } : undefined,
+      seed: windowSeed(opts.seed ?? 0, i),
+      onStep: opts.onStep && ((s) => opts.onStep!({ ...s, step: done + s.step, steps, column: s.column + w.from })),
+    }); // [B, K, w.frames]
+    for (let r = 0; r < B * K; r++) out.set(codes.subarray(r * w.frames + w.context, (r + 1) * w.frames), r * T + w.from + w.context);
+    done += stepsOf(w);
+  }
+  return out;
+}
