@@ -98,6 +98,9 @@ const STAGES: Record<string, Stage> = {
   // pack's stages: can more training teach the LM to hold a tempo it has heard (the pack continues 4 s of a
   // piece at the right tempo 2 times in 24)?
   anywhere: { name: 'anywhere', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.ANYWHERE_STEPS ?? 600), lr: 1e-3, warmup: 30, seed: 19 } },
+  'anywhere-more': { name: 'anywhere-more', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.ANYWHERE_MORE_STEPS ?? 1000), lr: 1e-3, warmup: 30, seed: 21 } },
+  // the openings again after more training anywhere (which wears off what "opening" taught)
+  'opening-again': { name: 'opening-again', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 20 } },
   mode: { name: 'mode', prefix: 'm', corpusSeed: 7_300_000, pieces: Number(process.env.MODE_PIECES ?? 600), modePairs: true, onlyOwn: true, train: { ...SETTINGS.train, steps: Number(process.env.MODE_STEPS ?? 300), lr: 7e-4, warmup: 20, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 18 } },
 };
 /**
