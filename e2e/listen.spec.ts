@@ -22,8 +22,8 @@ test('a take plays while it is generated, and playing something else or Stop lis
   await openStudio(page);
   await expect(page.getByTestId('listen-toggle')).toBeChecked();
   await page.getByTestId('prompt-input').fill('plucked guitar melody in E minor');
-  await page.getByTestId('duration-input').fill('20');
-  // The bundled model learned 5 s at a time: a 20 s take is made in windows, and the length hint says so.
+  await page.getByTestId('duration-input').fill('32');
+  // The bundled model learned 5 s at a time: a 32 s take (past its 30 s of positions) is made in windows, and the length hint says so.
   await expect(page.getByText(/made 5 s at a time \(the length the model learned\), each part continuing the last 2 s/)).toBeVisible();
   await page.getByTestId('seed-input').fill('5');
   await page.getByTestId('generate-button').click();
@@ -32,13 +32,13 @@ test('a take plays while it is generated, and playing something else or Stop lis
   await expect.poll(async () => (await snapshot(page)).state, { timeout: 60_000, intervals: [50] }).toBe('playing');
   const early = await snapshot(page);
   expect(early).toMatchObject({ running: true, takes: 0 });
-  // the LM is still sampling, not decoding the end; 1000 frames in six 5 s windows: 253 steps, then 5 x 153 (each re-reads 2 s)
-  expect(early.progress).toMatch(/Generating · \d+ \/ 1018 steps/);
+  // the LM is still sampling, not decoding the end; 1600 frames in ten 5 s windows: 253 steps, then 9 x 153 (each re-reads 2 s)
+  expect(early.progress).toMatch(/Generating · \d+ \/ 1630 steps/);
   expect(early.windows).toBeGreaterThanOrEqual(1);
   await expect(status).toContainText(/Playing the take as it is generated/);
   await expect(page.getByTestId('take')).toHaveCount(1, { timeout: 90_000 });
-  // 20 s at 50 Hz = 1000 frames: the decoder's windows of 256 frames, all played
-  await expect(status).toHaveAttribute('data-windows', '4');
+  // 32 s at 50 Hz = 1600 frames: the decoder's windows of 256 frames, all played
+  await expect(status).toHaveAttribute('data-windows', '7');
   await expect(status).toHaveAttribute('data-state', 'playing'); // the take plays on after it is done
   await page.getByTestId('take').getByTestId('take-play').click(); // one thing plays at a time
   await expect(status).toHaveAttribute('data-state', 'idle');

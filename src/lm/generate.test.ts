@@ -177,6 +177,16 @@ describe('generateLong', () => {
     disposeCond(c);
   });
 
+  it('makes takes longer than the position table, which one sequence cannot', async () => {
+    const c = cond([0]);
+    const T = 300; // the tiny LM has 256 positions
+    await expect(generate(lm, { ...c, frames: T, seed: 2 })).rejects.toThrow(RangeError);
+    const long = await generateLong(lm, { ...c, frames: T, seed: 2, window: { maxFrames: 40, strideFrames: 30 } });
+    expect(long.length).toBe(K * T);
+    expect(long.every((x) => x >= 0 && x < 64)).toBe(true);
+    disposeCond(c);
+  });
+
   it('keeps a continuation prompt and reports steps a streaming decoder can follow', async () => {
     const c = cond([0]);
     const T = 18;

@@ -44,6 +44,7 @@ describe('parseManifest', () => {
     ['training defaults without lora', (m) => { delete m.lm.trainDefaults.lr.lora; return m; }, /lm\.trainDefaults\.lr\.lora/],
     ['a window with no stride', (m) => { delete m.lm.window.extendStrideSeconds; return m; }, /lm\.window\.extendStrideSeconds/],
     ['a stride as long as the window', (m) => { m.lm.window.extendStrideSeconds = 5; return m; }, /lm\.window\.extendStrideSeconds/],
+    ['a window past the LM\'s positions', (m) => { m.lm.window.maxSeconds = 40; m.lm.window.extendStrideSeconds = 20; return m; }, /lm\.window\.maxSeconds.*positions/],
     ['a window of one frame', (m) => { m.lm.window.maxSeconds = 0.02; m.lm.window.extendStrideSeconds = 0.01; return m; }, /lm\.window\.maxSeconds/],
   ];
   it.each(broken)('rejects %s with MANIFEST_INVALID naming the field', (_, mutate, field) => {

@@ -240,15 +240,16 @@ function parseLm(x: unknown, m: Manifest): LmSpec {
     config,
     defaults: { seconds: posNum(d, 'seconds', 'lm.defaults'), temperature: nonNeg('temperature'), topK: nonNeg('topK'), topP: nonNeg('topP'), cfg: nonNeg('cfg') },
     ...(o.trainDefaults === undefined ? {} : { trainDefaults: parseTrainDefaults(o.trainDefaults) }),
-    ...(o.window === undefined ? {} : { window: parseWindow(o.window, m.codec.frameRate) }),
+    ...(o.window === undefined ? {} : { window: parseWindow(o.window, m.codec.frameRate, config.maxPositions - config.codebooks) }),
   };
 }
 
-function parseWindow(x: unknown, frameRate: number): GenerationWindow {
+function parseWindow(x: unknown, frameRate: number, positionFrames: number): GenerationWindow {
   const o = obj(x, 'lm.window');
   const maxSeconds = posNum(o, 'maxSeconds', 'lm.window');
   const extendStrideSeconds = posNum(o, 'extendStrideSeconds', 'lm.window');
   if (Math.round(maxSeconds * frameRate) < 2) fail('lm.window.maxSeconds', `${maxSeconds} s is under two frames`);
+  if (Math.round(maxSeconds * frameRate) > positionFrames) fail('lm.window.maxSeconds', `${maxSeconds} s is longer than the LM's positions allow (${positionFrames} frames)`);
   const stride = Math.round(extendStrideSeconds * frameRate);
   if (stride < 1 || stride >= Math.round(maxSeconds * frameRate)) fail('lm.window.extendStrideSeconds', `expected at least one frame and less than maxSeconds (${maxSeconds} s)`);
   return { maxSeconds, extendStrideSeconds };

@@ -10,7 +10,7 @@ import { ProgressBar } from './ProgressBar';
 import { SourceOptions } from './SourceOptions';
 import { useStudio } from './StoreContext';
 import { Waveform } from './Waveform';
-import { longestTake, type LmInfo } from '../workers/protocol';
+import { longestTake, takeBytes, type LmInfo } from '../workers/protocol';
 
 /** The Generate button's DOM id: Ctrl/Cmd+Enter in the prompt clicks it (PromptPanel). */
 export const GENERATE_BUTTON_ID = 'generate-button';
@@ -43,8 +43,8 @@ export function GeneratePanel() {
 /** The length hint: the range, the memory a take of this length needs, and why the range is shorter when memory is. */
 function lengthHint(lm: LmInfo, seconds: number, backend: string): string {
   const max = longestTake(lm);
-  const { fixedBytes, bytesPerSecond, budgetBytes } = lm.memory;
-  const mb = Math.ceil((fixedBytes + seconds * bytesPerSecond) / 2 ** 20);
+  const { budgetBytes } = lm.memory;
+  const mb = Math.ceil(takeBytes(lm.memory, seconds) / 2 ** 20);
   const range = `1 to ${formatSeconds(max)}`;
   const limit = max < lm.maxSeconds ? ` (memory on ${backend} allows ${formatSeconds(max)} of the model's ${formatSeconds(lm.maxSeconds)}; about ${Math.floor(budgetBytes / 2 ** 20)} MB)` : '';
   const windows = lm.window && seconds > lm.window.seconds

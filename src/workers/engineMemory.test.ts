@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { estimateTraining, paramCount } from '../lm/memory';
 import { parseManifest } from '../packs/manifest';
 import { createEngineHandlers } from './engine';
+import { WINDOWED_MAX_SECONDS } from './generateTake';
 import { planTrainingMemory } from './memoryChecks';
 import { ctx, deps, MANIFEST, tone } from './testEngine';
 
@@ -14,21 +15,29 @@ describe('engine memory checks (Node, real bundled pack)', () => {
   it('estimates the memory a take needs, offers the longest that fits, and refuses a longer one before starting', async () => {
     const roomy = await createEngineHandlers(deps()).init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
     const m = roomy.lm!.memory;
-    expect(m.fitSeconds).toBe(roomy.lm!.maxSeconds); // the bundled LM fits its whole window in 4 GB
+    expect(roomy.lm!.maxSeconds).toBe(WINDOWED_MAX_SECONDS); // sampled in 5 s windows, a take is not bound by the LM's 30 s of positions
+    expect(m.fitSeconds).toBe(roomy.lm!.maxSeconds); // the bundled LM fits a whole window in 4 GB
+    expect(m.capSeconds).toBe(5); // and never holds more than one window
     expect(m.fixedBytes).toBeGreaterThan(roomy.lm!.params * 4);
     expect(m.bytesPerSecond).toBeGreaterThan(0);
-    const half = Math.floor(roomy.lm!.maxSeconds / 2);
-    const budget = m.fixedBytes + (half + 0.5) * m.bytesPerSecond;
+    // A budget for 3.5 s of cache: shorter than a window, so takes up to 3 s fit and a 4 s one is refused.
+    const budget = m.fixedBytes + 3.5 * m.bytesPerSecond;
     const h = createEngineHandlers(deps({ deviceMemoryGb: () => (2 * budget) / 2 ** 30 }));
     const info = await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
-    expect(info.lm!.memory.fitSeconds).toBe(half);
-    const req = { prompt: 'warm piano', seconds: half + 1, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 1 };
+    expect(info.lm!.memory.fitSeconds).toBe(3);
+    const req = { prompt: 'warm piano', seconds: 4, temperature: 1, topK: 250, topP: 0, cfg: 3, seed: 1 };
     const err = await h.generate(req, ctx()).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'OUT_OF_MEMORY' });
-    expect((err as StudioError).detail).toContain(`takes up to ${half} s fit`);
+    expect((err as StudioError).detail).toContain('takes up to 3 s fit');
     const ok = await h.generate({ ...req, seconds: 1 }, ctx());
     expect(ok.t).toBe(info.codec.frameRate);
-  });
+    // A budget for one window (5.2 s): any length fits, since a longer take only adds windows.
+    const windowed = createEngineHandlers(deps({ deviceMemoryGb: () => (2 * (m.fixedBytes + 5.2 * m.bytesPerSecond)) / 2 ** 30 }));
+    const wInfo = await windowed.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    expect(wInfo.lm!.memory.fitSeconds).toBe(WINDOWED_MAX_SECONDS);
+    expect((await windowed.generate({ ...req, seconds: 6 }, ctx())).t).toBe(6 * info.codec.frameRate);
+    expect(await windowed.generate({ ...req, seconds: WINDOWED_MAX_SECONDS + 1 }, ctx()).catch((e: unknown) => e)).toMatchObject({ code: 'INTERNAL' });
+  }, 60_000);
 
   it('refuses a training run that would not fit the memory budget before it starts, saying what would', async () => {
     const probe = await createEngineHandlers(deps()).init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());

@@ -23,6 +23,14 @@ export function maxFrames(lm: Lm): number {
   return lm.config.maxPositions - lm.config.codebooks;
 }
 
+/** Longest take of a model sampled in windows, whose positions no longer limit it (audiocraft's demo: 120 s). */
+export const WINDOWED_MAX_SECONDS = 120;
+
+/** Longest take in frames: the position table's, or WINDOWED_MAX_SECONDS' worth for a windowed model. */
+export function longestFrames(lm: Lm, frameRate: number, window?: WindowSpec): number {
+  return window ? Math.max(maxFrames(lm), Math.round(WINDOWED_MAX_SECONDS * frameRate)) : maxFrames(lm);
+}
+
 /**
  * One take: prompt -> T5 states -> LM (CFG, sampling, optional continuation; in windows past the
  * pack's trained length) -> codec decode.
@@ -33,7 +41,7 @@ export function maxFrames(lm: Lm): number {
 export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: CallContext): Promise<GenerateResult> {
   const { frameRate, codebooks: K } = p.codec.spec;
   const frames = Math.round(a.seconds * frameRate);
-  const limit = maxFrames(p.lm);
+  const limit = longestFrames(p.lm, frameRate, p.window);
   if (!(frames >= 1) || frames > limit) {
     throw new StudioError('INTERNAL', `duration ${a.seconds} s is outside 1/${frameRate} .. ${(limit / frameRate).toFixed(1)} s for this model`);
   }

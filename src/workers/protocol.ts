@@ -219,6 +219,13 @@ export interface LmMemory {
   budgetBytes: number;
   /** Longest take that fits the budget (0: not even the weights fit); at most maxSeconds. */
   fitSeconds: number;
+  /** Past this length a take needs no more (a windowed model's KV cache holds one window); absent: it grows to maxSeconds. */
+  capSeconds?: number;
+}
+
+/** Estimated LM memory for a take of `seconds`. */
+export function takeBytes(mem: LmMemory, seconds: number): number {
+  return mem.fixedBytes + Math.min(seconds, mem.capSeconds ?? Infinity) * mem.bytesPerSecond;
 }
 
 /** The longest take to offer: the window, or less when memory is short (never under 1 s). */
