@@ -46,13 +46,15 @@ export function encodeWav16(pcm: Float32Array, sampleRate: number): Uint8Array {
   v.setUint16(34, 16, true);
   tag(36, 'data');
   v.setUint32(40, dataBytes, true);
-  for (let i = 0; i < pcm.length; i++) {
-    const x = pcm[i];
-    const c = x > 1 ? 1 : x < -1 ? -1 : x === x ? x : 0;
-    const q = Math.round(c * 32768);
-    v.setInt16(44 + 2 * i, q > 32767 ? 32767 : q, true);
-  }
+  for (let i = 0; i < pcm.length; i++) v.setInt16(44 + 2 * i, toInt16(pcm[i]), true);
   return out;
+}
+
+/** One sample as 16-bit PCM: clipped to [-1, 1], scaled by 32768, rounded, +1.0 saturating at 32767, NaN as 0. */
+export function toInt16(x: number): number {
+  const c = x > 1 ? 1 : x < -1 ? -1 : x === x ? x : 0;
+  const q = Math.round(c * 32768);
+  return q > 32767 ? 32767 : q;
 }
 
 function seconds(bytes: number, bytesPerSecond: number): string {

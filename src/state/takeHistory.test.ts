@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createStudioStore } from './store';
-import { memoryTakeHistory, TAKE_HISTORY_LIMIT, type TakeHistory } from './takeHistory';
+import { encodeWav16 } from '../audio/wav';
+import { fromStored, memoryTakeHistory, TAKE_HISTORY_LIMIT, toStored, type TakeHistory } from './takeHistory';
+import type { Take } from './types';
 import { fakeDecode, fakeEngine, waitFor } from './testing';
 
 async function until(cond: () => Promise<boolean>, ms = 2000): Promise<void> {
@@ -85,5 +87,20 @@ describe('take history', () => {
     const { s } = await studio(blocked);
     expect(await s().restoreTakes()).toBe(0);
     expect(s().takes).toEqual([]);
+  });
+
+  it('stores a take\'s audio as 16-bit PCM: half the bytes, the same WAV download, older float32 takes read as they are', async () => {
+    const { s } = await studio(memoryTakeHistory());
+    await s().generate();
+    await waitFor(() => s().takes.length === 1);
+    const take: Take = { ...s().takes[0], result: { ...s().takes[0].result, pcm: Float32Array.from({ length: 3200 }, (_, i) => 0.9 * Math.sin(i / 7) + (i === 5 ? 2 : 0)) } };
+    const stored = toStored(take);
+    expect(stored.result.pcm).toBeInstanceOf(Int16Array);
+    expect(stored.result.pcm.byteLength).toBe(take.result.pcm.byteLength / 2);
+    const back = fromStored(stored);
+    expect(back.result.pcm).toBeInstanceOf(Float32Array);
+    expect(encodeWav16(back.result.pcm, 32000)).toEqual(encodeWav16(take.result.pcm, 32000));
+    expect({ ...back, result: { ...back.result, pcm: null } }).toEqual({ ...take, result: { ...take.result, pcm: null } });
+    expect(fromStored(take)).toBe(take); // saved before 16-bit storage
   });
 });

@@ -4,6 +4,7 @@
  * (the user has their files); takes exist nowhere else. Node tests use `memoryTakeHistory()`.
  */
 import type { Take } from './types';
+import { toInt16 } from '../audio/wav';
 import { idbDone as done, idbRequest as request } from '../runtime/idb';
 
 export interface TakeHistory {
@@ -17,11 +18,28 @@ export interface TakeHistory {
   clear(): Promise<void>;
 }
 
-/** About 1.3 MB per 10 s take: 30 takes stay well inside any browser's quota. */
+/** About 0.7 MB per 10 s take (audio as 16-bit PCM): 30 takes stay well inside any browser's quota. */
 export const TAKE_HISTORY_LIMIT = 30;
 
 /** The take number in a take id ("take-12" -> 12); takes are numbered across sessions. */
 export const takeNumberOf = (id: string): number => Number(/^take-(\d+)$/.exec(id)?.[1] ?? NaN);
+
+/**
+ * A take as IndexedDB keeps it: its audio as 16-bit PCM, half the bytes of float32 and exactly what
+ * its WAV download holds (a restored take's WAV is byte-identical). Takes saved before this was
+ * float32 are read as they are.
+ */
+export type StoredTake = Omit<Take, 'result'> & { result: Omit<Take['result'], 'pcm'> & { pcm: Int16Array | Float32Array } };
+
+export function toStored(t: Take): StoredTake {
+  return { ...t, result: { ...t.result, pcm: Int16Array.from(t.result.pcm, toInt16) } };
+}
+
+export function fromStored(t: StoredTake): Take {
+  const pcm = t.result?.pcm;
+  if (!(pcm instanceof Int16Array)) return t as Take;
+  return { ...t, result: { ...t.result, pcm: Float32Array.from(pcm, (q) => q / 32768) } };
+}
 
 /** Deletes the oldest saved takes beyond `limit`. */
 export async function pruneHistory(h: TakeHistory, limit = TAKE_HISTORY_LIMIT): Promise<void> {
@@ -29,11 +47,12 @@ export async function pruneHistory(h: TakeHistory, limit = TAKE_HISTORY_LIMIT): 
   for (const id of ids.slice(limit)) await h.delete(id);
 }
 
+/** In memory, stored as IndexedDB stores (16-bit audio), for Node tests. */
 export function memoryTakeHistory(): TakeHistory {
-  const rows = new Map<string, Take>();
+  const rows = new Map<string, StoredTake>();
   return {
-    put: async (t) => void rows.set(t.id, structuredClone(t)),
-    list: async () => [...rows.values()].map((t) => structuredClone(t)),
+    put: async (t) => void rows.set(t.id, structuredClone(toStored(t))),
+    list: async () => [...rows.values()].map((t) => fromStored(structuredClone(t))),
     delete: async (id) => void rows.delete(id),
     ids: async () => [...rows.keys()],
     clear: async () => rows.clear(),
@@ -57,11 +76,11 @@ export function indexedDbTakeHistory(): TakeHistory | null {
   return {
     async put(take) {
       const t = await store('readwrite');
-      t.objectStore(STORE).put(take);
+      t.objectStore(STORE).put(toStored(take));
       await done(t);
     },
     async list() {
-      return (await request((await store('readonly')).objectStore(STORE).getAll())) as Take[];
+      return ((await request((await store('readonly')).objectStore(STORE).getAll())) as StoredTake[]).map(fromStored);
     },
     async delete(id) {
       const t = await store('readwrite');
