@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadLm, disposeLm } from '../src/lm/index.ts';
 import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
-import { evaluatePrompts, promptCases, promptEvalTable, seedSweep, seedSweepTable } from './pretrain/promptEval.ts';
+import { continuationTable, evaluateContinuation, evaluatePrompts, promptCases, promptEvalTable, seedSweep, seedSweepTable } from './pretrain/promptEval.ts';
 import { loadStudioTools } from './pretrain/studioPack.ts';
 import { windowFrames } from '../src/packs/manifest.ts';
 import { KEY_EXAMPLES } from '../src/state/examples.ts';
@@ -31,6 +31,8 @@ export async function runPromptEval(log: (m: string) => void = console.log): Pro
     const window = process.env.EVAL_WINDOW === 'off' ? undefined : wMax ? { maxFrames: wMax, strideFrames: wStride } : windowFrames(m.lm!, m.codec.frameRate);
     const cases = promptCases(8_000_000, Number(process.env.EVAL_PROMPTS ?? 24));
     const r = await evaluatePrompts(lm, tools, cases, { seconds: Number(process.env.EVAL_SECONDS ?? 10), seed: 1, window, log });
+    // Does the LM hold the key and tempo it has heard? (The prompt's cases, their first 4 s shown.)
+    const cont = await evaluateContinuation(lm, tools, cases, { shownSeconds: 4, seconds: 10, seed: 1, window, log });
     // The example prompts that name a key, at the app's defaults (8 s, cfg 3), over seeds 1..10: e2e/promptFollowing.spec.ts picks from these.
     const d = m.lm!.defaults;
     const sweeps = [];
@@ -39,10 +41,10 @@ export async function runPromptEval(log: (m: string) => void = console.log): Pro
     const raw = JSON.parse(readFileSync(`${PACK_DIR}/manifest.json`, 'utf8')) as { lm: { pretraining?: { steps: number; pieces: number } } };
     const pre = raw.lm.pretraining;
     const model = pre ? `pretrained ${pre.steps} steps on ${pre.pieces} corpus pieces` : 'untrained (seeded) weights';
-    const md = `# Prompt following (bundled LM: ${model})\n\n${promptEvalTable(r)}\n\n${sweeps.map(seedSweepTable).join('\n\n')}\n\nMeasured ${new Date().toISOString().slice(0, 10)} by scripts/eval-prompts.ts (tfjs WASM in Node).\n`;
+    const md = `# Prompt following (bundled LM: ${model})\n\n${promptEvalTable(r)}\n\n${continuationTable(cont)}\n\n${sweeps.map(seedSweepTable).join('\n\n')}\n\nMeasured ${new Date().toISOString().slice(0, 10)} by scripts/eval-prompts.ts (tfjs WASM in Node).\n`;
     mkdirSync(OUT, { recursive: true });
     writeFileSync(`${OUT}/prompt-following.md`, md);
-    writeFileSync(`${OUT}/prompt-following.json`, JSON.stringify({ ...r, sweeps }, null, 1));
+    writeFileSync(`${OUT}/prompt-following.json`, JSON.stringify({ ...r, continuation: cont, sweeps }, null, 1));
     return md;
   } finally {
     disposeLm(lm);

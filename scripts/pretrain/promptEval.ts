@@ -112,3 +112,51 @@ export function seedSweepTable(s: SeedSweep): string {
   return [`"${s.prompt}" (a Generate example), ${s.seconds} s, cfg ${s.cfg}: key right for ${hits} of ${s.takes.length} seeds`, '',
     '| seed | detected key | matches |', '| --- | --- | --- |', ...s.takes.map((t) => `| ${t.seed} | ${t.detected} | ${t.key ? 'yes' : 'no'} |`)].join('\n');
 }
+
+export interface ContinuationEval {
+  shownSeconds: number;
+  seconds: number;
+  /** Key and tempo of the piece's own last (seconds - shownSeconds) through the codec, and of the LM's continuation of its first shownSeconds. */
+  summary: { codec: AgreementSummary; continued: AgreementSummary };
+}
+
+/**
+ * Can the LM hold a key and a tempo it has heard? Each case's piece, through the codec, is shown for
+ * its first `shownSeconds`; the LM continues it to `seconds` with the prompt at cfg 3. Key and tempo
+ * are detected on the continued part only and on the same part of the piece (the ceiling).
+ */
+export async function evaluateContinuation(lm: Lm, tools: StudioTools, cases: PromptCase[], o: { shownSeconds: number; seconds: number; seed: number; window?: WindowSpec; log?: (m: string) => void }): Promise<ContinuationEval> {
+  const { sampleRate: rate, frameRate } = tools.manifest.codec;
+  const K = lm.config.codebooks;
+  const frames = Math.round(o.seconds * frameRate);
+  const shown = Math.round(o.shownSeconds * frameRate);
+  const tail = (pcm: Float32Array) => pcm.subarray(shown * tools.manifest.codec.hopLength);
+  const codec: Agreement[] = [];
+  const continued: Agreement[] = [];
+  for (const [i, c] of cases.entries()) {
+    const prompted = { tonic: c.facts.tonic, mode: c.facts.mode, bpm: c.facts.bpm };
+    const piece = await tools.codec.encode(renderPiece(generatePiece({ seed: c.facts.seed, seconds: o.seconds }), rate)); // [K, T]
+    codec.push(agreement(prompted, analyzeClip(tail(await tools.codec.decode(piece)), rate)));
+    const prompt = new Int32Array(K * shown); // [K, shown]
+    for (let q = 0; q < K; q++) prompt.set(piece.codes.subarray(q * piece.t, q * piece.t + shown), q * shown);
+    const cond = await textTensors(tools, c.prompt);
+    try {
+      const codes = await generateLong(lm, { ...cond, frames, cfg: 3, seed: o.seed + i, window: o.window, prompt: { codes: prompt, frames: shown } });
+      const a = analyzeClip(tail(await tools.codec.decode({ codes, k: K, t: frames })), rate);
+      continued.push(agreement(prompted, a));
+      o.log?.(`continuation ${i + 1}/${cases.length} "${c.prompt}": ${tonicName(a.key)} ${a.key.mode}, ${a.tempo.bpm.toFixed(0)} bpm`);
+    } finally {
+      tf.dispose([cond.textStates, cond.textMask]);
+    }
+  }
+  return { shownSeconds: o.shownSeconds, seconds: o.seconds, summary: { codec: summarize(codec), continued: summarize(continued) } };
+}
+
+export function continuationTable(r: ContinuationEval): string {
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  const row = (name: string, s: AgreementSummary) => `| ${name} | ${pct(s.keyAccuracy)} | ${pct(s.tempoAccuracy)} | ${pct(s.bothAccuracy)} |`;
+  const rest = r.seconds - r.shownSeconds;
+  return [`Shown the first ${r.shownSeconds} s of each piece (through the codec), the LM continues it to ${r.seconds} s (cfg 3); measured on the last ${rest} s`, '',
+    '| audio (last ' + rest + ' s) | key (tonic + mode) | tempo within 8% | both |', '| --- | --- | --- | --- |',
+    row('the piece through the codec', r.summary.codec), row('the LM continuing the piece', r.summary.continued)].join('\n');
+}
