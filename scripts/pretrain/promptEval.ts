@@ -73,10 +73,13 @@ export async function evaluatePrompts(lm: Lm, tools: StudioTools, cases: PromptC
   return { cases: out, summary, seconds: o.seconds };
 }
 
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+/** A table's header and one row per summary: key, tempo, both. */
+const summaryTable = (audio: string, rows: [string, AgreementSummary][]) => [`| ${audio} | key (tonic + mode) | tempo within 8% | both |`, '| --- | --- | --- | --- |',
+  ...rows.map(([name, s]) => `| ${name} | ${pct(s.keyAccuracy)} | ${pct(s.tempoAccuracy)} | ${pct(s.bothAccuracy)} |`)];
+
 export function promptEvalTable(r: PromptEvalResult): string {
-  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-  const rows = CONDITIONS.map((n) => `| ${n} | ${pct(r.summary[n].keyAccuracy)} | ${pct(r.summary[n].tempoAccuracy)} | ${pct(r.summary[n].bothAccuracy)} |`);
-  return [`${r.cases.length} prompts, ${r.seconds} s each (key chance ≈ 4%)`, '', '| audio | key (tonic + mode) | tempo within 8% | both |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  return [`${r.cases.length} prompts, ${r.seconds} s each (key chance ≈ 4%)`, '', ...summaryTable('audio', CONDITIONS.map((n) => [n, r.summary[n]]))].join('\n');
 }
 
 
@@ -153,10 +156,7 @@ export async function evaluateContinuation(lm: Lm, tools: StudioTools, cases: Pr
 }
 
 export function continuationTable(r: ContinuationEval): string {
-  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-  const row = (name: string, s: AgreementSummary) => `| ${name} | ${pct(s.keyAccuracy)} | ${pct(s.tempoAccuracy)} | ${pct(s.bothAccuracy)} |`;
   const rest = r.seconds - r.shownSeconds;
   return [`Shown the first ${r.shownSeconds} s of each piece (through the codec), the LM continues it to ${r.seconds} s (cfg 3); measured on the last ${rest} s`, '',
-    '| audio (last ' + rest + ' s) | key (tonic + mode) | tempo within 8% | both |', '| --- | --- | --- | --- |',
-    row('the piece through the codec', r.summary.codec), row('the LM continuing the piece', r.summary.continued)].join('\n');
+    ...summaryTable(`audio (last ${rest} s)`, [['the piece through the codec', r.summary.codec], ['the LM continuing the piece', r.summary.continued]])].join('\n');
 }

@@ -57,6 +57,12 @@ function batchConditions(cond: LmCondition, nul: LmCondition): LmCondition {
   }));
 }
 
+/** Forwards `generate` takes for `frames` frames after a `prompt`-frame prefix (the columns it samples). */
+export function generationSteps(frames: number, prompt: number, K: number): number {
+  const S = frames + K;
+  return S - (firstStepWithTimestep(prompt, K, frames) ?? S);
+}
+
 const conditionTensors = (c: LmCondition) => [c.textStates, c.textMask, ...(c.chroma ? [c.chroma] : [])];
 
 /** Generate codes [B, K, frames] (row-major Int32Array; [K, T] for one prompt). */

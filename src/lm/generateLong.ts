@@ -5,8 +5,7 @@
  * codes). Steps and columns in `onStep` count over the whole take (a window's columns are
  * shifted by its first frame), so a streaming decoder fed by it sees one take.
  */
-import { firstStepWithTimestep } from './delayPattern';
-import { generate, type GenerateOptions } from './generate';
+import { generate, generationSteps, type GenerateOptions } from './generate';
 import type { Lm } from './model';
 import { windowPlan, windowSeed, type WindowSpec } from './windows';
 
@@ -25,8 +24,7 @@ export async function generateLong(lm: Lm, opts: LongGenerateOptions): Promise<I
   const B = opts.textMask.shape[0];
   const out = new Int32Array(B * K * T).fill(-1); // [B, K, T]
   for (let r = 0; r < B * K; r++) for (let t = 0; t < P; t++) out[r * T + t] = opts.prompt!.codes[r * P + t];
-  const stepsOf = (w: (typeof plan)[number]) => w.frames + K - (firstStepWithTimestep(w.context, K, w.frames) ?? w.frames + K);
-  const steps = plan.reduce((s, w) => s + stepsOf(w), 0);
+  const steps = plan.reduce((s, w) => s + generationSteps(w.frames, w.context, K), 0);
   let done = 0;
   for (const [i, w] of plan.entries()) {
     const context = new Int32Array(B * K * w.context); // [B, K, context]
@@ -39,7 +37,7 @@ export async function generateLong(lm: Lm, opts: LongGenerateOptions): Promise<I
       onStep: opts.onStep && ((s) => opts.onStep!({ ...s, step: done + s.step, steps, column: s.column + w.from })),
     }); // [B, K, w.frames]
     for (let r = 0; r < B * K; r++) out.set(codes.subarray(r * w.frames + w.context, (r + 1) * w.frames), r * T + w.from + w.context);
-    done += stepsOf(w);
+    done += generationSteps(w.frames, w.context, K);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { StudioError } from '../errors/StudioError';
 import { parseLmConfig, type LmConfig } from '../lm/config';
+import type { WindowSpec } from '../lm/windows';
 
 /**
  * The model pack manifest (public/models/<id>/manifest.json): which files a pack has, and
@@ -248,15 +249,16 @@ function parseWindow(x: unknown, frameRate: number, positionFrames: number): Gen
   const o = obj(x, 'lm.window');
   const maxSeconds = posNum(o, 'maxSeconds', 'lm.window');
   const extendStrideSeconds = posNum(o, 'extendStrideSeconds', 'lm.window');
-  if (Math.round(maxSeconds * frameRate) < 2) fail('lm.window.maxSeconds', `${maxSeconds} s is under two frames`);
-  if (Math.round(maxSeconds * frameRate) > positionFrames) fail('lm.window.maxSeconds', `${maxSeconds} s is longer than the LM's positions allow (${positionFrames} frames)`);
+  const w = Math.round(maxSeconds * frameRate);
+  if (w < 2) fail('lm.window.maxSeconds', `${maxSeconds} s is under two frames`);
+  if (w > positionFrames) fail('lm.window.maxSeconds', `${maxSeconds} s is longer than the LM's positions allow (${positionFrames} frames)`);
   const stride = Math.round(extendStrideSeconds * frameRate);
-  if (stride < 1 || stride >= Math.round(maxSeconds * frameRate)) fail('lm.window.extendStrideSeconds', `expected at least one frame and less than maxSeconds (${maxSeconds} s)`);
+  if (stride < 1 || stride >= w) fail('lm.window.extendStrideSeconds', `expected at least one frame and less than maxSeconds (${maxSeconds} s)`);
   return { maxSeconds, extendStrideSeconds };
 }
 
 /** A pack's window in frames, for generateLong (undefined: no window). */
-export function windowFrames(lm: LmSpec, frameRate: number): { maxFrames: number; strideFrames: number } | undefined {
+export function windowFrames(lm: LmSpec, frameRate: number): WindowSpec | undefined {
   return lm.window && { maxFrames: Math.round(lm.window.maxSeconds * frameRate), strideFrames: Math.round(lm.window.extendStrideSeconds * frameRate) };
 }
 

@@ -44,7 +44,7 @@ export function GeneratePanel() {
 function lengthHint(lm: LmInfo, seconds: number, backend: string): string {
   const max = longestTake(lm);
   const { budgetBytes } = lm.memory;
-  const mb = Math.ceil(takeBytes(lm.memory, seconds) / 2 ** 20);
+  const mb = Math.ceil(takeBytes(lm, seconds) / 2 ** 20);
   const range = `1 to ${formatSeconds(max)}`;
   const limit = max < lm.maxSeconds ? ` (memory on ${backend} allows ${formatSeconds(max)} of the model's ${formatSeconds(lm.maxSeconds)}; about ${Math.floor(budgetBytes / 2 ** 20)} MB)` : '';
   const windows = lm.window && seconds > lm.window.seconds

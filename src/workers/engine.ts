@@ -257,7 +257,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     generate: (a, ctx) => serial(() => onGpu(async () => {
       const l = needLm();
       const { slot, text, codec } = l;
-      const short = memoryShortfall(l.info.lm!.memory, a.seconds, l.info.lmBackend ?? l.info.backend);
+      const short = memoryShortfall(l.info.lm!, a.seconds, l.info.lmBackend ?? l.info.backend);
       if (short) throw short;
       return generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5, window: windowFrames(l.manifest.lm!, codec.spec.frameRate) }, a, ctx);
     })),

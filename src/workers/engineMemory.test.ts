@@ -17,7 +17,7 @@ describe('engine memory checks (Node, real bundled pack)', () => {
     const m = roomy.lm!.memory;
     expect(roomy.lm!.maxSeconds).toBe(WINDOWED_MAX_SECONDS); // sampled in 5 s windows, a take is not bound by the LM's 30 s of positions
     expect(m.fitSeconds).toBe(roomy.lm!.maxSeconds); // the bundled LM fits a whole window in 4 GB
-    expect(m.capSeconds).toBe(5); // and never holds more than one window
+    expect(roomy.lm!.window).toEqual({ seconds: 5, contextSeconds: 2 }); // and never holds more than one window
     expect(m.fixedBytes).toBeGreaterThan(roomy.lm!.params * 4);
     expect(m.bytesPerSecond).toBeGreaterThan(0);
     // A budget for 3.5 s of cache: shorter than a window, so takes up to 3 s fit and a 4 s one is refused.

@@ -3,13 +3,14 @@ import { StudioError } from '../errors/StudioError';
 import type { LmConfig } from '../lm/config';
 import { loraParamCount } from '../lm/lora';
 import { estimateTraining, type TrainingShape } from '../lm/memory';
-import { takeBytes, type LmMemory } from './protocol';
+import { takeBytes, type LmInfo } from './protocol';
 
 const MB = (b: number) => `${Math.ceil(b / 2 ** 20)} MB`;
 
 /** OUT_OF_MEMORY, saying what fits, when a take of `seconds` would not fit the budget; null when it does. */
-export function memoryShortfall(mem: LmMemory, seconds: number, backend: string): StudioError | null {
-  const need = takeBytes(mem, seconds);
+export function memoryShortfall(lm: Pick<LmInfo, 'memory' | 'window'>, seconds: number, backend: string): StudioError | null {
+  const mem = lm.memory;
+  const need = takeBytes(lm, seconds);
   if (need <= mem.budgetBytes) return null;
   const fits = mem.fitSeconds >= 1 ? `takes up to ${mem.fitSeconds} s fit` : 'not even the model\'s weights fit';
   return new StudioError('OUT_OF_MEMORY', `a ${seconds} s take needs about ${MB(need)} for the language model on ${backend}; about ${MB(mem.budgetBytes)} is available here, so ${fits}.`);

@@ -219,13 +219,11 @@ export interface LmMemory {
   budgetBytes: number;
   /** Longest take that fits the budget (0: not even the weights fit); at most maxSeconds. */
   fitSeconds: number;
-  /** Past this length a take needs no more (a windowed model's KV cache holds one window); absent: it grows to maxSeconds. */
-  capSeconds?: number;
 }
 
-/** Estimated LM memory for a take of `seconds`. */
-export function takeBytes(mem: LmMemory, seconds: number): number {
-  return mem.fixedBytes + Math.min(seconds, mem.capSeconds ?? Infinity) * mem.bytesPerSecond;
+/** Estimated LM memory for a take of `seconds`: it stops growing at one window (the KV cache holds no more). */
+export function takeBytes(lm: Pick<LmInfo, 'memory' | 'window'>, seconds: number): number {
+  return lm.memory.fixedBytes + Math.min(seconds, lm.window?.seconds ?? Infinity) * lm.memory.bytesPerSecond;
 }
 
 /** The longest take to offer: the window, or less when memory is short (never under 1 s). */
