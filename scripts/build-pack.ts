@@ -67,7 +67,7 @@ const manifest = {
   text: { encoder: 'textEncoder', tokenizer: 'tokenizer', hiddenSize: text.hiddenSize, maxTokens: text.maxTokens },
   lm: {
     weights: 'lmWeights',
-    config: lmConfig,
+    config: pretraining ? committed.lm.config : lmConfig, // pretraining may grow the LM (scripts/pretrain/grow.ts)
     defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3 },
     // Measured on two fixtures, 100 steps of 5 s crops (session 4): full lr 2e-5 barely moves this
     // small model (validation 6.5 -> 6.3), 1e-3 reaches 5.2; LoRA 1e-3 trains as fast as 2e-3

@@ -7,6 +7,8 @@
  *   npm run pretrain -- --check       the same, then fails unless the weights equal the committed ones
  *   PRETRAIN_STEPS=... PRETRAIN_PIECES=... npm run pretrain
  *   PRETRAIN_STAGES=short,short-more npm run pretrain  later stages by name (see STAGES; the pack's are PACK_STAGES)
+ *   PRETRAIN_BASE=weights.safetensors npm run pretrain  start at the first growing stage from these weights (they must be
+ *                                     the chain's weights there: the stage's `base` hash), skipping the training before it
  *
  * Everything is deterministic from the seeds below, the pack's codec and text encoder, and the
  * settings, so a rerun reproduces the committed weights. Losses go to <dir>/log.jsonl; a
@@ -16,13 +18,15 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { disposeLm, evalLoss, initLm, makeBatch, disposeBatch, readCheckpoint, saveLm, Trainer, type Checkpoint, type Crop, type Lm, type TrainClip, type TrainOptions } from '../src/lm/index.ts';
+import { disposeLm, evalLoss, initLm, loadLm, makeBatch, disposeBatch, readCheckpoint, saveLm, Trainer, type Checkpoint, type Crop, type Lm, type TrainClip, type TrainOptions } from '../src/lm/index.ts';
 import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
-import { packDescription } from './pack/lmPack.ts';
+import { packDescription, studioLmConfig } from './pack/lmPack.ts';
 import { corpusCodes, type CorpusPiece } from './pretrain/corpusCodes.ts';
+import { growLm } from './pretrain/grow.ts';
 import { loadStudioTools, type StudioTools } from './pretrain/studioPack.ts';
 
 const PACK_DIR = process.env.PACK_DIR ?? new URL('../public/models/studio/', import.meta.url).pathname;
+const BASE = process.env.PRETRAIN_BASE;
 const DIR = process.env.PRETRAIN_DIR ?? new URL('../.cache/pretrain/', import.meta.url).pathname;
 const SETTINGS = {
   corpusSeed: 7_000_000,
@@ -83,7 +87,11 @@ const SETTINGS = {
  *   tempo (several beats from the start). Held-out loss 2.58, key at cfg 3 17% (cfg 1 25%), tempo
  *   13% as before: no gain; the example sweeps 14 of 30 (E minor 10/10).
  */
-interface Stage { name: string; prefix: string; corpusSeed: number; pieces: number; train: typeof SETTINGS.train & { headFraction?: number }; modePairs?: boolean; onlyOwn?: boolean }
+interface Stage {
+  name: string; prefix: string; corpusSeed: number; pieces: number; train: typeof SETTINGS.train & { headFraction?: number }; modePairs?: boolean; onlyOwn?: boolean;
+  /** Before training: round the weights to F16 (what a pack stores), check them against `base` (sha256 of saveLm(lm, {}, 'F16')), then add blocks on top (grow.ts). */
+  grow?: { layers: number; seed: number; base: string };
+}
 const STAGES: Record<string, Stage> = {
   short: { name: 'stage 2', prefix: 'q', corpusSeed: 7_100_000, pieces: 900, train: { ...SETTINGS.train, steps: 800, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 12 } },
   'short-more': { name: 'stage 3', prefix: 'r', corpusSeed: 7_200_000, pieces: 1500, train: { ...SETTINGS.train, steps: 1600, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 13 } },
@@ -104,6 +112,21 @@ const STAGES: Record<string, Stage> = {
   'anywhere-more': { name: 'anywhere-more', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.ANYWHERE_MORE_STEPS ?? 1000), lr: 1e-3, warmup: 30, seed: 21 } },
   // the openings again after more training anywhere (which wears off what "opening" taught); the pack's last stage
   'opening-again': { name: 'opening-again', prefix: 'q', corpusSeed: 7_100_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 20 } },
+  // Session 10: a 2-block LM holding a tempo it hears is an in-context task (find the beat, repeat it) that
+  // wants more depth; after session 9's chain the pack's LM (F16) grows to 4 blocks (grow.ts: the new blocks
+  // start as the identity, so nothing learned is lost) and trains on 1,500 more pieces (3,000 in all).
+  // DEEPER_LAYERS=6 (measured, not kept): the same held-out loss per step as 4 blocks (2.255 vs 2.252 at step 500)
+  // at 1.3x the time per step, and slower takes.
+  deeper: {
+    name: 'deeper', prefix: 'g', corpusSeed: 7_400_000, pieces: Number(process.env.DEEPER_PIECES ?? 1500),
+    grow: { layers: Number(process.env.DEEPER_LAYERS ?? 4), seed: 23, base: '73dfc285cd6ed8c7a8ef5135e082f53e33f66cea2b9154efdaef38f16c154679' },
+    train: { ...SETTINGS.train, steps: Number(process.env.DEEPER_STEPS ?? 1000), lr: 1e-3, warmup: 30, seed: 22 },
+  },
+  'deeper-more': {
+    name: 'deeper-more', prefix: 'h', corpusSeed: 7_500_000, pieces: Number(process.env.DEEPER_MORE_PIECES ?? 1500),
+    train: { ...SETTINGS.train, steps: Number(process.env.DEEPER_MORE_STEPS ?? 1000), lr: 1e-3, warmup: 30, seed: 25 },
+  },
+  'opening-deeper': { name: 'opening-deeper', prefix: 'g', corpusSeed: 7_400_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 24 } },
   mode: { name: 'mode', prefix: 'm', corpusSeed: 7_300_000, pieces: Number(process.env.MODE_PIECES ?? 600), modePairs: true, onlyOwn: true, train: { ...SETTINGS.train, steps: Number(process.env.MODE_STEPS ?? 300), lr: 7e-4, warmup: 20, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 18 } },
 };
 /**
@@ -136,7 +159,8 @@ async function main(): Promise<void> {
   await tf.ready();
   mkdirSync(DIR, { recursive: true });
   const tools = await loadStudioTools(PACK_DIR);
-  const cfg = tools.manifest.lm!.config;
+  // The chain starts from the pack's first design (2 blocks); a growing stage adds blocks, and the manifest says how many.
+  const cfg = studioLmConfig(tools.manifest.text!.hiddenSize, tools.manifest.codec.cardinality, tools.manifest.codec.codebooks);
   const common = { seconds: SETTINGS.seconds, captionsPerPiece: SETTINGS.captionsPerPiece, cacheDir: DIR, log };
   const train = await clipsOf(tools, await corpusCodes(tools, { ...common, firstSeed: SETTINGS.corpusSeed, pieces: SETTINGS.pieces }), 'p');
   const val = await clipsOf(tools, await corpusCodes(tools, { ...common, firstSeed: SETTINGS.valSeed, pieces: SETTINGS.valPieces }), 'v', 1);
@@ -147,8 +171,9 @@ async function main(): Promise<void> {
   const runId = createHash('sha256').update(JSON.stringify({ SETTINGS, cfg, codec: inputs })).digest('hex').slice(0, 10);
   const ckptFile = `${DIR}/ckpt-${runId}.bin`;
   const logFile = `${DIR}/log-${runId}.jsonl`;
-  const lm = initLm(cfg, SETTINGS.initSeed);
-  const resume = existsSync(ckptFile) ? readCheckpoint(new Uint8Array(readFileSync(ckptFile)), lm) : undefined;
+  let lm = initLm(cfg, SETTINGS.initSeed);
+  if (BASE && !LATER_STAGES.some((st) => st.grow)) throw new Error('PRETRAIN_BASE: none of the stages grows the LM, so there is nowhere to start from it');
+  const resume = !BASE && existsSync(ckptFile) ? readCheckpoint(new Uint8Array(readFileSync(ckptFile)), lm) : undefined;
   if (resume) log(`resuming from step ${resume.step} (${ckptFile})`);
 
   // Validation: fixed 5 s crops of held-out pieces, conditional, on every checkpoint.
@@ -187,7 +212,7 @@ async function main(): Promise<void> {
     log(`${name}: trained ${result.step} steps, loss ${result.loss.toFixed(3)}`);
     return result;
   };
-  const stage1 = await trainStage('stage 1', train, SETTINGS.train, ckptFile, logFile, resume);
+  const stage1 = BASE ? { step: SETTINGS.train.steps } : await trainStage('stage 1', train, SETTINGS.train, ckptFile, logFile, resume);
 
   // Later stages: each resumes from the one before (its run id chains the previous one's) and
   // trains on every piece so far.
@@ -195,11 +220,22 @@ async function main(): Promise<void> {
   let steps = stage1.step;
   let pieces = SETTINGS.pieces;
   let clips = train;
+  let based = !BASE;
   for (const st of LATER_STAGES) {
     const more = st.pieces > 0 ? await clipsOf(tools, await corpusCodes(tools, { ...common, firstSeed: st.corpusSeed, pieces: st.pieces, modePairs: st.modePairs }), st.prefix) : [];
     clips = st.onlyOwn ? more : [...clips, ...more];
     run = createHash('sha256').update(JSON.stringify({ runId: run, stage: st })).digest('hex').slice(0, 10);
     const ckpt = `${DIR}/ckpt-${run}.bin`;
+    if (st.grow) {
+      lm = await grow(lm, st.grow);
+      based = true;
+    }
+    if (!based) {
+      log(`${st.name}: skipped (PRETRAIN_BASE starts after it)`);
+      steps += st.train.steps;
+      pieces += st.pieces;
+      continue;
+    }
     const from = existsSync(ckpt) ? readCheckpoint(new Uint8Array(readFileSync(ckpt)), lm) : undefined;
     log(`${st.name}: ${clips.length} clips, ${st.train.steps} steps${from ? `, resuming from step ${from.step}` : ''}`);
     steps += (await trainStage(st.name, clips, st.train, ckpt, `${DIR}/log-${run}.jsonl`, from)).step;
@@ -208,12 +244,28 @@ async function main(): Promise<void> {
   return finish(lm, run, steps, pieces);
 }
 
+/**
+ * A growing stage's start: the weights rounded to F16 as a pack stores them (or PRETRAIN_BASE's, which
+ * must be the same), checked against the stage's hash, then grown by blocks that change nothing yet.
+ */
+async function grow(lm: Lm, g: NonNullable<Stage['grow']>): Promise<Lm> {
+  const bytes = BASE ? new Uint8Array(readFileSync(BASE)) : await saveLm(lm, {}, 'F16');
+  const base = loadLm(lm.config, bytes, { positions: 'computed' });
+  disposeLm(lm);
+  const hash = createHash('sha256').update(await saveLm(base, {}, 'F16')).digest('hex');
+  if (hash !== g.base) throw new Error(`the weights before growing are not the chain's (${hash} vs ${g.base})${BASE ? `: ${BASE} is not the expected base` : ''}`);
+  const grown = growLm(base, g.layers, g.seed);
+  disposeLm(base);
+  log(`grown from ${base.config.layers} to ${g.layers} blocks (base ${hash.slice(0, 12)})`);
+  return grown;
+}
+
 /** The trained weights into the pack (or, with --check, compared with the committed ones). */
 async function finish(lm: Lm, run: string, steps: number, pieces: number): Promise<void> {
   const weights = await saveLm(lm, { producer: 'musicgen-studio pretrain', run, steps: String(steps), corpus: `${pieces} pieces` }, 'F16');
   disposeLm(lm);
   if (process.argv.includes('--check')) checkPackWeights(weights);
-  else writePackWeights(weights, steps, pieces);
+  else writePackWeights(weights, lm.config.layers, steps, pieces);
 }
 
 function checkPackWeights(weights: Uint8Array): void {
@@ -228,13 +280,14 @@ function checkPackWeights(weights: Uint8Array): void {
 }
 
 /** Replace the pack's LM weights and their manifest entry (size, hash, description). */
-function writePackWeights(weights: Uint8Array, steps: number, pieces: number): void {
+function writePackWeights(weights: Uint8Array, layers: number, steps: number, pieces: number): void {
   const manifestPath = `${PACK_DIR}/manifest.json`;
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   const entry = manifest.files[manifest.lm.weights];
   writeFileSync(`${PACK_DIR}/${entry.path}`, weights);
   entry.bytes = weights.length;
   entry.sha256 = createHash('sha256').update(weights).digest('hex');
+  manifest.lm.config = { ...manifest.lm.config, layers };
   manifest.lm.pretraining = { script: 'scripts/pretrain.ts', steps, pieces, seconds: SETTINGS.seconds };
   manifest.description = packDescription(true);
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');

@@ -74,9 +74,13 @@ export async function evaluatePrompts(lm: Lm, tools: StudioTools, cases: PromptC
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-/** A table's header and one row per summary: key, tempo, both. */
-const summaryTable = (audio: string, rows: [string, AgreementSummary][]) => [`| ${audio} | key (tonic + mode) | tempo within 8% | both |`, '| --- | --- | --- | --- |',
-  ...rows.map(([name, s]) => `| ${name} | ${pct(s.keyAccuracy)} | ${pct(s.tempoAccuracy)} | ${pct(s.bothAccuracy)} |`)];
+/**
+ * A table's header and one row per summary: key, tempo, both, then two finer signals on few prompts:
+ * the tonic alone, and how steady the beat is (median onset periodicity at the detected beat, 0-1;
+ * "no steady beat" in the studio under 0.15).
+ */
+const summaryTable = (audio: string, rows: [string, AgreementSummary][]) => [`| ${audio} | key (tonic + mode) | tempo within 8% | both | tonic | beat steadiness (median) |`, '| --- | --- | --- | --- | --- | --- |',
+  ...rows.map(([name, s]) => `| ${name} | ${pct(s.keyAccuracy)} | ${pct(s.tempoAccuracy)} | ${pct(s.bothAccuracy)} | ${pct(s.tonicAccuracy)} | ${s.medianBeat.toFixed(2)} |`)];
 
 export function promptEvalTable(r: PromptEvalResult): string {
   return [`${r.cases.length} prompts, ${r.seconds} s each (key chance ≈ 4%)`, '', ...summaryTable('audio', CONDITIONS.map((n) => [n, r.summary[n]]))].join('\n');

@@ -10,16 +10,21 @@ export interface Prompted {
 /** What the detectors found (detectKey / detectTempo results fit). */
 export interface Detected {
   key: { tonic: number; mode: Mode };
-  tempo: { bpm: number };
+  /** confidence: detectTempo's periodicity at the beat (absent: not measured). */
+  tempo: { bpm: number; confidence?: number };
 }
 
 export interface Agreement {
   /** Tonic and mode both match. */
   key: boolean;
+  /** The tonic matches, whatever the mode. */
+  tonic: boolean;
   /** Detected tempo within TEMPO_TOLERANCE of the prompted one. */
   tempo: boolean;
   /** Relative tempo error (detected / prompted - 1). */
   tempoError: number;
+  /** How steady the beat is (the tempo's confidence; NaN when not measured). */
+  beat: number;
 }
 
 /** The bar: tempo within 8%. */
@@ -32,9 +37,10 @@ export function keyAgrees(prompted: Pick<Prompted, 'tonic' | 'mode'>, detected: 
 }
 
 export function agreement(prompted: Prompted, detected: Detected): Agreement {
-  const key = keyAgrees(prompted, detected);
+  const tonic = detected.key.tonic === (typeof prompted.tonic === 'number' ? prompted.tonic : pitchClassOf(prompted.tonic));
+  const key = tonic && detected.key.mode === prompted.mode;
   const tempoError = prompted.bpm > 0 ? detected.tempo.bpm / prompted.bpm - 1 : Infinity;
-  return { key, tempo: Math.abs(tempoError) <= TEMPO_TOLERANCE, tempoError };
+  return { key, tonic, tempo: Math.abs(tempoError) <= TEMPO_TOLERANCE, tempoError, beat: detected.tempo.confidence ?? NaN };
 }
 
 export interface AgreementSummary {
@@ -43,6 +49,9 @@ export interface AgreementSummary {
   tempoAccuracy: number;
   /** Both key and tempo right. */
   bothAccuracy: number;
+  tonicAccuracy: number;
+  /** Median beat steadiness over the results that measured it (NaN: none did); finer than tempo accuracy on a few prompts. */
+  medianBeat: number;
 }
 
 export function summarize(results: readonly Agreement[]): AgreementSummary {
@@ -53,5 +62,14 @@ export function summarize(results: readonly Agreement[]): AgreementSummary {
     keyAccuracy: share((a) => a.key),
     tempoAccuracy: share((a) => a.tempo),
     bothAccuracy: share((a) => a.key && a.tempo),
+    tonicAccuracy: share((a) => a.tonic),
+    medianBeat: median(results.map((a) => a.beat).filter((b) => !Number.isNaN(b))),
   };
+}
+
+function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -30,7 +30,7 @@ describe('detectTempo', () => {
 });
 
 describe('agreement', () => {
-  const detected = (tonic: number, mode: 'major' | 'minor', bpm: number) => ({ key: { tonic, mode }, tempo: { bpm } });
+  const detected = (tonic: number, mode: 'major' | 'minor', bpm: number, confidence?: number) => ({ key: { tonic, mode }, tempo: { bpm, confidence } });
 
   it('needs the exact tonic and mode, and the tempo within 8%', () => {
     expect(agreement({ tonic: 'Bb', mode: 'minor', bpm: 100 }, detected(10, 'minor', 107.9))).toMatchObject({ key: true, tempo: true });
@@ -38,16 +38,20 @@ describe('agreement', () => {
     expect(agreement({ tonic: 1, mode: 'major', bpm: 100 }, detected(1, 'major', 92.1))).toMatchObject({ key: true, tempo: true });
     expect(agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(9, 'minor', 108.1))).toMatchObject({ key: false, tempo: false });
     expect(agreement({ tonic: 'C', mode: 'major', bpm: 140 }, detected(0, 'major', 70)).tempoError).toBeCloseTo(-0.5, 12);
+    expect(agreement({ tonic: 'A#', mode: 'minor', bpm: 100 }, detected(10, 'major', 100))).toMatchObject({ key: false, tonic: true });
+    expect(agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(0, 'major', 100, 0.4)).beat).toBe(0.4);
+    expect(agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(0, 'major', 100)).beat).toBeNaN();
   });
 
   it('summarises accuracies', () => {
     const a = [
-      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(0, 'major', 100)),
+      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(0, 'major', 100, 0.5)),
+      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(0, 'minor', 50, 0.1)),
       agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(0, 'major', 50)),
-      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(7, 'major', 101)),
-      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(7, 'minor', 200)),
+      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(7, 'major', 101, 0.3)),
+      agreement({ tonic: 'C', mode: 'major', bpm: 100 }, detected(7, 'minor', 200, 0.9)),
     ];
-    expect(summarize(a)).toEqual({ count: 4, keyAccuracy: 0.5, tempoAccuracy: 0.5, bothAccuracy: 0.25 });
-    expect(summarize([])).toEqual({ count: 0, keyAccuracy: 0, tempoAccuracy: 0, bothAccuracy: 0 });
+    expect(summarize(a)).toEqual({ count: 5, keyAccuracy: 0.4, tempoAccuracy: 0.4, bothAccuracy: 0.2, tonicAccuracy: 0.6, medianBeat: 0.4 });
+    expect(summarize([])).toEqual({ count: 0, keyAccuracy: 0, tempoAccuracy: 0, bothAccuracy: 0, tonicAccuracy: 0, medianBeat: NaN });
   });
 });

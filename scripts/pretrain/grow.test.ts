@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { disposeLm, forward, type Lm } from '../../src/lm/index.ts';
+import { disposeCond, loadTiny, tinyCond, tinySequence } from '../../src/lm/testdata/lmTiny.ts';
+import { useTfLeakCheck } from '../../src/lm/testdata/tfLeakCheck.ts';
+import { growLm } from './grow.ts';
+
+useTfLeakCheck();
+
+async function logits(lm: Lm): Promise<Float32Array> {
+  const cond = tinyCond('cond');
+  const codes = tinySequence();
+  const out = forward(lm, codes, cond); // [2, K, S, card]
+  const data = (await out.data()) as Float32Array;
+  tf.dispose([out, codes]);
+  disposeCond(cond);
+  return data;
+}
+
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+
+describe('growLm', () => {
+  it('adds blocks on top that leave the logits exactly as they were', async () => {
+    const lm = loadTiny({}, 'computed');
+    const grown = growLm(lm, lm.config.layers + 2, 5);
+    expect(grown.config.layers).toBe(lm.config.layers + 2);
+    expect(grown.named.size).toBeGreaterThan(lm.named.size);
+    expect(maxDiff(await logits(grown), await logits(lm))).toBe(0);
+    disposeLm(lm);
+    disposeLm(grown);
+  });
+
+  it('wires the new blocks into the forward pass (a non-zero fc2 changes the logits)', async () => {
+    const lm = loadTiny({}, 'computed');
+    const grown = growLm(lm, lm.config.layers + 1, 5);
+    const top = `decoder.model.decoder.layers.${lm.config.layers}`;
+    const fc2 = [...grown.named].find(([n]) => n.endsWith(`${top}.fc2.weight`))![1];
+    expect(Math.max(...((await fc2.data()) as Float32Array).map(Math.abs))).toBe(0);
+    const q = [...grown.named].find(([n]) => n.endsWith(`${top}.self_attn.q_proj.weight`))![1];
+    expect(Math.max(...((await q.data()) as Float32Array).map(Math.abs))).toBeGreaterThan(0); // seeded, not zero
+    tf.tidy(() => fc2.assign(tf.randomNormal(fc2.shape, 0, 0.1, 'float32', 3)));
+    expect(maxDiff(await logits(grown), await logits(lm))).toBeGreaterThan(1e-3);
+    disposeLm(lm);
+    disposeLm(grown);
+  });
+
+  it('refuses to shrink or keep the depth', () => {
+    const lm = loadTiny({}, 'computed');
+    expect(() => growLm(lm, lm.config.layers, 1)).toThrow(/not more than/);
+    disposeLm(lm);
+  });
+});
