@@ -19,7 +19,9 @@ export default defineConfig({
     launchOptions: {
       executablePath: findChromium() ?? undefined,
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--no-first-run', '--enable-unsafe-webgpu', '--autoplay-policy=no-user-gesture-required'],
+        '--no-first-run', '--enable-unsafe-webgpu', '--autoplay-policy=no-user-gesture-required',
+        // a fake microphone (beeps) for the recording test; permission is granted per test
+        '--use-fake-device-for-media-stream'],
     },
   },
   webServer: {

@@ -128,6 +128,39 @@ test('each broken file gets its own message and the good clips stay', async ({ p
   await expect(clipNamed(page, 'demo.flac').getByTestId('token-grid')).toHaveAttribute('data-cols', String(12 * frameRate));
 });
 
+test('record a clip from the microphone; a refused microphone says so and the clips stay', async ({ page, context }) => {
+  // Chromium's fake capture device (playwright.config.ts) plays beeps: a real, non-silent recording.
+  await context.grantPermissions(['microphone']);
+  await openStudio(page);
+  const record = page.getByTestId('record-button');
+  await record.click();
+  await expect(record).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('record-time')).toHaveText(/^0:0[1-9]/); // it counts
+  await page.waitForTimeout(1500);
+  await record.click();
+  await expect(record).toHaveAttribute('aria-pressed', 'false');
+  const clip = clipNamed(page, 'Recording 1.webm');
+  const grid = clip.getByTestId('token-grid');
+  await expect(grid).toBeVisible();
+  await expect(grid).toHaveAttribute('data-rows', String(K));
+  const seconds = Number(await grid.getAttribute('data-cols')) / frameRate;
+  expect(seconds).toBeGreaterThan(1.5);
+  expect(seconds).toBeLessThan(6);
+  await expect(clip.getByTestId('clip-error')).toHaveCount(0);
+
+  // The browser refuses the microphone (the permission prompt, outside the page, stands in here).
+  await page.evaluate(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+  });
+  await record.click();
+  await expect(page.getByTestId('record-error')).toHaveAttribute('data-code', 'MIC_DENIED');
+  await expect(page.getByTestId('record-error')).toContainText('Microphone access was refused');
+  await expect(record).toBeEnabled();
+  await expect(record).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByTestId('clip')).toHaveCount(1);
+  await expect(clip.getByTestId('token-grid')).toBeVisible();
+});
+
 test('the backend is shown and can be forced from the URL', async ({ page }) => {
   await openStudio(page, '?backend=cpu');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
 import { isWeightsFile } from '../state/modelsSlice';
 import { droppedFiles, isDatasetDrop } from './datasetInput';
+import { RecordButton } from './RecordButton';
 import { useStudio } from './StoreContext';
 
 export const ACCEPT = 'audio/*,.wav,.mp3,.ogg,.flac,.m4a';
@@ -9,7 +10,8 @@ const hasFiles = (e: { dataTransfer: DataTransfer | null }) =>
   e.dataTransfer !== null && Array.from(e.dataTransfer.types).includes('Files');
 
 /**
- * The drop target, plus a real file input behind a button for keyboard and touch users.
+ * The drop target, plus a real file input behind a button for keyboard and touch users, and
+ * recording from the microphone.
  * Files dropped anywhere else on the page are taken too, instead of the browser navigating
  * away to them.
  */
@@ -88,9 +90,12 @@ export function DropZone() {
       <p className="drop-sub">
         Any sample rate, any number of channels. Each clip is turned into codec tokens on this device; nothing is uploaded.
       </p>
-      <button type="button" className="primary" onClick={() => input.current?.click()}>
-        Choose audio files…
-      </button>
+      <div className="drop-actions">
+        <button type="button" className="primary" onClick={() => input.current?.click()}>
+          Choose audio files…
+        </button>
+        <RecordButton />
+      </div>
       <input
         ref={input}
         type="file"
