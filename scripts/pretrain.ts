@@ -133,7 +133,7 @@ const STAGES: Record<string, Stage> = {
  * The stages after stage 1, in order, each resuming from the one before: PRETRAIN_STAGES=a,b (names
  * in STAGES; "1" = stage 1 alone). The pack is built from PACK_STAGES; the rest are measured experiments.
  */
-const PACK_STAGES: string[] = ['head', 'opening', 'anywhere', 'anywhere-more', 'opening-again'];
+const PACK_STAGES: string[] = ['head', 'opening', 'anywhere', 'anywhere-more', 'opening-again', 'deeper', 'deeper-more', 'opening-deeper'];
 const LATER_STAGES: Stage[] = (process.env.PRETRAIN_STAGES ? process.env.PRETRAIN_STAGES.split(',').filter((n) => n !== '1') : PACK_STAGES).map((n) => {
   const st = STAGES[n.trim()];
   if (!st) throw new Error(`PRETRAIN_STAGES: unknown stage "${n}" (known: 1, ${Object.keys(STAGES).join(', ')})`);
