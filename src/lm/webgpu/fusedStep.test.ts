@@ -23,7 +23,7 @@ const gpuHere = existsSync(SWIFTSHADER_ICD) || !!process.env.VK_ICD_FILENAMES;
 describe.runIf(gpuHere)('fused WebGPU decoding step', () => {
   let before = 0;
   beforeAll(async () => {
-    expect(await useDawnWebGpu()).not.toBeNull();
+    expect(await useDawnWebGpu(), 'no WebGPU adapter in Node: these tests need the Vulkan loader (Debian: apt-get install libvulkan1) and Chromium\'s SwiftShader (.ci/run installs both)').not.toBeNull();
   }, 60_000);
   afterAll(() => setFusedDecoding(true));
   beforeEach(() => {
