@@ -50,7 +50,12 @@ export async function startMicRecording(n: number, onEnded: () => void): Promise
       if (!asked) onEnded();
     };
   });
-  recorder.start(500); // a chunk every 0.5 s, so an unplugged microphone loses little
+  try {
+    recorder.start(500); // a chunk every 0.5 s, so an unplugged microphone loses little
+  } catch (err) {
+    release();
+    throw new StudioError(micErrorCode(err), browserMessage(err));
+  }
   const end = () => {
     asked = true;
     if (recorder.state !== 'inactive') recorder.stop();
