@@ -115,6 +115,7 @@ const STAGES: Record<string, Stage> = {
   // Session 10: a 2-block LM holding a tempo it hears is an in-context task (find the beat, repeat it) that
   // wants more depth; after session 9's chain the pack's LM (F16) grows to 4 blocks (grow.ts: the new blocks
   // start as the identity, so nothing learned is lost) and trains on 1,500 more pieces (3,000 in all).
+  // Its base is the session-9 pack's weights: PRETRAIN_BASE=<(git show 10446f9:public/models/studio/model.safetensors)>.
   // DEEPER_LAYERS=6 (measured, not kept): the same held-out loss per step as 4 blocks (2.255 vs 2.252 at step 500)
   // at 1.3x the time per step, and slower takes.
   deeper: {
