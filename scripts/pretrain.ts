@@ -228,7 +228,7 @@ async function main(): Promise<void> {
     run = createHash('sha256').update(JSON.stringify({ runId: run, stage: st })).digest('hex').slice(0, 10);
     const ckpt = `${DIR}/ckpt-${run}.bin`;
     if (st.grow) {
-      lm = await grow(lm, st.grow);
+      lm = await grow(lm, st.grow, based ? undefined : BASE); // PRETRAIN_BASE stands in for the first growing stage's start only
       based = true;
     }
     if (!based) {
@@ -249,12 +249,12 @@ async function main(): Promise<void> {
  * A growing stage's start: the weights rounded to F16 as a pack stores them (or PRETRAIN_BASE's, which
  * must be the same), checked against the stage's hash, then grown by blocks that change nothing yet.
  */
-async function grow(lm: Lm, g: NonNullable<Stage['grow']>): Promise<Lm> {
-  const bytes = BASE ? new Uint8Array(readFileSync(BASE)) : await saveLm(lm, {}, 'F16');
+async function grow(lm: Lm, g: NonNullable<Stage['grow']>, baseFile?: string): Promise<Lm> {
+  const bytes = baseFile ? new Uint8Array(readFileSync(baseFile)) : await saveLm(lm, {}, 'F16');
   const base = loadLm(lm.config, bytes, { positions: 'computed' });
   disposeLm(lm);
   const hash = createHash('sha256').update(await saveLm(base, {}, 'F16')).digest('hex');
-  if (hash !== g.base) throw new Error(`the weights before growing are not the chain's (${hash} vs ${g.base})${BASE ? `: ${BASE} is not the expected base` : ''}`);
+  if (hash !== g.base) throw new Error(`the weights before growing are not the chain's (${hash} vs ${g.base})${baseFile ? `: ${baseFile} is not the expected base` : ''}`);
   const grown = growLm(base, g.layers, g.seed);
   disposeLm(base);
   log(`grown from ${base.config.layers} to ${g.layers} blocks (base ${hash.slice(0, 12)})`);
