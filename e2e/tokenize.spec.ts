@@ -134,11 +134,12 @@ test('record a clip from the microphone; a refused microphone says so and the cl
   await openStudio(page);
   const record = page.getByTestId('record-button');
   await record.click();
-  await expect(record).toHaveAttribute('aria-pressed', 'true');
+  await expect(record).toHaveText('Stop recording');
+  await expect(record).toHaveAttribute('data-recording', 'true');
   await expect(page.getByTestId('record-time')).toHaveText(/^0:0[1-9]/); // it counts
   await page.waitForTimeout(1500);
   await record.click();
-  await expect(record).toHaveAttribute('aria-pressed', 'false');
+  await expect(record).toHaveText('Record from microphone');
   const clip = clipNamed(page, 'Recording 1.webm');
   const grid = clip.getByTestId('token-grid');
   await expect(grid).toBeVisible();
@@ -156,7 +157,7 @@ test('record a clip from the microphone; a refused microphone says so and the cl
   await expect(page.getByTestId('record-error')).toHaveAttribute('data-code', 'MIC_DENIED');
   await expect(page.getByTestId('record-error')).toContainText('Microphone access was refused');
   await expect(record).toBeEnabled();
-  await expect(record).toHaveAttribute('aria-pressed', 'false');
+  await expect(record).toHaveAttribute('data-recording', 'false');
   await expect(page.getByTestId('clip')).toHaveCount(1);
   await expect(clip.getByTestId('token-grid')).toBeVisible();
 });

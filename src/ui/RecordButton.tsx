@@ -63,6 +63,8 @@ export function RecordButton() {
 
   useEffect(() => () => rec.current?.cancel(), []); // leaving the page mid-recording frees the microphone
 
+  // The label says what a press does ("Stop recording"), so the button is not a toggle with aria-pressed
+  // (a toggle's label must not change with its state, WAI-ARIA APG).
   const recording = phase === 'recording';
   return (
     <div className="record">
@@ -70,7 +72,7 @@ export function RecordButton() {
         type="button"
         className={recording ? 'record-button is-recording' : 'record-button'}
         data-testid="record-button"
-        aria-pressed={recording}
+        data-recording={recording}
         disabled={phase === 'starting'}
         onClick={() => void (recording ? finish() : start())}
       >
