@@ -30,14 +30,18 @@ export interface Agreement {
 /** The bar: tempo within 8%. */
 export const TEMPO_TOLERANCE = 0.08;
 
+/** The detected tonic is the prompted one, whatever the mode. */
+function tonicAgrees(prompted: Pick<Prompted, 'tonic'>, detected: Pick<Detected, 'key'>): boolean {
+  return detected.key.tonic === (typeof prompted.tonic === 'number' ? prompted.tonic : pitchClassOf(prompted.tonic));
+}
+
 /** The detected key is the prompted one (tonic and mode). */
 export function keyAgrees(prompted: Pick<Prompted, 'tonic' | 'mode'>, detected: Pick<Detected, 'key'>): boolean {
-  const tonic = typeof prompted.tonic === 'number' ? prompted.tonic : pitchClassOf(prompted.tonic);
-  return detected.key.tonic === tonic && detected.key.mode === prompted.mode;
+  return tonicAgrees(prompted, detected) && detected.key.mode === prompted.mode;
 }
 
 export function agreement(prompted: Prompted, detected: Detected): Agreement {
-  const tonic = detected.key.tonic === (typeof prompted.tonic === 'number' ? prompted.tonic : pitchClassOf(prompted.tonic));
+  const tonic = tonicAgrees(prompted, detected);
   const key = tonic && detected.key.mode === prompted.mode;
   const tempoError = prompted.bpm > 0 ? detected.tempo.bpm / prompted.bpm - 1 : Infinity;
   return { key, tonic, tempo: Math.abs(tempoError) <= TEMPO_TOLERANCE, tempoError, beat: detected.tempo.confidence ?? NaN };

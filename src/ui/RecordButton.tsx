@@ -28,9 +28,7 @@ export function RecordButton() {
     if (!r) return;
     rec.current = null;
     setPhase('idle');
-    const file = await r.stop();
-    announce(`${file.name} recorded`);
-    void addFiles([file]);
+    void addFiles([await r.stop()]); // announces the new clip's decoding and tokenizing
   };
 
   const start = async () => {
