@@ -151,6 +151,8 @@ test('record a clip from the microphone; a refused microphone says so and the cl
 
   // The browser refuses the microphone (the permission prompt, outside the page, stands in here).
   await page.evaluate(() => {
+    const w = window as unknown as { realGetUserMedia: MediaDevices['getUserMedia'] };
+    w.realGetUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
     navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
   });
   await record.click();
@@ -160,6 +162,19 @@ test('record a clip from the microphone; a refused microphone says so and the cl
   await expect(record).toHaveAttribute('data-recording', 'false');
   await expect(page.getByTestId('clip')).toHaveCount(1);
   await expect(clip.getByTestId('token-grid')).toBeVisible();
+
+  // The microphone opens but the recorder cannot start (a format the browser then refuses): the
+  // error says so and the microphone is released, not left on.
+  await page.evaluate(() => {
+    const w = window as unknown as { realGetUserMedia: MediaDevices['getUserMedia']; micStream?: MediaStream };
+    navigator.mediaDevices.getUserMedia = async (c) => (w.micStream = await w.realGetUserMedia(c));
+    MediaRecorder.prototype.start = () => { throw new DOMException('no encoder', 'NotSupportedError'); };
+  });
+  await record.click();
+  await expect(page.getByTestId('record-error')).toHaveAttribute('data-code', 'MIC_UNSUPPORTED');
+  await expect(record).toHaveAttribute('data-recording', 'false');
+  expect(await page.evaluate(() => (window as unknown as { micStream: MediaStream }).micStream.getTracks().map((t) => t.readyState))).toEqual(['ended']);
+  await expect(page.getByTestId('clip')).toHaveCount(1);
 });
 
 test('the backend is shown and can be forced from the URL', async ({ page }) => {
