@@ -16,7 +16,7 @@ import { KEY_EXAMPLES } from '../src/state/examples';
  */
 const EXAMPLE = 'slow piano melody in D minor';
 const SEED = 1;
-const SWEEP = '10/10';
+const SWEEP = '9/10';
 
 test(`"${EXAMPLE}" (seed ${SEED}; in key for ${SWEEP} seeds in the benchmark) comes out in its key, offline, with the bundled model`, async ({ page, context }) => {
   test.setTimeout(180_000);

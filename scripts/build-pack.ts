@@ -30,7 +30,7 @@ const pretraining = committed?.lm?.pretraining;
 const lmWeights = pretraining ? new Uint8Array(readFileSync(PACK_DIR + committed.files[committed.lm.weights].path)) : await buildStudioLm(lmConfig, SEED + 7);
 if (pretraining) log(`LM: keeping the pretrained weights (${pretraining.steps} steps; npm run pretrain -- --check reproduces them)`);
 const files: Record<string, Uint8Array> = {
-  'encodec_encoder.onnx': buildEncoderGraph(codebooks, dims, scale),
+  'encodec_encoder.onnx': buildEncoderGraph(codebooks, dims, { scale, gainStep: CODEC_DESIGN.gainStep }),
   'encodec_decode.onnx': buildDecoderGraph(codebooks, dims, SEED + 99, { scale }),
   'text_encoder.onnx': text.encoder,
   'tokenizer.json': text.tokenizer,

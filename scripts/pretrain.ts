@@ -7,7 +7,7 @@
  *   npm run pretrain -- --check       the same, then fails unless the weights equal the committed ones
  *   PRETRAIN_STEPS=... PRETRAIN_PIECES=... npm run pretrain
  *   PRETRAIN_STAGES=short,short-more npm run pretrain  later stages by name (see STAGES; the pack's are PACK_STAGES)
- *   PRETRAIN_BASE=weights.safetensors npm run pretrain  start at the first growing stage from these weights (they must be
+ *   PRETRAIN_BASE=weights.safetensors npm run pretrain  start at the growing or restarting stage whose base these weights are
  *                                     the chain's weights there: the stage's `base` hash), skipping the training before it
  *
  * Everything is deterministic from the seeds below, the pack's codec and text encoder, and the
@@ -23,7 +23,7 @@ import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
 import { packDescription, studioLmConfig } from './pack/lmPack.ts';
 import { corpusCodes, type CorpusPiece } from './pretrain/corpusCodes.ts';
 import { growLm } from './pretrain/grow.ts';
-import { loadStudioTools, type StudioTools } from './pretrain/studioPack.ts';
+import { loadFullGainTools, loadStudioTools, type StudioTools } from './pretrain/studioPack.ts';
 
 const PACK_DIR = process.env.PACK_DIR ?? new URL('../public/models/studio/', import.meta.url).pathname;
 const BASE = process.env.PRETRAIN_BASE;
@@ -91,6 +91,13 @@ interface Stage {
   name: string; prefix: string; corpusSeed: number; pieces: number; train: typeof SETTINGS.train & { headFraction?: number }; modePairs?: boolean; onlyOwn?: boolean;
   /** Before training: round the weights to F16 (what a pack stores), check them against `base` (sha256 of saveLm(lm, {}, 'F16')), then add blocks on top (grow.ts). */
   grow?: { layers: number; seed: number; base: string };
+  /** Before training: round the weights to F16 and check them against `base`, as for `grow`, without adding blocks (a place PRETRAIN_BASE can start from). */
+  restart?: { layers: number; base: string };
+  /**
+   * From this stage on, the corpus (every piece so far, and the held-out set) is tokenized by the pack's
+   * codec as it is; before it, by the same codec at the full gain resolution (loadFullGainTools).
+   */
+  retokenize?: boolean;
 }
 const STAGES: Record<string, Stage> = {
   short: { name: 'stage 2', prefix: 'q', corpusSeed: 7_100_000, pieces: 900, train: { ...SETTINGS.train, steps: 800, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 12 } },
@@ -128,13 +135,26 @@ const STAGES: Record<string, Stage> = {
     train: { ...SETTINGS.train, steps: Number(process.env.DEEPER_MORE_STEPS ?? 1000), lr: 1e-3, warmup: 30, seed: 25 },
   },
   'opening-deeper': { name: 'opening-deeper', prefix: 'g', corpusSeed: 7_400_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 24 } },
+  // Session 11: the codec's encoder keeps every 32nd gain level (CODEC_DESIGN.gainStep); every piece so far is
+  // tokenized again with it and the LM goes on from the session-10 pack's weights (PRETRAIN_BASE=<that pack's
+  // model.safetensors, git show dab42ac:public/models/studio/model.safetensors> starts here): 600 steps of 5 s crops
+  // anywhere on 1,500 more pieces (6,000 in all; ~22 min), then 400 of 2 s openings (~14 min). Measured against the
+  // same two stages on the full-resolution tokens (PACK_DIR = a copy of the session-10 pack): key at cfg 3 50% vs 25%
+  // (the session-10 pack 38%), cfg 1 38% vs 33%, the examples 22/30 vs 25/30, the continuation's key 29% vs 38%;
+  // the beat none of them (steadiness 0.08-0.10, tempo 8%). Without the openings (coarse-gain alone): key 33%, tempo 4%.
+  'coarse-gain': {
+    name: 'coarse-gain', prefix: 'c', corpusSeed: 7_600_000, pieces: Number(process.env.COARSE_PIECES ?? 1500), retokenize: true,
+    restart: { layers: 4, base: '4dc58e6af9c889a3cd3f75bfcc2f49ba95183cdff486d7baaea8d57198fdf1a2' },
+    train: { ...SETTINGS.train, steps: Number(process.env.COARSE_STEPS ?? 600), lr: 1e-3, warmup: 30, seed: 26 },
+  },
+  'opening-coarse': { name: 'opening-coarse', prefix: 'c', corpusSeed: 7_600_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 27 } },
   mode: { name: 'mode', prefix: 'm', corpusSeed: 7_300_000, pieces: Number(process.env.MODE_PIECES ?? 600), modePairs: true, onlyOwn: true, train: { ...SETTINGS.train, steps: Number(process.env.MODE_STEPS ?? 300), lr: 7e-4, warmup: 20, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 18 } },
 };
 /**
  * The stages after stage 1, in order, each resuming from the one before: PRETRAIN_STAGES=a,b (names
  * in STAGES; "1" = stage 1 alone). The pack is built from PACK_STAGES; the rest are measured experiments.
  */
-const PACK_STAGES: string[] = ['head', 'opening', 'anywhere', 'anywhere-more', 'opening-again', 'deeper', 'deeper-more', 'opening-deeper'];
+const PACK_STAGES: string[] = ['head', 'opening', 'anywhere', 'anywhere-more', 'opening-again', 'deeper', 'deeper-more', 'opening-deeper', 'coarse-gain', 'opening-coarse'];
 const LATER_STAGES: Stage[] = (process.env.PRETRAIN_STAGES ? process.env.PRETRAIN_STAGES.split(',').filter((n) => n !== '1') : PACK_STAGES).map((n) => {
   const st = STAGES[n.trim()];
   if (!st) throw new Error(`PRETRAIN_STAGES: unknown stage "${n}" (known: 1, ${Object.keys(STAGES).join(', ')})`);
@@ -159,12 +179,21 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
   mkdirSync(DIR, { recursive: true });
-  const tools = await loadStudioTools(PACK_DIR);
+  const packTools = await loadStudioTools(PACK_DIR);
+  let tools = await loadFullGainTools(PACK_DIR); // until a stage retokenizes
   // The chain starts from the pack's first design (2 blocks); a growing stage adds blocks, and the manifest says how many.
   const cfg = studioLmConfig(tools.manifest.text!.hiddenSize, tools.manifest.codec.cardinality, tools.manifest.codec.codebooks);
   const common = { seconds: SETTINGS.seconds, captionsPerPiece: SETTINGS.captionsPerPiece, cacheDir: DIR, log };
-  const train = await clipsOf(tools, await corpusCodes(tools, { ...common, firstSeed: SETTINGS.corpusSeed, pieces: SETTINGS.pieces }), 'p');
-  const val = await clipsOf(tools, await corpusCodes(tools, { ...common, firstSeed: SETTINGS.valSeed, pieces: SETTINGS.valPieces }), 'v', 1);
+  interface Part { firstSeed: number; pieces: number; prefix: string; modePairs?: boolean; captions?: number }
+  const clipsOfParts = async (parts: Part[]) => {
+    const out: TrainClip[] = [];
+    for (const p of parts) out.push(...await clipsOf(tools, await corpusCodes(tools, { ...common, ...p }), p.prefix, p.captions));
+    return out;
+  };
+  let parts: Part[] = [{ firstSeed: SETTINGS.corpusSeed, pieces: SETTINGS.pieces, prefix: 'p' }];
+  const valPart: Part = { firstSeed: SETTINGS.valSeed, pieces: SETTINGS.valPieces, prefix: 'v', captions: 1 };
+  const train = await clipsOfParts(parts);
+  let val = await clipsOfParts([valPart]);
   log(`${train.length} training clips (${SETTINGS.pieces} pieces x ${SETTINGS.captionsPerPiece} captions), ${val.length} validation clips`);
 
   // The run depends on the pack's codec and text encoder, not on the LM weights this run writes.
@@ -173,13 +202,13 @@ async function main(): Promise<void> {
   const ckptFile = `${DIR}/ckpt-${runId}.bin`;
   const logFile = `${DIR}/log-${runId}.jsonl`;
   let lm = initLm(cfg, SETTINGS.initSeed);
-  if (BASE && !LATER_STAGES.some((st) => st.grow)) throw new Error('PRETRAIN_BASE: none of the stages grows the LM, so there is nowhere to start from it');
+  const startAt = BASE ? await baseStage(BASE, cfg) : -1;
   const resume = !BASE && existsSync(ckptFile) ? readCheckpoint(new Uint8Array(readFileSync(ckptFile)), lm) : undefined;
   if (resume) log(`resuming from step ${resume.step} (${ckptFile})`);
 
   // Validation: fixed 5 s crops of held-out pieces, conditional, on every checkpoint.
   const shape = { codebooks: cfg.codebooks, card: cfg.card, textDim: cfg.textDim };
-  const valCrops: Crop[] = val.map((c, i) => ({ clip: i, start: 0, frames: Math.min(SETTINGS.train.cropFrames, c.frames) }));
+  let valCrops: Crop[] = val.map((c, i) => ({ clip: i, start: 0, frames: Math.min(SETTINGS.train.cropFrames, c.frames) }));
   const validate = async (): Promise<number> => {
     let sum = 0;
     for (let i = 0; i < valCrops.length; i += SETTINGS.train.batchSize) {
@@ -222,13 +251,25 @@ async function main(): Promise<void> {
   let pieces = SETTINGS.pieces;
   let clips = train;
   let based = !BASE;
-  for (const st of LATER_STAGES) {
-    const more = st.pieces > 0 ? await clipsOf(tools, await corpusCodes(tools, { ...common, firstSeed: st.corpusSeed, pieces: st.pieces, modePairs: st.modePairs }), st.prefix) : [];
+  for (const [i, st] of LATER_STAGES.entries()) {
+    if (st.retokenize && tools !== packTools) {
+      tools = packTools;
+      clips = await clipsOfParts(parts);
+      val = await clipsOfParts([valPart]);
+      valCrops = val.map((c, i) => ({ clip: i, start: 0, frames: Math.min(SETTINGS.train.cropFrames, c.frames) }));
+      log(`${st.name}: the corpus tokenized again by the pack's codec (${clips.length} clips)`);
+    }
+    const own: Part[] = st.pieces > 0 ? [{ firstSeed: st.corpusSeed, pieces: st.pieces, modePairs: st.modePairs, prefix: st.prefix }] : [];
+    const more = await clipsOfParts(own);
+    parts = st.onlyOwn ? own : [...parts, ...own];
     clips = st.onlyOwn ? more : [...clips, ...more];
-    run = createHash('sha256').update(JSON.stringify({ runId: run, stage: st })).digest('hex').slice(0, 10);
+    const codec = st.retokenize ? { codec: tools.manifest.files[tools.manifest.codec.encoder].sha256 } : {};
+    run = createHash('sha256').update(JSON.stringify({ runId: run, stage: st, ...codec })).digest('hex').slice(0, 10);
     const ckpt = `${DIR}/ckpt-${run}.bin`;
-    if (st.grow) {
-      lm = await grow(lm, st.grow, based ? undefined : BASE); // PRETRAIN_BASE stands in for the first growing stage's start only
+    if (i === startAt || based) {
+      // PRETRAIN_BASE stands in for its stage's start only
+      if (st.grow) lm = await grow(lm, st.grow, based ? undefined : BASE);
+      else if (st.restart) lm = await checkedBase(lm, st.restart.layers, st.restart.base, based ? undefined : BASE);
       based = true;
     }
     if (!based) {
@@ -250,15 +291,47 @@ async function main(): Promise<void> {
  * must be the same), checked against the stage's hash, then grown by blocks that change nothing yet.
  */
 async function grow(lm: Lm, g: NonNullable<Stage['grow']>, baseFile?: string): Promise<Lm> {
-  const bytes = baseFile ? new Uint8Array(readFileSync(baseFile)) : await saveLm(lm, {}, 'F16');
-  const base = loadLm(lm.config, bytes, { positions: 'computed' });
-  disposeLm(lm);
-  const hash = createHash('sha256').update(await saveLm(base, {}, 'F16')).digest('hex');
-  if (hash !== g.base) throw new Error(`the weights before growing are not the chain's (${hash} vs ${g.base})${baseFile ? `: ${baseFile} is not the expected base` : ''}`);
+  const base = await checkedBase(lm, lm.config.layers, g.base, baseFile);
+  const hash = g.base;
   const grown = growLm(base, g.layers, g.seed);
   disposeLm(base);
   log(`grown from ${base.config.layers} to ${g.layers} blocks (base ${hash.slice(0, 12)})`);
   return grown;
+}
+
+/** The index of the stage in LATER_STAGES that starts from `file`: a growing or restarting stage whose base hash is the file's. */
+async function baseStage(file: string, cfg: Lm['config']): Promise<number> {
+  const bytes = new Uint8Array(readFileSync(file));
+  let layers = cfg.layers;
+  const tried: string[] = [];
+  for (const [i, st] of LATER_STAGES.entries()) {
+    const at = st.restart ? st.restart : st.grow ? { layers, base: st.grow.base } : undefined;
+    if (st.grow) layers = st.grow.layers;
+    if (!at) continue;
+    tried.push(st.name);
+    let hash = '';
+    try {
+      const lm = loadLm({ ...cfg, layers: at.layers }, bytes, { positions: 'computed' });
+      hash = createHash('sha256').update(await saveLm(lm, {}, 'F16')).digest('hex');
+      disposeLm(lm);
+    } catch {
+      continue; // not an LM of this stage's depth
+    }
+    if (hash === at.base) return i;
+  }
+  throw new Error(`PRETRAIN_BASE: ${file} is not the starting weights of any of these stages (${tried.join(', ') || 'none grows or restarts the LM'})`);
+}
+
+/** The weights rounded to F16 as a pack stores them (or `baseFile`'s, `layers` blocks), checked against the chain's hash; `lm` is disposed. */
+async function checkedBase(lm: Lm, layers: number, want: string, baseFile?: string): Promise<Lm> {
+  if (!baseFile && lm.config.layers !== layers) throw new Error(`the chain's LM has ${lm.config.layers} blocks here, the stage expects ${layers}`);
+  const bytes = baseFile ? new Uint8Array(readFileSync(baseFile)) : await saveLm(lm, {}, 'F16');
+  const base = loadLm({ ...lm.config, layers }, bytes, { positions: 'computed' });
+  disposeLm(lm);
+  const hash = createHash('sha256').update(await saveLm(base, {}, 'F16')).digest('hex');
+  if (hash !== want) throw new Error(`the weights here are not the chain's (${hash} vs ${want})${baseFile ? `: ${baseFile} is not the expected base` : ''}`);
+  log(`starting from ${baseFile ?? "the chain's weights"}: ${layers} blocks, F16, base ${hash.slice(0, 12)} as expected`);
+  return base;
 }
 
 /** The trained weights into the pack (or, with --check, compared with the committed ones). */

@@ -1,5 +1,5 @@
 import { GraphBuilder } from './onnx.ts';
-import { CODEC_DESIGN, bandWeights, hann, leftPad, powerRef } from '../../src/codec/design.ts';
+import { CODEC_DESIGN, bandWeights, gainLevelKept, hann, leftPad, powerRef } from '../../src/codec/design.ts';
 import { mulberry32 } from '../../src/util/rng.ts';
 
 /** Codebooks: K arrays of [card, D] row-major. */
@@ -7,8 +7,18 @@ export type Codebooks = Float32Array[];
 
 const d = CODEC_DESIGN;
 
+export interface EncoderOptions {
+  /** Per-band weights applied before quantization (undone by the decoder). */
+  scale?: Float32Array;
+  /** Stage 0 is a gain stage whose encoder picks only every gainStep-th level (gainLevelKept); 1 = all. */
+  gainStep?: number;
+  /** Diagnostics only: also output the log band energies. */
+  exposeFeatures?: boolean;
+}
+
 /** Encoder graph: input_values [B,1,N] float32 -> audio_codes [1,B,K,T] int64 (EnCodec interface). */
-export function buildEncoderGraph(codebooks: Codebooks, dims: number, scale?: Float32Array, exposeFeatures = false): Uint8Array {
+export function buildEncoderGraph(codebooks: Codebooks, dims: number, opts: EncoderOptions = {}): Uint8Array {
+  const { scale, gainStep = 1, exposeFeatures = false } = opts;
   const g = new GraphBuilder('studio_codec_encoder');
   const K = codebooks.length;
   const card = codebooks[0].length / dims;
@@ -52,7 +62,8 @@ export function buildEncoderGraph(codebooks: Codebooks, dims: number, scale?: Fl
     for (let j = 0; j < card; j++) {
       let s = 0;
       for (let i = 0; i < dims; i++) s += cb[j * dims + i] ** 2;
-      cn[j] = s;
+      // A level the encoder does not pick: its score can never be the smallest.
+      cn[j] = k === 0 && !gainLevelKept(j, gainStep, card) ? s + 1e9 : s;
     }
     const book = g.f16(`vq${k}_codebook`, [card, dims], cb);
     const dot = g.o('MatMul', [r, g.o('Transpose', [book], { perm: [1, 0] })]); // [B,T,card]

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chromagram, dominantPitchClassAgreement, nonSilentMask } from '../audio/chroma';
 import { resample } from '../audio/resample';
 import { fixtureNames, fixturePath, readFlac } from '../../scripts/pack/fixtures';
+import { CODEC_DESIGN, gainLevelKept } from './design';
 import type { Codec } from './encodec';
 import { loadBundledCodec, readPackManifest } from './testPack';
 
@@ -21,11 +22,12 @@ describe('bundled codec (EnCodec interface, onnxruntime-node)', () => {
   beforeAll(async () => { codec = await loadBundledCodec(); });
 
   it('encodes N samples to K x ceil(N / hop) tokens in range, deterministically', async () => {
-    // Two different chords back to back (a steady sound may well use one codeword throughout).
+    // Two different chords back to back, the second 6 dB louder (a steady sound may well use one
+    // codeword throughout; the first codebook is the frame's level, in 1.35 dB steps).
     const half = chord(0.5065, sr, [60, 64, 67]);
     const x = new Float32Array(half.length * 2);
     x.set(half);
-    x.set(chord(0.5065, sr, [62, 65, 69]), half.length);
+    x.set(chord(0.5065, sr, [62, 65, 69]).map((v) => 2 * v), half.length);
     const a = await codec.encode(x);
     expect(a.k).toBe(K);
     expect(a.t).toBe(Math.ceil(x.length / hop));
@@ -35,6 +37,8 @@ describe('bundled codec (EnCodec interface, onnxruntime-node)', () => {
     expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
     // Not degenerate: every codebook tells the two chords apart.
     for (let q = 0; q < K; q++) expect(new Set(a.codes.subarray(q * a.t, (q + 1) * a.t)).size).toBeGreaterThan(1);
+    // The gain stage picks only every gainStep-th level (the language model predicts these).
+    for (const v of a.codes.subarray(0, a.t)) expect(gainLevelKept(v, CODEC_DESIGN.gainStep, cardinality)).toBe(true);
   });
 
   it('decodes K x T tokens to T * hop samples that keep the level and the pitch', async () => {
