@@ -292,10 +292,9 @@ async function main(): Promise<void> {
  */
 async function grow(lm: Lm, g: NonNullable<Stage['grow']>, baseFile?: string): Promise<Lm> {
   const base = await checkedBase(lm, lm.config.layers, g.base, baseFile);
-  const hash = g.base;
   const grown = growLm(base, g.layers, g.seed);
   disposeLm(base);
-  log(`grown from ${base.config.layers} to ${g.layers} blocks (base ${hash.slice(0, 12)})`);
+  log(`grown from ${base.config.layers} to ${g.layers} blocks`);
   return grown;
 }
 

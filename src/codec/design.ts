@@ -46,7 +46,7 @@ export type CodecDesign = typeof CODEC_DESIGN;
 
 /** Whether the encoder may pick gain level j: the middle level of each group of `step` (the last group's, clamped). */
 export function gainLevelKept(j: number, step: number, card: number): boolean {
-  return j === Math.min(card - 1, Math.floor(j / step) * step + (step >> 1)) || step <= 1;
+  return step <= 1 || j === Math.min(card - 1, Math.floor(j / step) * step + (step >> 1));
 }
 
 /** Number of one-sided DFT bins. */
