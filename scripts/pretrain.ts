@@ -7,8 +7,8 @@
  *   npm run pretrain -- --check       the same, then fails unless the weights equal the committed ones
  *   PRETRAIN_STEPS=... PRETRAIN_PIECES=... npm run pretrain
  *   PRETRAIN_STAGES=short,short-more npm run pretrain  later stages by name (see STAGES; the pack's are PACK_STAGES)
- *   PRETRAIN_BASE=weights.safetensors npm run pretrain  start at the growing or restarting stage whose base these weights are
- *                                     the chain's weights there: the stage's `base` hash), skipping the training before it
+ *   PRETRAIN_BASE=weights.safetensors npm run pretrain  start at the growing or restarting stage whose starting weights
+ *                                     these are (its `base` hash), skipping the training before it
  *
  * Everything is deterministic from the seeds below, the pack's codec and text encoder, and the
  * settings, so a rerun reproduces the committed weights. Losses go to <dir>/log.jsonl; a

@@ -37,7 +37,11 @@ describe('codec encoder graph', () => {
   const x = Float32Array.from({ length: 32000 }, (_, i) => Math.sin(i / 7) * 0.3 * (1 + Math.sin(i / 3000)) * (i % 6400 < 800 ? 1 : 0.2));
   const encode = async (bytes: Uint8Array) => {
     const s = await createNodeOrtSession(bytes);
-    return outputOf(await s.run({ input_values: float32(x, [1, 1, x.length]) }), 'audio_codes', 'int64').data;
+    try {
+      return outputOf(await s.run({ input_values: float32(x, [1, 1, x.length]) }), 'audio_codes', 'int64').data;
+    } finally {
+      await s.release();
+    }
   };
 
   it('with a gain step, picks only the kept gain levels, the nearest of them', async () => {
