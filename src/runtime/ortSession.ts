@@ -7,7 +7,7 @@
 // is what slowed the LM beside it). Each ORT worker serves one backend, so it loads one build.
 import type * as OrtWeb from 'onnxruntime-web';
 import type { BackendName } from './backend';
-import { createError, executionProviders, tensorMaker, wasmThreads, wrapOrtSession, type OrtTensorClass } from './ortWrap';
+import { createError, executionProviders, runQueue, tensorMaker, wasmThreads, wrapOrtSession, type OrtTensorClass, type RunQueue } from './ortWrap';
 import { lossReason, raceLoss } from './gpuLoss';
 import type { SessionRunner } from './sessionRunner';
 
@@ -17,6 +17,8 @@ let jsep: Promise<Ort> | null = null;
 let wasmOnly: Promise<Ort> | null = null;
 /** Settles with the reason when ORT's WebGPU device is lost (set by the first WebGPU session). */
 let whenLost: Promise<string> | null = null;
+/** One run queue per loaded ORT build: the JSEP build runs one session at a time (see wrapOrtSession). */
+const queues = new WeakMap<Ort, RunQueue>();
 
 /** ORT's WebGPU device's loss (never settles when ORT does not hand out its device). */
 function watchOrtDevice(ort: Ort): Promise<string> {
@@ -67,7 +69,9 @@ export async function createOrtSession(bytes: Uint8Array, backend: BackendName):
   } catch (e) {
     throw createError(e, backend);
   }
-  const runner = wrapOrtSession(session, tensorMaker(ort.Tensor as unknown as OrtTensorClass<OrtWeb.Tensor>));
+  let queue = queues.get(ort);
+  if (!queue) queues.set(ort, (queue = runQueue()));
+  const runner = wrapOrtSession(session, tensorMaker(ort.Tensor as unknown as OrtTensorClass<OrtWeb.Tensor>), queue);
   if (backend !== 'webgpu') return runner;
   // After a GPU process crash a WebGPU run can stay pending for ever: fail it as GPU_DEVICE_LOST.
   whenLost ??= watchOrtDevice(ort);

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
-import { createError, executionProviders, wasmThreads, wrapOrtSession, type OrtSessionLike, type OrtTensorLike } from './ortWrap';
+import { createError, executionProviders, runQueue, wasmThreads, wrapOrtSession, type OrtSessionLike, type OrtTensorLike } from './ortWrap';
 import { float32, int32, int64, outputOf } from './sessionRunner';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A session that doubles `x`, records overlap, and can be told to fail or to answer oddly. */
-function fakeSession(opts: { delayMs?: number; output?: (x: OrtTensorLike) => Record<string, OrtTensorLike> } = {}) {
-  const state = { active: 0, maxActive: 0, runs: 0, released: false };
+function fakeSession(
+  opts: { delayMs?: number; output?: (x: OrtTensorLike) => Record<string, OrtTensorLike> } = {},
+  state = { active: 0, maxActive: 0, runs: 0, released: false },
+) {
   const session: OrtSessionLike = {
     inputNames: ['x'],
     outputNames: ['y'],
@@ -45,6 +47,21 @@ describe('wrapOrtSession', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const last = (results[2] as PromiseFulfilledResult<Awaited<ReturnType<typeof runner.run>>>).value;
     expect(outputOf(last, 'y', 'float32')).toEqual({ type: 'float32', data: new Float32Array([6, 8]), dims: [1, 2] });
+  });
+
+  it('never overlaps runs of two sessions that share a queue (one ORT-web JSEP module)', async () => {
+    const x = (v: number) => ({ x: float32(new Float32Array([v]), [1]) });
+    const overlapOf = async (share: boolean): Promise<number> => {
+      const module = { active: 0, maxActive: 0, runs: 0, released: false };
+      const queue = share ? runQueue() : undefined;
+      const a = wrapOrtSession(fakeSession({ delayMs: 10 }, module).session, identity, queue);
+      const b = wrapOrtSession(fakeSession({ delayMs: 10 }, module).session, identity, queue);
+      await Promise.all([a.run(x(1)), b.run(x(2)), a.run(x(3)), b.run(x(4))]);
+      expect(module.runs).toBe(4);
+      return module.maxActive;
+    };
+    expect(await overlapOf(false)).toBe(2);
+    expect(await overlapOf(true)).toBe(1);
   });
 
   it('rejects missing or unknown feeds with MODEL_INTERFACE before running', async () => {

@@ -49,17 +49,32 @@ function checkFeeds(inputNames: readonly string[], feeds: TensorMap): void {
   }
 }
 
-/**
- * A SessionRunner over an ORT session. Runs are chained so that two never overlap on one session
- * (ORT-web sessions are not re-entrant; the same pattern as transformers.js `webInferenceChain`).
- */
-export function wrapOrtSession(session: OrtSessionLike, makeTensor: MakeOrtTensor): SessionRunner {
+/** Runs jobs one after another, in call order; one failed job does not block the ones behind it. */
+export type RunQueue = <T>(job: () => Promise<T>) => Promise<T>;
+
+export function runQueue(): RunQueue {
   let chain: Promise<unknown> = Promise.resolve();
+  return (job) => {
+    const next = chain.then(job);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+}
+
+/**
+ * A SessionRunner over an ORT session. Runs are queued so that two never overlap on one session
+ * (ORT-web sessions are not re-entrant; the same pattern as transformers.js `webInferenceChain`).
+ * Sessions that must not overlap with each other either share `queue`: onnxruntime-web's JSEP
+ * build runs one session at a time per wasm module and fails a second concurrent run with
+ * "Session already started", whichever session it belongs to.
+ */
+export function wrapOrtSession(session: OrtSessionLike, makeTensor: MakeOrtTensor, queue: RunQueue = runQueue()): SessionRunner {
+  let last: Promise<unknown> = Promise.resolve();
   let released = false;
 
   function enqueue<T>(job: () => Promise<T>): Promise<T> {
-    const next = chain.then(job);
-    chain = next.catch(() => undefined); // one failed run must not block the ones behind it
+    const next = queue(job);
+    last = next.catch(() => undefined);
     return next;
   }
 
@@ -83,7 +98,7 @@ export function wrapOrtSession(session: OrtSessionLike, makeTensor: MakeOrtTenso
       });
     },
     release() {
-      if (released) return chain.then(() => undefined);
+      if (released) return last.then(() => undefined);
       released = true;
       return enqueue(() => session.release());
     },
