@@ -22,7 +22,8 @@ import { disposeLm, evalLoss, initLm, loadLm, makeBatch, disposeBatch, readCheck
 import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
 import { packDescription, studioLmConfig } from './pack/lmPack.ts';
 import { corpusCodes, type CorpusPiece } from './pretrain/corpusCodes.ts';
-import { growLm } from './pretrain/grow.ts';
+import { clockAt } from '../src/lm/beatClock.ts';
+import { growLm, withBeatClock } from './pretrain/grow.ts';
 import { loadFullGainTools, loadStudioTools, type StudioTools } from './pretrain/studioPack.ts';
 
 const PACK_DIR = process.env.PACK_DIR ?? new URL('../public/models/studio/', import.meta.url).pathname;
@@ -98,6 +99,8 @@ interface Stage {
    * codec as it is; before it, by the same codec at the full gain resolution (loadFullGainTools).
    */
   retokenize?: boolean;
+  /** From this stage on the LM takes a beat clock (withBeatClock: zero-initialised, function-preserving); every clip's comes from its piece's tempo. */
+  clock?: boolean;
 }
 const STAGES: Record<string, Stage> = {
   short: { name: 'stage 2', prefix: 'q', corpusSeed: 7_100_000, pieces: 900, train: { ...SETTINGS.train, steps: 800, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 12 } },
@@ -148,13 +151,23 @@ const STAGES: Record<string, Stage> = {
     train: { ...SETTINGS.train, steps: Number(process.env.COARSE_STEPS ?? 600), lr: 1e-3, warmup: 30, seed: 26 },
   },
   'opening-coarse': { name: 'opening-coarse', prefix: 'c', corpusSeed: 7_600_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 27 } },
+  // Session 12: a beat clock (src/lm/beatClock.ts) for the tempo, which no depth, step count, sampling or
+  // codec change brought (sessions 9-11). The session-11 pack's LM (F16; PRETRAIN_BASE=<its model.safetensors,
+  // git show c0f44c2:public/models/studio/model.safetensors> starts here) gains a zero-initialised clock and trains
+  // on the same pieces with every clip's clock from its tempo (30% of rows without), 5 s crops anywhere, then 2 s openings.
+  'beat-clock': {
+    name: 'beat-clock', prefix: 'c', corpusSeed: 7_600_000, pieces: 0, clock: true,
+    restart: { layers: 4, base: 'e5f11ab6a71e957d1442de3baefff849a702e01ba92e1c846fce71bcd9661248' },
+    train: { ...SETTINGS.train, steps: Number(process.env.CLOCK_STEPS ?? 500), lr: 1e-3, warmup: 30, seed: 28 },
+  },
+  'opening-clock': { name: 'opening-clock', prefix: 'c', corpusSeed: 7_600_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 29 } },
   mode: { name: 'mode', prefix: 'm', corpusSeed: 7_300_000, pieces: Number(process.env.MODE_PIECES ?? 600), modePairs: true, onlyOwn: true, train: { ...SETTINGS.train, steps: Number(process.env.MODE_STEPS ?? 300), lr: 7e-4, warmup: 20, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 18 } },
 };
 /**
  * The stages after stage 1, in order, each resuming from the one before: PRETRAIN_STAGES=a,b (names
  * in STAGES; "1" = stage 1 alone). The pack is built from PACK_STAGES; the rest are measured experiments.
  */
-const PACK_STAGES: string[] = ['head', 'opening', 'anywhere', 'anywhere-more', 'opening-again', 'deeper', 'deeper-more', 'opening-deeper', 'coarse-gain', 'opening-coarse'];
+const PACK_STAGES: string[] = ['head', 'opening', 'anywhere', 'anywhere-more', 'opening-again', 'deeper', 'deeper-more', 'opening-deeper', 'coarse-gain', 'opening-coarse', 'beat-clock', 'opening-clock'];
 const LATER_STAGES: Stage[] = (process.env.PRETRAIN_STAGES ? process.env.PRETRAIN_STAGES.split(',').filter((n) => n !== '1') : PACK_STAGES).map((n) => {
   const st = STAGES[n.trim()];
   if (!st) throw new Error(`PRETRAIN_STAGES: unknown stage "${n}" (known: 1, ${Object.keys(STAGES).join(', ')})`);
@@ -168,7 +181,9 @@ async function clipsOf(tools: StudioTools, pieces: CorpusPiece[], prefix: string
   for (const [i, p] of pieces.entries()) {
     for (const [j, caption] of p.captions.slice(0, captions).entries()) {
       const c = await tools.caption(caption);
-      clips.push({ name: `${prefix}${i}.${j}`, caption, codes: p.codes, frames: p.frames, text: { states: c.states, tokens: c.dims.s, mask: Uint8Array.from(c.mask) } });
+      // Every clip knows its clock (beat 0 at frame 0); an LM without one ignores it.
+      const clock = clockAt(p.facts.bpm, tools.manifest.codec.frameRate);
+      clips.push({ name: `${prefix}${i}.${j}`, caption, codes: p.codes, frames: p.frames, text: { states: c.states, tokens: c.dims.s, mask: Uint8Array.from(c.mask) }, clock });
     }
   }
   return clips;
@@ -272,6 +287,12 @@ async function main(): Promise<void> {
       else if (st.restart) lm = await checkedBase(lm, st.restart.layers, st.restart.base, based ? undefined : BASE);
       based = true;
     }
+    if (based && st.clock && !lm.config.beatClock) {
+      const clocked = withBeatClock(lm);
+      disposeLm(lm);
+      lm = clocked;
+      log(`${st.name}: the LM takes a beat clock from here on`);
+    }
     if (!based) {
       log(`${st.name}: skipped (PRETRAIN_BASE starts after it)`);
       steps += st.train.steps;
@@ -338,7 +359,7 @@ async function finish(lm: Lm, run: string, steps: number, pieces: number): Promi
   const weights = await saveLm(lm, { producer: 'musicgen-studio pretrain', run, steps: String(steps), corpus: `${pieces} pieces` }, 'F16');
   disposeLm(lm);
   if (process.argv.includes('--check')) checkPackWeights(weights);
-  else writePackWeights(weights, lm.config.layers, steps, pieces);
+  else writePackWeights(weights, lm.config, steps, pieces);
 }
 
 function checkPackWeights(weights: Uint8Array): void {
@@ -353,14 +374,14 @@ function checkPackWeights(weights: Uint8Array): void {
 }
 
 /** Replace the pack's LM weights and their manifest entry (size, hash, description). */
-function writePackWeights(weights: Uint8Array, layers: number, steps: number, pieces: number): void {
+function writePackWeights(weights: Uint8Array, cfg: Lm['config'], steps: number, pieces: number): void {
   const manifestPath = `${PACK_DIR}/manifest.json`;
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   const entry = manifest.files[manifest.lm.weights];
   writeFileSync(`${PACK_DIR}/${entry.path}`, weights);
   entry.bytes = weights.length;
   entry.sha256 = createHash('sha256').update(weights).digest('hex');
-  manifest.lm.config = { ...manifest.lm.config, layers };
+  manifest.lm.config = { ...manifest.lm.config, layers: cfg.layers, ...(cfg.beatClock ? { beatClock: true } : {}) };
   manifest.lm.pretraining = { script: 'scripts/pretrain.ts', steps, pieces, seconds: SETTINGS.seconds };
   manifest.description = packDescription(true);
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');

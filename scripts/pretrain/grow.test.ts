@@ -3,12 +3,13 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeLm, forward, type Lm } from '../../src/lm/index.ts';
 import { disposeCond, loadTiny, tinyCond, tinySequence } from '../../src/lm/testdata/lmTiny.ts';
 import { useTfLeakCheck } from '../../src/lm/testdata/tfLeakCheck.ts';
-import { growLm } from './grow.ts';
+import { clockAt } from '../../src/lm/beatClock.ts';
+import { growLm, withBeatClock } from './grow.ts';
 
 useTfLeakCheck();
 
-async function logits(lm: Lm): Promise<Float32Array> {
-  const cond = tinyCond('cond');
+async function logits(lm: Lm, clocked = false): Promise<Float32Array> {
+  const cond = { ...tinyCond('cond'), ...(clocked ? { beat: [clockAt(120, 50), clockAt(90, 50, 11)] } : {}) };
   const codes = tinySequence();
   const out = forward(lm, codes, cond); // [2, K, S, card]
   const data = (await out.data()) as Float32Array;
@@ -48,5 +49,20 @@ describe('growLm', () => {
     const lm = loadTiny({}, 'computed');
     expect(() => growLm(lm, lm.config.layers, 1)).toThrow(/not more than/);
     disposeLm(lm);
+  });
+});
+
+describe('withBeatClock', () => {
+  it('adds a zero beat clock: the same logits with or without clocks, until it trains', async () => {
+    const lm = loadTiny({}, 'computed');
+    const clocked = withBeatClock(lm);
+    expect(clocked.config.beatClock).toBe(true);
+    expect(clocked.named.size).toBe(lm.named.size + 1);
+    expect(maxDiff(await logits(clocked, true), await logits(lm))).toBe(0);
+    tf.tidy(() => clocked.params.beatProj!.assign(tf.randomNormal(clocked.params.beatProj!.shape, 0, 0.1, 'float32', 3)));
+    expect(maxDiff(await logits(clocked, true), await logits(lm))).toBeGreaterThan(1e-3);
+    expect(() => withBeatClock(clocked)).toThrow(/already/);
+    disposeLm(lm);
+    disposeLm(clocked);
   });
 });

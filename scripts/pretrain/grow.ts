@@ -14,6 +14,21 @@ import { initLm, type Lm } from '../../src/lm/index.ts';
 
 const RESIDUAL_OUTPUTS = ['self_attn.out_proj.weight', 'encoder_attn.out_proj.weight', 'fc2.weight'];
 
+/**
+ * A new LM that also takes a beat clock (src/lm/beatClock.ts): the same weights plus `beat_proj` at
+ * zero, so it computes exactly what `lm` computes until the clock's weight trains. `lm` is left as it is.
+ */
+export function withBeatClock(lm: Lm): Lm {
+  if (lm.config.beatClock) throw new Error('withBeatClock: the LM already has a beat clock');
+  const out = initLm({ ...lm.config, beatClock: true }, 0);
+  for (const [name, v] of out.named) {
+    const old = lm.named.get(name);
+    if (old) v.assign(old);
+    else tf.tidy(() => v.assign(tf.zerosLike(v)));
+  }
+  return out;
+}
+
 /** A new LM with `layers` blocks (more than `lm` has); `lm` is left as it is (the caller disposes it). */
 export function growLm(lm: Lm, layers: number, seed: number): Lm {
   const from = lm.config.layers;

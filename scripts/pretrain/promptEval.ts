@@ -8,6 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { captionsFor, generatePiece, isHeldOutCombination, pitchClassOf, renderPiece, tonicName, type PieceFacts } from '../../src/corpus/index.ts';
 import { agreement, analyzeClip, keyAgrees, summarize, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
+import { promptFacts } from '../../src/eval/promptFacts.ts';
+import { clockAt, type BeatClock } from '../../src/lm/beatClock.ts';
 import { generateLong, type Lm, type WindowSpec } from '../../src/lm/index.ts';
 import type { ExamplePrompt } from '../../src/state/examples.ts';
 import type { StudioTools } from './studioPack.ts';
@@ -38,6 +40,12 @@ export function promptCases(firstSeed: number, count: number): PromptCase[] {
   });
 }
 
+/** As the app does (src/workers/generateTake.ts): an LM with a beat clock keeps the tempo the prompt names. */
+function clockOf(lm: Lm, prompt: string, tools: StudioTools): BeatClock[] | undefined {
+  const bpm = promptFacts(prompt).bpm;
+  return lm.config.beatClock && bpm ? [clockAt(bpm, tools.manifest.codec.frameRate)] : undefined;
+}
+
 async function textTensors(tools: StudioTools, prompt: string): Promise<{ textStates: tf.Tensor3D; textMask: tf.Tensor2D }> {
   const c = await tools.caption(prompt);
   return { textStates: tf.tensor3d(c.states, [1, c.dims.s, c.dims.d]), textMask: tf.tensor2d(Array.from(c.mask), [1, c.dims.s]) };
@@ -55,7 +63,7 @@ export async function evaluatePrompts(lm: Lm, tools: StudioTools, cases: PromptC
     for (const [name, prompt, cfg] of [['unconditional', '', 1], ['prompt, cfg 1', c.prompt, 1], ['prompt, cfg 3', c.prompt, 3]] as const) {
       const cond = await textTensors(tools, prompt);
       try {
-        const codes = await generateLong(lm, { ...cond, frames, cfg, seed: o.seed + i, window: o.window });
+        const codes = await generateLong(lm, { ...cond, frames, cfg, seed: o.seed + i, window: o.window, beat: clockOf(lm, prompt, tools) });
         audio[name] = await tools.codec.decode({ codes, k: lm.config.codebooks, t: frames });
       } finally {
         tf.dispose([cond.textStates, cond.textMask]);
@@ -103,7 +111,7 @@ export async function seedSweep(lm: Lm, tools: StudioTools, example: Required<Ex
   const takes: SeedSweep['takes'] = [];
   try {
     for (const seed of o.seeds) {
-      const codes = await generateLong(lm, { ...cond, frames, cfg: o.cfg, seed, window: o.window });
+      const codes = await generateLong(lm, { ...cond, frames, cfg: o.cfg, seed, window: o.window, beat: clockOf(lm, prompt, tools) });
       const a = analyzeClip(await tools.codec.decode({ codes, k: lm.config.codebooks, t: frames }), rate);
       takes.push({ seed, detected: `${tonicName(a.key)} ${a.key.mode}`, key: keyAgrees({ tonic, mode }, a) });
       o.log?.(`"${prompt}" seed ${seed}: ${takes.at(-1)!.detected}`);
@@ -148,7 +156,7 @@ export async function evaluateContinuation(lm: Lm, tools: StudioTools, cases: Pr
     for (let q = 0; q < K; q++) prompt.set(piece.codes.subarray(q * piece.t, q * piece.t + shown), q * shown);
     const cond = await textTensors(tools, c.prompt);
     try {
-      const codes = await generateLong(lm, { ...cond, frames, cfg: 3, seed: o.seed + i, window: o.window, prompt: { codes: prompt, frames: shown } });
+      const codes = await generateLong(lm, { ...cond, frames, cfg: 3, seed: o.seed + i, window: o.window, prompt: { codes: prompt, frames: shown }, beat: clockOf(lm, c.prompt, tools) });
       const a = analyzeClip(tail(await tools.codec.decode({ codes, k: K, t: frames })), rate);
       continued.push(agreement(prompted, a));
       o.log?.(`continuation ${i + 1}/${cases.length} "${c.prompt}": ${tonicName(a.key)} ${a.key.mode}, ${a.tempo.bpm.toFixed(0)} bpm`);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Codec } from '../codec/encodec';
 import { createCache, disposeCache, disposeLm, extend, forward, generate, loadLm, step } from '../lm';
 import { createStepper } from '../lm/stepper';
+import { clockAt, NO_CLOCK } from '../lm/beatClock';
 import { fetchPackFile } from '../packs/fetchFile';
 import { fileUrl, type Manifest } from '../packs/manifest';
 import { fetchManifest } from '../workers/packFiles';
@@ -119,13 +120,14 @@ export async function lmLogits(backend: BackendName, path: 'ops' | 'stepper' = '
   const { codebooks: K, card, textDim } = lm.config;
   const textStates = tf.randomNormal([2, 5, textDim], 0, 1, 'float32', 9) as tf.Tensor3D; // [2, 5, textDim]
   const textMask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]); // [2, 5]
+  const beat = [clockAt(133, 50, 3), NO_CLOCK]; // row 0 with a beat clock (when the LM has one)
   const ids = Array.from({ length: 2 * K * 9 }, (_, i) => (i * 131 + 7) % (card + 1)); // [2, K, 9]
   const codes = tf.tensor3d(ids, [2, K, 9], 'int32');
   const feeds = [[0, 6], [6, 1], [7, 1], [8, 1]];
   const logits: number[] = [];
   let layout: string;
   if (path === 'stepper') {
-    const stepper = await createStepper(lm, { textStates, textMask }, 9);
+    const stepper = await createStepper(lm, { textStates, textMask, beat }, 9);
     layout = stepper.kind;
     for (const [from, len] of feeds) {
       const cols = tf.tidy(() => codes.slice([0, 0, from], [2, K, len])); // [2, K, len]
@@ -134,7 +136,7 @@ export async function lmLogits(backend: BackendName, path: 'ops' | 'stepper' = '
     }
     stepper.dispose();
   } else {
-    const cache = createCache(lm, { textStates, textMask }, 9);
+    const cache = createCache(lm, { textStates, textMask, beat }, 9);
     for (const [from, len] of feeds) {
       const cols = codes.slice([0, 0, from], [2, K, len]) as tf.Tensor3D; // [2, K, len]
       const out = extend(lm, cols, cache); // [2, K, len, card]

@@ -25,6 +25,10 @@ describe('promptFacts', () => {
     expect(promptFacts('upbeat funk bass line with drums, 120 bpm').bpm).toBe(120);
     expect(promptFacts('house at 124bpm').bpm).toBe(124);
     expect(promptFacts('96 beats per minute, lo-fi').bpm).toBe(96);
+    expect(promptFacts('I want a sad piano track in E minor, tempo 84').bpm).toBe(84);
+    expect(promptFacts('tempo: 140, drums').bpm).toBe(140);
+    expect(promptFacts('mid-tempo 2.5 tune').bpm).toBeUndefined();
+    expect(promptFacts('tempo 12.5').bpm).toBeUndefined();
     expect(promptFacts('a 1980s synth tune, 8 bars').bpm).toBeUndefined();
     expect(promptFacts('1200 bpm').bpm).toBeUndefined();
     expect(promptFacts('12.5 bpm').bpm).toBeUndefined();

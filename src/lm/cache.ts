@@ -13,6 +13,7 @@
  *   a growing tensor would leave one pooled buffer per length behind.
  */
 import * as tf from '@tensorflow/tfjs';
+import { beatInput } from './beatClock';
 import { headDim } from './config';
 import {
   causalBias,
@@ -42,6 +43,8 @@ export interface KvCache {
   keyBias: tf.Tensor4D | null; // [B, 1, 1, P] masks padded prefix keys (prefix mode); [B, 1, 1, N] when static
   /** The K heads side by side, transposed: [d, K * card]. One plain matmul per step instead of K transposed ones (7x faster on WASM). */
   heads: tf.Tensor2D;
+  /** The beat clock's input vectors per sequence column [B, maxLen, d] (beatClock.ts); null without a clock. */
+  clock: tf.Tensor3D | null;
 }
 
 /** The layout that suits the active tfjs backend. */
@@ -67,7 +70,8 @@ export function createCache(lm: Lm, cond: LmCondition, maxLen: number, layout: C
     : layout === 'static' ? (tf.pad(ctx.prefixBias, [[0, 0], [0, 0], [0, 0], [0, maxLen]]) as tf.Tensor4D) // [B, 1, 1, N]
       : tf.clone(ctx.prefixBias); // [B, 1, 1, P]
   const heads = tf.tidy(() => tf.concat(lm.params.heads.map((w) => denseWeight(lm, w)), 0).transpose() as tf.Tensor2D); // [d, K * card] (adapters folded in)
-  const cache: KvCache = { layout, batch: B, capacity: N, prefixLength: P, length: 0, ctx, k: lm.params.blocks.map(empty), v: lm.params.blocks.map(empty), keyBias, heads };
+  const clock = beatInput(lm, cond.beat, 0, maxLen); // [B, maxLen, d] or null
+  const cache: KvCache = { layout, batch: B, capacity: N, prefixLength: P, length: 0, ctx, k: lm.params.blocks.map(empty), v: lm.params.blocks.map(empty), keyBias, heads, clock };
   if (ctx.prefix) tf.dispose(advance(lm, ctx.prefix, cache)); // fill the cache with the prefix, drop its outputs
   return cache;
 }
@@ -118,9 +122,19 @@ function advance(lm: Lm, x: tf.Tensor3D, cache: KvCache): tf.Tensor3D {
   return hidden;
 }
 
+/** The input of L new sequence columns: their codes' embeddings plus, with a clock, its vectors: [B, L, d]. */
+function columnsIn(lm: Lm, codes: tf.Tensor3D, cache: KvCache): tf.Tensor3D {
+  return tf.tidy(() => {
+    const x = embedCodes(lm, codes, false); // [B, L, d]
+    if (!cache.clock) return x;
+    const [B, , L] = codes.shape;
+    return x.add(cache.clock.slice([0, cache.length - cache.prefixLength, 0], [B, L, -1])) as tf.Tensor3D; // [B, L, d]
+  });
+}
+
 /** Write L columns' K/V without computing their logits: codes [B, K, L] int32 (a prompt). */
 export function fill(lm: Lm, codes: tf.Tensor3D, cache: KvCache): void {
-  const x = tf.tidy(() => embedCodes(lm, codes, false)); // [B, L, d]
+  const x = columnsIn(lm, codes, cache); // [B, L, d]
   try {
     advance(lm, x, cache).dispose();
   } finally {
@@ -130,7 +144,7 @@ export function fill(lm: Lm, codes: tf.Tensor3D, cache: KvCache): void {
 
 /** Feed L columns: codes [B, K, L] int32 -> logits [B, K, L, card]. */
 export function extend(lm: Lm, codes: tf.Tensor3D, cache: KvCache): tf.Tensor4D {
-  const x = tf.tidy(() => embedCodes(lm, codes, false)); // [B, L, d]
+  const x = columnsIn(lm, codes, cache); // [B, L, d]
   try {
     const h = advance(lm, x, cache); // [B, L, d]
     const logits = tf.tidy(() => {
@@ -158,6 +172,7 @@ export function disposeCache(cache: KvCache): void {
   tf.dispose([...cache.k, ...cache.v]);
   if (cache.keyBias) cache.keyBias.dispose();
   cache.heads.dispose();
+  cache.clock?.dispose();
   disposeCondState(cache.ctx);
   cache.k = [];
   cache.v = [];

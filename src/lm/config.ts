@@ -31,6 +31,8 @@ export interface LmConfig {
   /** How padded text positions are treated: 'hf' excludes them as attention keys (Hugging Face, the ONNX graph);
    *  'audiocraft' only zeroes them, so they still take attention weight. Identical without padding. */
   textMasking: 'hf' | 'audiocraft';
+  /** The bundled LM's beat clock (beatClock.ts: a `beat_proj` weight, not in MusicGen); false for real MusicGen packs. */
+  beatClock: boolean;
 }
 
 /** Layer-norm epsilon of every MusicGen checkpoint (torch nn.LayerNorm default). */
@@ -59,6 +61,8 @@ export function parseLmConfig(raw: unknown): LmConfig {
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) invalid('dropout must be in [0, 1)');
   const textMasking = o.textMasking ?? 'hf';
   if (textMasking !== 'hf' && textMasking !== 'audiocraft') invalid(`textMasking must be 'hf' or 'audiocraft'`);
+  const beatClock = o.beatClock ?? false;
+  if (typeof beatClock !== 'boolean') invalid('beatClock must be true or false');
   const cfg = {
     dim: o.dim as number,
     layers: o.layers as number,
@@ -72,6 +76,7 @@ export function parseLmConfig(raw: unknown): LmConfig {
     chromaBins,
     dropout,
     textMasking,
+    beatClock,
   } satisfies LmConfig;
   if (cfg.dim % cfg.heads !== 0) invalid(`dim ${cfg.dim} is not divisible by heads ${cfg.heads}`);
   if (cfg.dim % 2 !== 0 || cfg.dim < 4) invalid(`dim ${cfg.dim} must be even and >= 4 (sinusoidal positions)`);

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors/StudioError';
 import { mulberry32 } from '../util/rng';
 import { timeSlicer } from '../util/yieldToEventLoop';
+import { NO_CLOCK, type BeatClock } from './beatClock';
 import { buildDelayed, firstStepWithTimestep, revertDelayed } from './delayPattern';
 import type { Lm, LmCondition } from './model';
 import { cfgCombine, DEFAULT_SAMPLING, sampleToken } from './sampling';
@@ -48,13 +49,16 @@ function defaultNull(cond: LmCondition): LmCondition {
   }));
 }
 
-/** Rows [cond; null]: a new LmCondition the caller disposes. */
+/** Rows [cond; null]: a new LmCondition the caller disposes. The null rows have no beat clock: guidance amplifies it like the text. */
 function batchConditions(cond: LmCondition, nul: LmCondition): LmCondition {
-  return tf.tidy(() => ({
+  const B = cond.textMask.shape[0];
+  const beat = cond.beat ? { beat: [...cond.beat, ...(nul.beat ?? Array<BeatClock>(B).fill(NO_CLOCK))] } : {};
+  const tensors = tf.tidy(() => ({
     textStates: tf.concat([cond.textStates, nul.textStates], 0) as tf.Tensor3D, // [2B, Tt, textDim]
     textMask: tf.concat([cond.textMask, nul.textMask], 0) as tf.Tensor2D, // [2B, Tt]
     ...(cond.chroma && nul.chroma ? { chroma: tf.concat([cond.chroma, nul.chroma], 0) as tf.Tensor3D } : {}), // [2B, Tc, bins]
   }));
+  return { ...tensors, ...beat };
 }
 
 /** Forwards `generate` takes for `frames` frames after a `prompt`-frame prefix (the columns it samples). */

@@ -5,6 +5,7 @@
  * codes). Steps and columns in `onStep` count over the whole take (a window's columns are
  * shifted by its first frame), so a streaming decoder fed by it sees one take.
  */
+import { shiftClock } from './beatClock';
 import { generate, generationSteps, type GenerateOptions } from './generate';
 import type { Lm } from './model';
 import { windowPlan, windowSeed, type WindowSpec } from './windows';
@@ -34,6 +35,7 @@ export async function generateLong(lm: Lm, opts: LongGenerateOptions): Promise<I
       frames: w.frames,
       prompt: w.context > 0 ? { codes: context, frames: w.context } : undefined,
       seed: windowSeed(opts.seed ?? 0, i),
+      beat: opts.beat?.map((c) => shiftClock(c, w.from)), // the window starts w.from frames into the take
       onStep: opts.onStep && ((s) => opts.onStep!({ ...s, step: done + s.step, steps, column: s.column + w.from })),
     }); // [B, K, w.frames]
     for (let r = 0; r < B * K; r++) out.set(codes.subarray(r * w.frames + w.context, (r + 1) * w.frames), r * T + w.from + w.context);

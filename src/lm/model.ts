@@ -11,6 +11,7 @@
  * (linears) or `embedCodes` (tables), which add the adapter's thin path when the weight has one.
  */
 import * as tf from '@tensorflow/tfjs';
+import { beatInput, type BeatClock } from './beatClock';
 import { LN_EPS, type LmConfig } from './config';
 
 export interface Norm { weight: tf.Variable; bias: tf.Variable } // [d], [d]
@@ -34,6 +35,7 @@ export interface LmParams {
   heads: tf.Variable[]; // K x [card, d]
   textProj: Linear; // enc_to_dec_proj [d, textDim]
   chromaProj?: Linear; // audio_enc_to_dec_proj [d, chromaBins], prefix mode only
+  beatProj?: tf.Variable; // beat_proj [d, BEAT_FEATURES], config.beatClock only (beatClock.ts)
 }
 
 /**
@@ -61,6 +63,8 @@ export interface LmCondition {
   textStates: tf.Tensor3D; // [B, Tt, textDim] raw T5 encoder states
   textMask: tf.Tensor2D; // [B, Tt] 1 = real token, 0 = padding
   chroma?: tf.Tensor3D; // [B, Tc, chromaBins] one-hot chroma, prefix mode only
+  /** Per row, the beat clock of column 0 (beatClock.ts); ignored by an LM without one. Absent = no clock. */
+  beat?: readonly BeatClock[];
 }
 
 /** What the conditioning turns into; computed once per generation. */
@@ -256,6 +260,8 @@ export function hiddenStates(lm: Lm, codes: tf.Tensor3D, cond: LmCondition, runn
     const ctx = conditionState(lm, cond);
     const S = codes.shape[2];
     let x: tf.Tensor = embedCodes(lm, codes); // [B, S, d]
+    const clock = beatInput(lm, cond.beat, 0, S); // [B, S, d] or null
+    if (clock) x = x.add(clock); // [B, S, d]
     const P = ctx.prefix ? ctx.prefix.shape[1] : 0;
     if (ctx.prefix) x = tf.concat([ctx.prefix, x], 1); // [B, P + S, d]
     x = x.add(positionSlice(lm, 0, P + S)); // [B, P + S, d]

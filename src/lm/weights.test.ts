@@ -23,7 +23,7 @@ describe('LmConfig', () => {
   it('reads the Hugging Face decoder config of lm_tiny', () => {
     expect(tinyConfig()).toEqual({
       dim: 64, layers: 2, heads: 4, ffn: 256, codebooks: 4, card: 64, textDim: 32, maxPositions: 256,
-      conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf',
+      conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf', beatClock: false,
     });
   });
 
@@ -38,7 +38,7 @@ describe('LmConfig', () => {
   it('rejects invalid manifests with MANIFEST_INVALID', () => {
     const ok = { dim: 64, layers: 2, heads: 4, ffn: 256, codebooks: 4, card: 64, textDim: 32, maxPositions: 256 };
     expect(parseLmConfig(ok).conditioning).toBe('cross');
-    for (const bad of [null, [], { ...ok, dim: 0 }, { ...ok, heads: 3 }, { ...ok, layers: 1.5 }, { ...ok, conditioning: 'both' }, { ...ok, dropout: 1 }, { ...ok, conditioning: 'prefix', chromaBins: 0 }]) {
+    for (const bad of [null, [], { ...ok, dim: 0 }, { ...ok, heads: 3 }, { ...ok, layers: 1.5 }, { ...ok, conditioning: 'both' }, { ...ok, dropout: 1 }, { ...ok, conditioning: 'prefix', chromaBins: 0 }, { ...ok, beatClock: 'yes' }]) {
       expect(code(() => parseLmConfig(bad))).toBe('MANIFEST_INVALID');
     }
   });

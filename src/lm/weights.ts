@@ -10,10 +10,12 @@
  *   decoder.lm_heads.{k}.weight [card, d]   enc_to_dec_proj.{weight [d, textDim], bias [d]}
  *   audio_enc_to_dec_proj.{weight [d, chromaBins], bias [d]}   (prefix mode)
  *   D.embed_positions.weights [n, d]: the sinusoid table HF checkpoints carry (optional, not a variable).
+ *   D.beat_proj.weight [d, BEAT_FEATURES]: the bundled LM's beat clock (config.beatClock only; beatClock.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors/StudioError';
 import { gaussian, mulberry32 } from '../util/rng';
+import { BEAT_FEATURES, BEAT_PROJ_NAME } from './beatClock';
 import type { LmConfig } from './config';
 import { disposeLm, sinusoidTable, type Attn, type Lm, type LmParams, type Norm } from './model';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
@@ -22,7 +24,7 @@ const D = 'decoder.model.decoder';
 export const POSITIONS_NAME = `${D}.embed_positions.weights`;
 
 /** What a weight is, for initialisation. `depth`: 1-based block index, or null outside blocks. */
-export type ParamKind = 'linear' | 'embed' | 'normWeight' | 'bias';
+export type ParamKind = 'linear' | 'embed' | 'normWeight' | 'bias' | 'zero';
 type Maker = (name: string, shape: number[], kind: ParamKind, depth: number | null) => tf.Tensor;
 
 /** Build the model from one maker called once per HF name; the single place that knows names and shapes. */
@@ -62,6 +64,7 @@ function buildLm(cfg: LmConfig, make: Maker, positions: Float32Array): Lm {
     heads: Array.from({ length: K }, (_, k) => v(`decoder.lm_heads.${k}.weight`, [card, d], 'linear')),
     textProj: { weight: v('enc_to_dec_proj.weight', [d, cfg.textDim], 'linear'), bias: v('enc_to_dec_proj.bias', [d], 'bias') },
     chromaProj: cross ? undefined : { weight: v('audio_enc_to_dec_proj.weight', [d, cfg.chromaBins], 'linear'), bias: v('audio_enc_to_dec_proj.bias', [d], 'bias') },
+    beatProj: cfg.beatClock ? v(BEAT_PROJ_NAME, [d, BEAT_FEATURES], 'zero') : undefined,
   });
   try {
     return { config: cfg, params: makeParams(), named, positions: tf.tensor2d(positions, [cfg.maxPositions, d]) };
@@ -136,7 +139,7 @@ export function initLm(cfg: LmConfig, seed: number): Lm {
     (_name, shape, kind, depth) => {
       const n = shape.reduce((a, b) => a * b, 1);
       if (kind === 'normWeight') return tf.ones(shape);
-      if (kind === 'bias') return tf.zeros(shape);
+      if (kind === 'bias' || kind === 'zero') return tf.zeros(shape); // 'zero': the beat clock starts silent
       const fanIn = shape[shape.length - 1];
       const std = 1 / Math.sqrt(fanIn) / (depth ? Math.sqrt(2 * depth) : 1);
       const data = new Float32Array(n);

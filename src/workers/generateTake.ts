@@ -3,7 +3,9 @@ import type { Codec } from '../codec/encodec';
 import { StreamingDecoder } from '../codec/streamDecode';
 import { StudioError } from '../errors/StudioError';
 import { describeAudio } from '../eval/describe';
+import { promptFacts } from '../eval/promptFacts';
 import { generateLong, type Lm, type WindowSpec } from '../lm';
+import { clockAt } from '../lm/beatClock';
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
@@ -53,6 +55,9 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
   const text = await encodePrompt(p.tokenizer, p.t5, a.prompt, { signal: ctx.signal });
   const textStates = tf.tensor3d(text.states, [1, text.dims.s, text.dims.d]); // [1, S, D]
   const textMask = tf.tensor2d(Float32Array.from(text.mask), [1, text.dims.s]); // [1, S]
+  // A pack whose LM has a beat clock (the bundled one) keeps the tempo the prompt names ("90 bpm", "tempo 90").
+  const bpm = promptFacts(a.prompt).bpm;
+  const beat = p.lm.config.beatClock && bpm ? [clockAt(bpm, frameRate)] : undefined;
   const t0 = performance.now();
   let last = 0;
   const { sampleRate, hopLength } = p.codec.spec;
@@ -62,7 +67,7 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
   let finished = false;
   try {
     const codes = await generateLong(p.lm, {
-      textStates, textMask, frames, window: p.window,
+      textStates, textMask, frames, window: p.window, beat,
       prompt: cont ? { codes: cont.codes, frames: cont.t } : undefined,
       cfg: a.cfg, temperature: a.temperature, topK: a.topK, topP: a.topP, seed: a.seed, signal: ctx.signal,
       onStep: ({ step, steps, column, tokens }) => {

@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../../util/rng';
+import { NO_CLOCK, shiftClock, type BeatClock } from '../beatClock';
 import { buildDelayed } from '../delayPattern';
 import type { LmCondition } from '../model';
 
@@ -30,6 +31,8 @@ export interface TrainClip {
   frames: number;
   /** null = unconditional clip (empty caption). */
   text: TextStates | null;
+  /** The clip's beat clock at its frame 0 (beatClock.ts), when its tempo is known; absent = none. */
+  clock?: BeatClock;
 }
 
 /** A window of a clip: frames [start, start + frames). */
@@ -128,6 +131,9 @@ export class CropSampler {
   }
 }
 
+/** Share of rows that train without their clip's beat clock, so the LM also works without one (prompts with no tempo). */
+export const CLOCK_DROPOUT = 0.3;
+
 /** audiocraft ClassifierFreeGuidanceDropout: the whole batch is dropped with probability p. */
 export const dropCondition = (rand: () => number, p: number): boolean => p > 0 && rand() < p;
 
@@ -148,8 +154,12 @@ export interface BatchShape {
   textDim: number;
 }
 
-/** Build the tensors of one batch; `nullCond` replaces every row's text by the null condition. */
-export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, nullCond = false): Batch {
+/**
+ * Build the tensors of one batch; `nullCond` replaces every row's text (and clock) by the null
+ * condition; `clockOff[b]` drops row b's clock alone. Rows get their clip's clock shifted to the
+ * crop's start; `cond.beat` is absent when no clip has a clock.
+ */
+export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, nullCond = false, clockOff?: readonly boolean[]): Batch {
   const { codebooks: K, card, textDim } = shape;
   const B = crops.length;
   const C = Math.max(...crops.map((c) => c.frames));
@@ -184,7 +194,14 @@ export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, 
     input: tf.tensor3d(input, [B, K, C + 1], 'int32'),
     targets: tf.tensor3d(targets, [B, K, C], 'int32'),
     mask: tf.tensor3d(mask, [B, K, C], 'float32'),
-    cond: { textStates: tf.tensor3d(states, [B, Tt, textDim]), textMask: tf.tensor2d(textMask, [B, Tt]) },
+    cond: {
+      textStates: tf.tensor3d(states, [B, Tt, textDim]),
+      textMask: tf.tensor2d(textMask, [B, Tt]),
+      ...(crops.some((c) => clips[c.clip].clock) ? { beat: crops.map((c, b) => {
+        const clock = clips[c.clip].clock;
+        return !clock || nullCond || clockOff?.[b] ? NO_CLOCK : shiftClock(clock, c.start);
+      }) } : {}),
+    },
     frames: C,
     tokens,
   };

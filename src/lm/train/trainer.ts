@@ -20,7 +20,7 @@ import { mulberry32 } from '../../util/rng';
 import { mergedLora, withLora, type Lora } from '../lora';
 import type { Lm } from '../model';
 import { AdamW } from './adamw';
-import { checkClips, CropSampler, disposeBatch, dropCondition, makeBatch, splitData, type BatchShape, type Crop, type TrainClip } from './batches';
+import { checkClips, CLOCK_DROPOUT, CropSampler, disposeBatch, dropCondition, makeBatch, splitData, type BatchShape, type Crop, type TrainClip } from './batches';
 import { applyCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type DataManifest, type Trainable } from './checkpoint';
 import { resolveOptions, type TrainOptions } from './options';
 import { lrAt } from './schedule';
@@ -127,7 +127,11 @@ export class Trainer {
       }
       const sampler = new CropSampler(split.train, o.cropFrames, o.seed, o.headFraction);
       const dropRand = mulberry32((o.seed ^ 0x9e3779b9) >>> 0);
-      for (let s = 0; s < step; s++) (sampler.next(o.batchSize), dropCondition(dropRand, o.condDropout)); // same stream as an unbroken run
+      // Clock dropout per row, from its own stream (drawn only when clips have clocks: runs without are as before).
+      const clockRand = mulberry32((o.seed ^ 0x85ebca6b) >>> 0);
+      const clocked = clips.some((c) => c.clock);
+      const clockOff = () => (clocked ? Array.from({ length: o.batchSize }, () => clockRand() < CLOCK_DROPOUT) : undefined);
+      for (let s = 0; s < step; s++) (sampler.next(o.batchSize), dropCondition(dropRand, o.condDropout), clockOff()); // same stream as an unbroken run
       let good = { bytes: await writeCheckpoint(trainable, opt, step, o, manifest), step };
       let savedStep = step;
       const avg: Record<'cond' | 'drop', RunningLoss> = { cond: { v: 0, n: 0 }, drop: { v: 0, n: 0 } };
@@ -151,7 +155,7 @@ export class Trainer {
         const dropped = dropCondition(dropRand, o.condDropout);
         const lr = lrAt(step, { lr: o.lr, warmup: o.warmup, total: o.steps });
         const t0 = performance.now();
-        const batch = makeBatch(clips, crops, shape, dropped);
+        const batch = makeBatch(clips, crops, shape, dropped, clockOff());
         let res;
         try {
           res = await trainStep(lm, opt, batch, lr, o.clipNorm, lora, cb.recompute ?? true);

@@ -11,10 +11,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { beatInput } from '../beatClock';
 import { createCache, disposeCache, fill } from '../cache';
 import { LN_EPS } from '../config';
 import { disposeCondState, encodeCondition, type Block, type CondState, type Lm, type LmCondition } from '../model';
-import { attentionWgsl, embedCodeWgsl, embedPositionWgsl, layerNormWgsl, matVecWgsl, qkvWgsl, WG, WG_ATTENTION, type MatVecOut } from './kernels';
+import { addClockWgsl, attentionWgsl, embedCodeWgsl, embedPositionWgsl, layerNormWgsl, matVecWgsl, qkvWgsl, WG, WG_ATTENTION, type MatVecOut } from './kernels';
 
 const MAX_ROWS = 8;
 /** Prompt columns per batched tfjs pass in `prefill` (bounds its attention scores: [R, H, chunk, prompt]). */
@@ -64,6 +65,8 @@ export class FusedStep {
   private step!: GPUBuffer;
   private logits!: GPUBuffer;
   private staging!: GPUBuffer;
+  /** The beat clock's input vectors [R, slots, d] (beatClock.ts), when the LM and a row have one. */
+  private clock: tf.Tensor3D | null = null;
   /** Positions written so far: the next column goes to this slot. */
   length = 0;
 
@@ -74,6 +77,7 @@ export class FusedStep {
       this.build(backend);
     } catch (e) {
       for (const b of this.own) b.destroy();
+      this.clock?.dispose();
       throw e;
     }
   }
@@ -120,6 +124,8 @@ export class FusedStep {
     // x = positions[pos] + Σ_k embed_k[ids[:, k]]   [R, d]
     add('embed', embedPositionWgsl(d, R), { 0: this.step, 1: gpu(lm.positions), 2: x }, groups(d));
     p.embed.forEach((table, k) => add('embed', embedCodeWgsl(d, R, K, k), { 0: this.ids, 1: gpu(table), 2: x }, groups(d)));
+    this.clock = beatInput(lm, this.cond.beat, 0, slots); // [R, slots, d] or null
+    if (this.clock) add('embed', addClockWgsl(d, R, slots), { 0: this.step, 1: gpu(this.clock), 2: x }, groups(d));
     p.blocks.forEach((b: Block, i) => {
       const kCache = f32(R * H * slots * D, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST); // [R, H, slots, D]; prefill copies in
       const vCache = f32(R * H * slots * D, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
@@ -244,6 +250,8 @@ export class FusedStep {
   dispose(): void {
     for (const b of this.own) b.destroy();
     this.own.length = 0;
+    this.clock?.dispose();
+    this.clock = null;
     disposeCondState(this.ctx);
   }
 }

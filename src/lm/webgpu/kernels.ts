@@ -36,6 +36,20 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
 }`;
 }
 
+/** x [R, d] += clock[r, pos]: the beat clock's input vector (clock [R, slots, d], beatClock.ts). */
+export function addClockWgsl(d: number, R: number, slots: number): string {
+  return `${STEP}
+@group(0) @binding(0) var<uniform> step: Step;
+@group(0) @binding(1) var<storage, read> clock: array<f32>; // [R, slots, d]
+@group(0) @binding(2) var<storage, read_write> x: array<f32>; // [R, d]
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let j = g.x;
+  if (j >= ${d}u) { return; }
+  for (var r = 0u; r < ${R}u; r++) { x[r * ${d}u + j] += clock[(r * ${slots}u + step.pos) * ${d}u + j]; }
+}`;
+}
+
 /** x [R, d] += table_k[ids[r, k]]: one codebook's embedding (ids [R, K] int32). */
 export function embedCodeWgsl(d: number, R: number, K: number, k: number): string {
   return `

@@ -5,6 +5,7 @@
  * two disagree: a wrong kernel on some driver then costs speed, never a take that is noise.
  */
 import * as tf from '@tensorflow/tfjs';
+import { clockAt, NO_CLOCK } from '../beatClock';
 import { createCache, disposeCache, extend } from '../cache';
 import type { Lm, LmCondition } from '../model';
 import { maxDeviation } from '../../util/deviation';
@@ -17,7 +18,8 @@ export const FUSED_TOLERANCE = 1e-3;
 
 /**
  * The fused step against tfjs's ops, column by column: `columns` ([R, K] codes per step) under
- * `cond` (rows R), by default 3 seeded columns over a seeded batch of 2 with one padded text row.
+ * `cond` (rows R), by default 3 seeded columns over a seeded batch of 2 with one padded text row
+ * and one beat clock.
  * Null when the fused step does not apply here.
  */
 export async function compareFused(lm: Lm, o: { cond?: LmCondition; columns?: Int32Array[] } = {}): Promise<FusedCheck | null> {
@@ -25,6 +27,7 @@ export async function compareFused(lm: Lm, o: { cond?: LmCondition; columns?: In
   const own = o.cond ? null : { // [2, 4, textDim], row 1 padded in its last 2 tokens
     textStates: tf.randomNormal([2, 4, textDim], 0, 1, 'float32', 17) as tf.Tensor3D,
     textMask: tf.tensor2d([[1, 1, 1, 1], [1, 1, 0, 0]]),
+    beat: [clockAt(120, 50, 5), NO_CLOCK], // row 0 with a beat clock (used when the LM has one)
   };
   const cond = (o.cond ?? own)!;
   const R = cond.textMask.shape[0];
