@@ -1,6 +1,7 @@
 import type { Key } from '../corpus/theory';
 import { detectKey } from './key';
-import { detectTempo } from './tempo';
+import { onsetStrength } from './onset';
+import { downbeatOffset, tempoFromEnvelope } from './tempo';
 
 /**
  * What a clip or take sounds like, for the studio's cards: its key and tempo as the evaluation's
@@ -18,6 +19,8 @@ export interface AudioFacts {
     bpm: number;
     /** The onset envelope repeats at that period clearly enough (TEMPO_CLEAR). */
     clear: boolean;
+    /** Seconds from the start to the first downbeat at that tempo (a guess: tempo.ts downbeatOffset); absent in facts saved before it existed. */
+    downbeat?: number;
   };
   /** Seconds of audio the facts come from (at most DESCRIBE_MAX_SECONDS from the start). */
   seconds: number;
@@ -52,12 +55,13 @@ function describe(pcm: Float32Array, sampleRate: number): AudioFacts | null {
   let x = pcm.subarray(0, Math.round(seconds * sampleRate));
   if (!x.every(Number.isFinite)) x = x.map((v) => (Number.isFinite(v) ? v : 0)); // bad samples count as silence
   const k = detectKey(x, sampleRate);
-  const t = detectTempo(x, sampleRate);
+  const onsets = onsetStrength(x, sampleRate);
+  const t = tempoFromEnvelope(onsets.envelope, onsets.frameRate);
   const clear = k.correlation >= KEY_CLEAR;
   const or: Key | null = clear && k.confidence < KEY_TIE ? k.runnerUp : null;
   return {
     key: { tonic: k.tonic, mode: k.mode, clear, or },
-    tempo: { bpm: Math.round(t.bpm), clear: t.bpm > 0 && t.confidence >= TEMPO_CLEAR },
+    tempo: { bpm: Math.round(t.bpm), clear: t.bpm > 0 && t.confidence >= TEMPO_CLEAR, downbeat: downbeatOffset(onsets.envelope, onsets.frameRate, t.bpm) },
     seconds,
   };
 }

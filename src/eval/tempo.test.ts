@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { agreement, summarize } from './agreement';
 import { onsetStrength } from './onset';
-import { detectTempo } from './tempo';
-import { clickTrack, SR } from './testSignals';
+import { detectTempo, downbeatOffset } from './tempo';
+import { addClick, clickTrack, SR } from './testSignals';
 
 describe('detectTempo', () => {
   it('finds the tempo of even click tracks across the range', () => {
@@ -26,6 +26,21 @@ describe('detectTempo', () => {
     const env = onsetStrength(new Float32Array(SR), SR);
     expect(env.frameRate).toBe(200);
     expect(env.envelope.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('downbeatOffset', () => {
+  it('puts the grid on the clicks and the bar on the accented one', () => {
+    const bpm = 120;
+    const pcm = new Float32Array(8 * SR);
+    for (let i = 0; i * 0.5 + 0.3 < 8; i++) addClick(pcm, 0.3 + i * 0.5, i % 4 === 1 ? 0.9 : 0.3); // accents at 0.8, 2.8, 4.8, 6.8 s
+    const { envelope, frameRate } = onsetStrength(pcm, SR);
+    expect(downbeatOffset(envelope, frameRate, bpm)).toBeCloseTo(0.8, 1);
+    const even = onsetStrength(clickTrack(bpm, 8), SR); // clicks from 0.05 s, all alike: the grid is still right
+    const d = downbeatOffset(even.envelope, even.frameRate, bpm);
+    expect(Math.abs(((d - 0.05) / 0.5) - Math.round((d - 0.05) / 0.5))).toBeLessThan(0.03);
+    expect(downbeatOffset(new Float32Array(0), 200, 120)).toBe(0);
+    expect(downbeatOffset(envelope, frameRate, 0)).toBe(0);
   });
 });
 

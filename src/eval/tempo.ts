@@ -111,3 +111,34 @@ export function tempoFromEnvelope(env: Float32Array, frameRate: number, o: Tempo
   }
   return { bpm, confidence: Math.max(0, at(r, (60 * frameRate) / bpm)) };
 }
+
+/** Sum of the envelope at start, start + step, start + 2 step, ... (nearest frames). */
+function combSum(env: Float32Array, start: number, step: number): number {
+  let s = 0;
+  for (let t = start; Math.round(t) < env.length; t += step) s += env[Math.round(t)];
+  return s;
+}
+
+/**
+ * Where the bar starts, in seconds from the start of the envelope (within the first bar of 4
+ * beats), for a known tempo: the beat grid is placed where the onsets add up most (a comb at the
+ * beat period, slid over one period), then the downbeat is the beat of that grid whose every-4th-
+ * beat comb sums highest (the accented beat; a guess when all beats are alike).
+ */
+export function downbeatOffset(env: Float32Array, frameRate: number, bpm: number): number {
+  if (!(bpm > 0) || env.length === 0) return 0;
+  const period = (60 * frameRate) / bpm; // envelope frames per beat
+  let beat = 0;
+  let best = -Infinity;
+  for (let o = 0; o < period; o++) {
+    const s = combSum(env, o, period);
+    if (s > best) (best = s), (beat = o);
+  }
+  let bar = beat;
+  best = -Infinity;
+  for (let j = 0; j < 4; j++) {
+    const s = combSum(env, beat + j * period, 4 * period);
+    if (s > best) (best = s), (bar = beat + j * period);
+  }
+  return bar / frameRate;
+}

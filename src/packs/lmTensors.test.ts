@@ -25,7 +25,7 @@ function entries(cfg: LmConfig, edit: (m: Map<string, number[]>) => void = () =>
 beforeAll(async () => { await tf.setBackend('cpu'); });
 
 describe('expectedLmTensors', () => {
-  it.each([['cross', cross], ['prefix', prefix]] as const)('names exactly the variables weights.ts builds (%s)', (_, cfg) => {
+  it.each([['cross', cross], ['prefix', prefix], ['beat clock', { ...cross, beatClock: true }]] as const)('names exactly the variables weights.ts builds (%s)', (_, cfg) => {
     const lm = initLm(cfg, 1);
     try {
       const want = expectedLmTensors(cfg);

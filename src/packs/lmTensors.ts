@@ -5,6 +5,7 @@
  * which checks them again); lmTensors.test.ts keeps the two in step.
  */
 import { StudioError } from '../errors/StudioError';
+import { BEAT_FEATURES, BEAT_PROJ_NAME } from '../lm/beatClock';
 import type { LmConfig } from '../lm/config';
 import type { TensorEntry } from './safetensorsRange';
 
@@ -41,6 +42,7 @@ export function expectedLmTensors(cfg: LmConfig): Map<string, number[]> {
     m.set('audio_enc_to_dec_proj.weight', [d, chromaBins]);
     m.set('audio_enc_to_dec_proj.bias', [d]);
   }
+  if (cfg.beatClock) m.set(BEAT_PROJ_NAME, [d, BEAT_FEATURES]); // the bundled LM's beat clock (not in MusicGen)
   return m;
 }
 

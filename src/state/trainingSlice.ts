@@ -71,8 +71,9 @@ export function trainClips(s: Pick<StudioState, 'clips' | 'captions'>): TrainCli
   const out: TrainClipInput[] = [];
   for (const c of s.clips) {
     if (c.status !== 'ready' || !c.result) continue;
-    const { codes, k, t } = c.result;
-    out.push({ name: c.name, caption: (s.captions[c.id] ?? '').trim(), codes, k, t });
+    const { codes, k, t, facts } = c.result;
+    const tempo = facts?.tempo.clear && facts.tempo.downbeat !== undefined ? { tempo: { bpm: facts.tempo.bpm, downbeat: facts.tempo.downbeat } } : {};
+    out.push({ name: c.name, caption: (s.captions[c.id] ?? '').trim(), codes, k, t, ...tempo });
   }
   return out;
 }

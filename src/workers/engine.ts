@@ -265,7 +265,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
     train: (a, ctx) => serial(() => onGpu(async () => {
       const l = needLm();
       const summary = await runTraining(l.slot, deps.modelStore, l.text, a, ctx, trainers,
-        { bytes: l.info.lm!.memory.budgetBytes, backend: l.info.lmBackend ?? l.info.backend });
+        { bytes: l.info.lm!.memory.budgetBytes, backend: l.info.lmBackend ?? l.info.backend, frameRate: l.manifest.codec.frameRate });
       l.info.lm = info(l);
       return summary;
     })),

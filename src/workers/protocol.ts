@@ -81,6 +81,8 @@ export interface TrainClipInput {
   codes: Int32Array;
   k: number;
   t: number;
+  /** The clip's steady tempo and first downbeat (seconds), when its facts found one: its beat clock, for an LM that takes one. */
+  tempo?: { bpm: number; downbeat: number };
 }
 
 /** How a run fine-tunes: every weight, or low-rank adapters beside the frozen pack weights. */

@@ -3,6 +3,7 @@ import {
   availableGroups, createLora, POSITIONS_NAME, disposeLm, disposeLora, groupTargets, lmFromTensors, loadLora, loadPeftLora, loraParamCount, mergeLora, readSafetensors,
   saveLm, saveLora, type Lm, type LmConfig, type Lora, type LoraGroup,
 } from '../lm';
+import { clockAt } from '../lm/beatClock';
 import { DEFAULT_LORA_LR, loraFromCheckpoint, readCheckpoint, resolveOptions, Trainer, type Checkpoint, type TrainClip, type TrainOptions } from '../lm/train';
 import type { ModelKind, ModelStore, SavedModelMeta, TrainPlan } from '../runtime/modelStore';
 import type { T5Encoder } from '../text/t5Encoder';
@@ -108,7 +109,8 @@ export function loraParamsPerRank(cfg: LmConfig): Partial<Record<LoraGroup, numb
  */
 export async function runTraining(slot: LmSlot, store: ModelStore, text: { tokenizer: TextTokenizer; t5: T5Encoder },
   a: TrainRequest, ctx: CallContext, trainers: { current: Trainer | null; stop: AbortController | null },
-  budget: { bytes: number; backend: string }): Promise<TrainSummary> {
+  budget: { bytes: number; backend: string; frameRate: number }): Promise<TrainSummary> {
+  const { frameRate } = budget;
   if (a.clips.length === 0) throw new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on');
   const resumed = a.resumeId ? await store.get(a.resumeId) : null;
   if (a.resumeId && !resumed) throw new StudioError('TRAIN_INVALID', 'the model to resume was not found in browser storage');
@@ -118,9 +120,12 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   const clips: TrainClip[] = [];
   for (const c of a.clips) {
     const p = await encodePrompt(text.tokenizer, text.t5, c.caption, { signal: ctx.signal });
+    // Beat 0 of the clip's clock sits on its first downbeat (frame rate: the codec's, from the LM's frames per clip second).
+    const clock = slot.config.beatClock && c.tempo ? { clock: clockAt(c.tempo.bpm, frameRate, -c.tempo.downbeat * frameRate) } : {};
     clips.push({
       name: c.name, caption: c.caption, codes: c.codes, frames: c.t,
       text: p.ids.length ? { states: p.states, tokens: p.dims.s, mask: Uint8Array.from(p.mask) } : null,
+      ...clock,
     });
   }
   // A resumed run keeps its own options (the lr schedule and crop stream depend on them). LoRA
