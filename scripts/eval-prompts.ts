@@ -12,7 +12,7 @@ import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
 import { continuationTable, evaluateContinuation, evaluatePrompts, promptCases, promptEvalTable, seedSweep, seedSweepTable } from './pretrain/promptEval.ts';
 import { loadStudioTools } from './pretrain/studioPack.ts';
 import { windowFrames } from '../src/packs/manifest.ts';
-import { KEY_EXAMPLES } from '../src/state/examples.ts';
+import { CHECKED_EXAMPLES } from '../src/state/examples.ts';
 
 const PACK_DIR = process.env.PACK_DIR ?? new URL('../public/models/studio/', import.meta.url).pathname;
 const OUT = process.env.EVAL_OUT ?? new URL('../bench-results/', import.meta.url).pathname;
@@ -33,10 +33,10 @@ export async function runPromptEval(log: (m: string) => void = console.log): Pro
     const r = await evaluatePrompts(lm, tools, cases, { seconds: Number(process.env.EVAL_SECONDS ?? 10), seed: 1, window, log });
     // Does the LM hold the key and tempo it has heard? (The prompt's cases, their first 4 s shown.)
     const cont = await evaluateContinuation(lm, tools, cases, { shownSeconds: 4, seconds: 10, seed: 1, window, log });
-    // The example prompts that name a key, at the app's defaults (8 s, cfg 3), over seeds 1..10: e2e/promptFollowing.spec.ts picks from these.
+    // The example prompts that name a key or a tempo, at the app's defaults (8 s, cfg 3), over seeds 1..10: e2e/promptFollowing.spec.ts picks from these.
     const d = m.lm!.defaults;
     const sweeps = [];
-    for (const ex of KEY_EXAMPLES) sweeps.push(await seedSweep(lm, tools, ex, { seeds: Array.from({ length: 10 }, (_, i) => i + 1), cfg: d.cfg, seconds: d.seconds, window, log }));
+    for (const ex of CHECKED_EXAMPLES) sweeps.push(await seedSweep(lm, tools, ex, { seeds: Array.from({ length: 10 }, (_, i) => i + 1), cfg: d.cfg, seconds: d.seconds, window, log }));
     // parseManifest keeps only what the engine needs: the pretraining note is read from the raw file
     const raw = JSON.parse(readFileSync(`${PACK_DIR}/manifest.json`, 'utf8')) as { lm: { pretraining?: { steps: number; pieces: number } } };
     const pre = raw.lm.pretraining;

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { captionsFor, generatePiece, isHeldOutCombination, pitchClassOf, renderPiece, tonicName, type PieceFacts } from '../../src/corpus/index.ts';
-import { agreement, analyzeClip, keyAgrees, summarize, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
+import { agreement, analyzeClip, keyAgrees, summarize, TEMPO_TOLERANCE, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
 import { promptFacts } from '../../src/eval/promptFacts.ts';
 import { clockAt, type BeatClock } from '../../src/lm/beatClock.ts';
 import { generateLong, type Lm, type WindowSpec } from '../../src/lm/index.ts';
@@ -99,12 +99,15 @@ export interface SeedSweep {
   prompt: string;
   cfg: number;
   seconds: number;
-  takes: Array<{ seed: number; detected: string; key: boolean }>;
+  /** What the example names (a key, a tempo or both): each take is checked for those. */
+  asked: { key?: string; bpm?: number };
+  takes: Array<{ seed: number; detected: string; key?: boolean; tempo?: boolean }>;
 }
 
-/** Generate an example prompt that names a key with each seed at the app's defaults and detect each take's key. */
-export async function seedSweep(lm: Lm, tools: StudioTools, example: Required<ExamplePrompt>, o: { seeds: number[]; cfg: number; seconds: number; window?: WindowSpec; log?: (m: string) => void }): Promise<SeedSweep> {
-  const { text: prompt, key: { tonic, mode } } = example;
+/** Generate an example prompt that names a key or a tempo with each seed at the app's defaults; detect each take's key and tempo. */
+export async function seedSweep(lm: Lm, tools: StudioTools, example: ExamplePrompt, o: { seeds: number[]; cfg: number; seconds: number; window?: WindowSpec; log?: (m: string) => void }): Promise<SeedSweep> {
+  const prompt = example.text;
+  const bpm = promptFacts(prompt).bpm;
   const rate = tools.manifest.codec.sampleRate;
   const frames = Math.round(o.seconds * tools.manifest.codec.frameRate);
   const cond = await textTensors(tools, prompt);
@@ -113,19 +116,25 @@ export async function seedSweep(lm: Lm, tools: StudioTools, example: Required<Ex
     for (const seed of o.seeds) {
       const codes = await generateLong(lm, { ...cond, frames, cfg: o.cfg, seed, window: o.window, beat: clockOf(lm, prompt, tools) });
       const a = analyzeClip(await tools.codec.decode({ codes, k: lm.config.codebooks, t: frames }), rate);
-      takes.push({ seed, detected: `${tonicName(a.key)} ${a.key.mode}`, key: keyAgrees({ tonic, mode }, a) });
+      takes.push({
+        seed, detected: `${tonicName(a.key)} ${a.key.mode}, ${a.tempo.bpm.toFixed(0)} bpm`,
+        ...(example.key ? { key: keyAgrees(example.key, a) } : {}),
+        ...(bpm ? { tempo: Math.abs(a.tempo.bpm / bpm - 1) <= TEMPO_TOLERANCE } : {}),
+      });
       o.log?.(`"${prompt}" seed ${seed}: ${takes.at(-1)!.detected}`);
     }
   } finally {
     tf.dispose([cond.textStates, cond.textMask]);
   }
-  return { prompt, cfg: o.cfg, seconds: o.seconds, takes };
+  return { prompt, cfg: o.cfg, seconds: o.seconds, asked: { ...(example.key ? { key: `${example.key.tonic} ${example.key.mode}` } : {}), ...(bpm ? { bpm } : {}) }, takes };
 }
 
 export function seedSweepTable(s: SeedSweep): string {
-  const hits = s.takes.filter((t) => t.key).length;
-  return [`"${s.prompt}" (a Generate example), ${s.seconds} s, cfg ${s.cfg}: key right for ${hits} of ${s.takes.length} seeds`, '',
-    '| seed | detected key | matches |', '| --- | --- | --- |', ...s.takes.map((t) => `| ${t.seed} | ${t.detected} | ${t.key ? 'yes' : 'no'} |`)].join('\n');
+  const count = (f: 'key' | 'tempo') => s.takes.filter((t) => t[f]).length;
+  const said = [s.asked.key ? `key right for ${count('key')}` : '', s.asked.bpm ? `tempo within 8% for ${count('tempo')}` : ''].filter(Boolean).join(', ');
+  const mark = (v: boolean | undefined) => (v === undefined ? '—' : v ? 'yes' : 'no');
+  return [`"${s.prompt}" (a Generate example), ${s.seconds} s, cfg ${s.cfg}: ${said} of ${s.takes.length} seeds`, '',
+    '| seed | detected | key matches | tempo matches |', '| --- | --- | --- | --- |', ...s.takes.map((t) => `| ${t.seed} | ${t.detected} | ${mark(t.key)} | ${mark(t.tempo)} |`)].join('\n');
 }
 
 export interface ContinuationEval {

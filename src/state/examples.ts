@@ -1,7 +1,10 @@
+import { promptFacts } from '../eval/promptFacts';
+
 /**
  * The Generate panel's example prompts. Those that name a key carry it, so that
  * `npm run eval:prompts` can check, seed by seed, that the bundled model plays them in that key
- * (e2e/promptFollowing.spec.ts takes its prompt and seed from that sweep).
+ * (and at the tempo a text names: "120 bpm"); e2e/promptFollowing.spec.ts takes its prompts and
+ * seeds from that sweep.
  */
 export interface ExamplePrompt {
   text: string;
@@ -18,3 +21,6 @@ export const EXAMPLE_PROMPTS: readonly ExamplePrompt[] = [
 
 /** The examples that name a key. */
 export const KEY_EXAMPLES = EXAMPLE_PROMPTS.filter((e): e is Required<ExamplePrompt> => e.key !== undefined);
+
+/** The examples `eval:prompts` sweeps over seeds: those that name a key or a tempo ("120 bpm"). */
+export const CHECKED_EXAMPLES = EXAMPLE_PROMPTS.filter((e) => e.key !== undefined || promptFacts(e.text).bpm !== undefined);
