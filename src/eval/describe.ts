@@ -26,6 +26,13 @@ export interface AudioFacts {
   seconds: number;
 }
 
+/** A steady tempo and where its bar starts, as a beat clock needs them (null when the beat is unclear or the facts predate downbeats). */
+export interface SteadyTempo { bpm: number; downbeat: number }
+
+export function steadyTempo(f: AudioFacts | null | undefined): SteadyTempo | undefined {
+  return f?.tempo.clear && f.tempo.downbeat !== undefined ? { bpm: f.tempo.bpm, downbeat: f.tempo.downbeat } : undefined;
+}
+
 /** Key profile correlation below which the key is "unclear" (white noise ~0.3, corpus pieces 0.6-0.9). */
 export const KEY_CLEAR = 0.5;
 /** Best minus second-best correlation under which the runner-up is named too. */

@@ -239,6 +239,7 @@ describe('generation', () => {
     expect(fake.generates[0].opts?.transfer).toEqual([cont.codes.buffer]);
     expect(clip.result!.codes[60]).toBe(60); // the clip's own codes are untouched
     expect(s().takes[0].continuation).toEqual({ sourceId: clip.id, sourceName: 'riff.wav', startSec: 0.5, frames: 25 });
+    expect(cont.tempo).toBeUndefined(); // no steady beat found in it: the prompt's tempo, if any, sets the beat clock
     // "Continue this" on a take: from its end.
     const take = s().takes[0];
     s().continueFrom(take.id);
@@ -253,6 +254,17 @@ describe('generation', () => {
     expect(s().genSettings.continueFrom).toBeNull();
     expect(s().melodyId).toBeNull();
   });
+});
+
+it('sends the continued clip\'s steady tempo and downbeat with the continuation (the beat clock starts there)', async () => {
+  const facts = { key: { tonic: 2, mode: 'minor' as const, clear: true, or: null }, tempo: { bpm: 96, clear: true, downbeat: 0.31 }, seconds: 2 };
+  const { fake, store } = await readyStore({ facts });
+  const s = () => store.getState();
+  await s().addFiles([file('riff.wav')]);
+  s().continueFrom(s().clips[0].id, 0.5);
+  s().setGenSettings({ seconds: 2, seed: '3' });
+  await s().generate();
+  expect(fake.generates[0].args.continuation!.tempo).toEqual({ bpm: 96, downbeat: 0.31 });
 });
 
 describe('sources helpers', () => {

@@ -1,11 +1,17 @@
+import { steadyTempo, type AudioFacts, type SteadyTempo } from '../eval/describe';
 import type { AudioSource, Clip, StudioState, Take } from './types';
+
+const withTempo = (f: AudioFacts | null | undefined): { tempo?: SteadyTempo } => {
+  const tempo = steadyTempo(f);
+  return tempo ? { tempo } : {};
+};
 
 export function clipSource(c: Clip): AudioSource | null {
   if (c.status !== 'ready' || !c.result) return null;
   const r = c.result;
   return {
     id: c.id, kind: 'clip', name: c.name, pcm: r.pcm, sampleRate: r.sampleRate,
-    codes: r.codes, k: r.k, t: r.t, durationSec: r.sampleRate > 0 ? r.pcm.length / r.sampleRate : 0,
+    codes: r.codes, k: r.k, t: r.t, durationSec: r.sampleRate > 0 ? r.pcm.length / r.sampleRate : 0, ...withTempo(r.facts),
   };
 }
 
@@ -18,7 +24,7 @@ export function takeSource(take: Take): AudioSource {
   const r = take.result;
   return {
     id: take.id, kind: 'take', name: takeName(take), pcm: r.pcm, sampleRate: r.sampleRate,
-    codes: r.codes, k: r.k, t: r.t, durationSec: take.durationSec,
+    codes: r.codes, k: r.k, t: r.t, durationSec: take.durationSec, ...withTempo(r.facts),
   };
 }
 
@@ -50,15 +56,15 @@ export function sourceFrameRate(src: Pick<AudioSource, 't' | 'durationSec'>): nu
  * t = the frames up to `startSec` (rounded, at least 1, at most the source's length).
  */
 export function continuationArgs(
-  src: Pick<AudioSource, 'codes' | 'k' | 't'>,
+  src: Pick<AudioSource, 'codes' | 'k' | 't' | 'tempo'>,
   startSec: number,
   frameRate: number,
-): { codes: Int32Array; k: number; t: number } {
+): { codes: Int32Array; k: number; t: number; tempo?: SteadyTempo } {
   const T = src.t;
   const t = Math.max(1, Math.min(T, Math.round(Math.max(0, startSec) * frameRate)));
   const codes = new Int32Array(src.k * t);
   for (let q = 0; q < src.k; q++) codes.set(src.codes.subarray(q * T, q * T + t), q * t);
-  return { codes, k: src.k, t };
+  return { codes, k: src.k, t, ...(src.tempo ? { tempo: src.tempo } : {}) };
 }
 
 /** FNV-1a (32-bit) over the shape and the codes, as 8 hex digits: equal codes, equal hash. */

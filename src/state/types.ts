@@ -1,3 +1,4 @@
+import type { SteadyTempo } from '../eval/describe';
 import type { StudioError } from '../errors/StudioError';
 import type { ErrorCode } from '../errors/codes';
 import type { BackendChoice } from '../runtime/backend';
@@ -170,6 +171,8 @@ export interface AudioSource {
   k: number;
   t: number;
   durationSec: number;
+  /** Its steady tempo and first downbeat, when its facts found one (a continuation's beat clock starts there). */
+  tempo?: SteadyTempo;
 }
 
 export type ChromaEntry =

@@ -1,4 +1,5 @@
 import { useId, useMemo, useRef } from 'react';
+import { promptFacts } from '../eval/promptFacts';
 import { EXAMPLE_PROMPTS } from '../state/examples';
 import { listSources } from '../state/sources';
 import { GENERATE_BUTTON_ID } from './GeneratePanel';
@@ -80,6 +81,7 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
   else count = 'counting…';
 
   const info = text !== '' && pi ? pi.info : undefined;
+  const bpm = engineInfo?.lm?.beatClock ? promptFacts(text).bpm : undefined;
   return (
     <div className="prompt-meta">
       <span
@@ -92,6 +94,11 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
         {count}
       </span>
       <div id={notesId} className="prompt-notes">
+        {engineInfo?.lm?.beatClock && (
+          <p className="hint" data-testid="prompt-tempo" data-bpm={bpm ?? 0}>
+            {bpm ? `The take keeps the beat at ${bpm} bpm.` : 'Name a tempo (“96 bpm”) and the take keeps that beat.'}
+          </p>
+        )}
         {info?.truncated && (
           <p className="notice" data-testid="prompt-truncated">
             Prompt cut to {info.maxTokens} tokens: the model only reads the first {info.maxTokens}.

@@ -55,9 +55,12 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
   const text = await encodePrompt(p.tokenizer, p.t5, a.prompt, { signal: ctx.signal });
   const textStates = tf.tensor3d(text.states, [1, text.dims.s, text.dims.d]); // [1, S, D]
   const textMask = tf.tensor2d(Float32Array.from(text.mask), [1, text.dims.s]); // [1, S]
-  // A pack whose LM has a beat clock (the bundled one) keeps the tempo the prompt names ("90 bpm", "tempo 90").
+  // A pack whose LM has a beat clock (the bundled one) keeps the tempo of the audio it continues (its
+  // bar's start at beat 0), else the tempo the prompt names ("90 bpm", "tempo 90").
   const bpm = promptFacts(a.prompt).bpm;
-  const beat = p.lm.config.beatClock && bpm ? [clockAt(bpm, frameRate)] : undefined;
+  const beat = !p.lm.config.beatClock ? undefined
+    : cont?.tempo ? [clockAt(cont.tempo.bpm, frameRate, -cont.tempo.downbeat * frameRate)]
+      : bpm ? [clockAt(bpm, frameRate)] : undefined;
   const t0 = performance.now();
   let last = 0;
   const { sampleRate, hopLength } = p.codec.spec;

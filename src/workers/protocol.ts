@@ -169,7 +169,8 @@ export interface GenerateRequest {
   cfg: number;
   seed: number;
   /** Continue this audio: its codes [K, T] are the prompt (the first `t` frames are kept). */
-  continuation?: { codes: Int32Array; k: number; t: number };
+  /** `tempo`: the source's steady tempo and first downbeat (seconds), which the beat clock follows over the prompt's. */
+  continuation?: { codes: Int32Array; k: number; t: number; tempo?: { bpm: number; downbeat: number } };
 }
 
 export interface GenerateResult {
@@ -208,6 +209,8 @@ export interface LmInfo {
   /** Memory a take needs on this backend (estimated: weights, KV cache, one step's work) and what it may use. */
   memory: LmMemory;
   conditioning: 'cross' | 'prefix';
+  /** The LM keeps the tempo a prompt names with its beat clock (the bundled LM; not MusicGen's). */
+  beatClock: boolean;
   defaults: { seconds: number; temperature: number; topK: number; topP: number; cfg: number };
   /** Default peak learning rate per training method for this model (the pack's, else musicgen-small's). */
   trainLr: Record<TrainMethod, number>;
