@@ -36,6 +36,21 @@ test('the token count follows the prompt; examples fill the box', async ({ page 
   await expect(count).toHaveText('unconditional');
 });
 
+test('with the bundled LM\'s beat clock, the prompt box says which tempo the take keeps', async ({ page }) => {
+  await openStudio(page);
+  const box = page.getByTestId('prompt-input');
+  const tempo = page.getByTestId('prompt-tempo');
+  await expect(page.getByTestId('generate-button')).toBeEnabled(); // the pack (and its LM) is loaded
+  await expect(tempo).toHaveText(/Name a tempo/);
+  await page.getByTestId('example-prompt').filter({ hasText: '120 bpm' }).click();
+  await expect(tempo).toHaveText('The take keeps the beat at 120 bpm.');
+  await expect(tempo).toHaveAttribute('data-bpm', '120');
+  await box.fill('I want a sad piano track in E minor, tempo 84');
+  await expect(tempo).toHaveAttribute('data-bpm', '84');
+  await box.fill('warm pad');
+  await expect(tempo).toHaveAttribute('data-bpm', '0');
+});
+
 test('an over-long prompt is cut, and says so', async ({ page }) => {
   await openStudio(page);
   const words = ['piano', 'drums', 'bass', 'strings', 'warm', 'calm', 'fast', 'slow', 'guitar', 'synth'];
