@@ -42,9 +42,9 @@ test('with the bundled LM\'s beat clock, the prompt box says which tempo the tak
   const tempo = page.getByTestId('prompt-tempo');
   await expect(page.getByTestId('generate-button')).toBeEnabled(); // the pack (and its LM) is loaded
   await expect(tempo).toHaveText(/Name a tempo/);
-  await page.getByTestId('example-prompt').filter({ hasText: '120 bpm' }).click();
-  await expect(tempo).toHaveText('The take keeps the beat at 120 bpm.');
-  await expect(tempo).toHaveAttribute('data-bpm', '120');
+  await page.getByTestId('example-prompt').filter({ hasText: '110 bpm' }).click();
+  await expect(tempo).toHaveText('The take keeps the beat at 110 bpm.');
+  await expect(tempo).toHaveAttribute('data-bpm', '110');
   await box.fill('I want a sad piano track in E minor, tempo 84');
   await expect(tempo).toHaveAttribute('data-bpm', '84');
   await box.fill('warm pad');

@@ -15,7 +15,7 @@ export const EXAMPLE_PROMPTS: readonly ExamplePrompt[] = [
   { text: 'slow piano melody in D minor', key: { tonic: 'D', mode: 'minor' } },
   { text: 'plucked guitar melody in E minor', key: { tonic: 'E', mode: 'minor' } },
   { text: 'lively piano melody in G major', key: { tonic: 'G', mode: 'major' } },
-  { text: 'upbeat funk bass line with drums, 120 bpm' },
+  { text: 'upbeat funk bass line with drums, 110 bpm' },
   { text: 'ambient pad, warm and calm' },
 ];
 
