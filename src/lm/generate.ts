@@ -79,6 +79,7 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
   if (!Number.isInteger(T) || T < 1) throw new RangeError(`generate: frames must be >= 1, got ${T}`);
   if (P < 0 || P > T) throw new RangeError(`generate: prompt of ${P} frames does not fit in ${T}`);
   if (opts.prompt && opts.prompt.codes.length !== B * K * P) throw new RangeError(`generate: prompt codes must be [B=${B}, K=${K}, P=${P}]`);
+  if (opts.beat && opts.beat.length !== B) throw new RangeError(`generate: ${opts.beat.length} beat clocks for a batch of ${B}`);
   const cfg = opts.cfg ?? 3;
   const sampling = {
     temperature: opts.temperature ?? DEFAULT_SAMPLING.temperature,
