@@ -82,7 +82,10 @@ export interface LoadOptions {
   positions?: 'file' | 'computed';
 }
 
-/** Load an LM from safetensors bytes. Every expected name must be present with its exact shape; unknown names are refused. */
+/**
+ * Load an LM from safetensors bytes. Every expected name must be present with its exact shape (but
+ * the beat clock's, which is zero when absent); unknown names are refused.
+ */
 export function loadLm(cfg: LmConfig, bytes: Uint8Array, opts: LoadOptions = {}): Lm {
   const { tensors } = readSafetensors(bytes);
   return lmFromTensors(cfg, tensors, opts);
@@ -98,6 +101,8 @@ export function lmFromTensors(cfg: LmConfig, tensors: Map<string, NamedTensor>, 
     cfg,
     (name, shape) => {
       const t = tensors.get(name);
+      // A file from before the beat clock (a model fine-tuned on an older pack) is that LM with its clock at zero.
+      if (!t && name === BEAT_PROJ_NAME) return tf.zeros(shape);
       if (!t) throw new StudioError('MODEL_INTEGRITY', `LM weights: missing tensor ${name}`);
       if (!sameShape(t.shape, shape)) throw new StudioError('MODEL_INTEGRITY', `LM weights: ${name} has shape [${t.shape}], config wants [${shape}]`);
       return tf.tensor(t.data, shape, 'float32');
