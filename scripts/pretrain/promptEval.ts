@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { captionsFor, generatePiece, isHeldOutCombination, pitchClassOf, renderPiece, tonicName, type PieceFacts } from '../../src/corpus/index.ts';
 import { agreement, analyzeClip, keyAgrees, summarize, TEMPO_TOLERANCE, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
 import { promptFacts } from '../../src/eval/promptFacts.ts';
-import { clockAt, type BeatClock } from '../../src/lm/beatClock.ts';
+import { takeClock } from '../../src/workers/generateTake.ts';
 import { generateLong, type Lm, type WindowSpec } from '../../src/lm/index.ts';
 import type { ExamplePrompt } from '../../src/state/examples.ts';
 import type { StudioTools } from './studioPack.ts';
@@ -40,11 +40,8 @@ export function promptCases(firstSeed: number, count: number): PromptCase[] {
   });
 }
 
-/** As the app does (src/workers/generateTake.ts): an LM with a beat clock keeps the tempo the prompt names. */
-function clockOf(lm: Lm, prompt: string, tools: StudioTools): BeatClock[] | undefined {
-  const bpm = promptFacts(prompt).bpm;
-  return lm.config.beatClock && bpm ? [clockAt(bpm, tools.manifest.codec.frameRate)] : undefined;
-}
+/** As the app does: an LM with a beat clock keeps the tempo the prompt names. */
+const clockOf = (lm: Lm, prompt: string, tools: StudioTools) => takeClock(lm, prompt, tools.manifest.codec.frameRate);
 
 async function textTensors(tools: StudioTools, prompt: string): Promise<{ textStates: tf.Tensor3D; textMask: tf.Tensor2D }> {
   const c = await tools.caption(prompt);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { BEAT_FEATURES, BEAT_HARMONICS, beatFeatures, clockAt, NO_CLOCK, shiftClock, type BeatClock } from './beatClock';
+import { BEAT_FEATURES, BEAT_HARMONICS, beatFeatures, clockAt, clockOnDownbeat, NO_CLOCK, shiftClock, type BeatClock } from './beatClock';
 import { createCache, disposeCache, extend, type CacheLayout } from './cache';
 import { parseLmConfig } from './config';
 import { generate } from './generate';
@@ -45,6 +45,10 @@ describe('beat clock features', () => {
     expect(beatFeatures([c], 300, 100)).toEqual(later);
     expect(shiftClock(NO_CLOCK, 50)).toEqual(NO_CLOCK);
     expect(clockAt(0, 50)).toEqual(NO_CLOCK);
+    // a clip whose first downbeat is 0.5 s in: beat 0 of the bar there, a quarter bar before it at 120 bpm
+    const onDownbeat = clockOnDownbeat({ bpm: 120, downbeat: 0.5 }, 50);
+    expect(onDownbeat.perColumn).toBeCloseTo(0.04, 12);
+    expect(onDownbeat.phase + 25 * onDownbeat.perColumn).toBeCloseTo(0, 12);
   });
 });
 

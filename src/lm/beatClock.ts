@@ -33,6 +33,11 @@ export function clockAt(bpm: number, frameRate: number, startFrame = 0): BeatClo
   return { perColumn, phase: startFrame * perColumn };
 }
 
+/** The clock of audio with a steady `bpm` whose first downbeat is `downbeat` seconds in (beat 0 of a bar there). */
+export function clockOnDownbeat(t: { bpm: number; downbeat: number }, frameRate: number): BeatClock {
+  return clockAt(t.bpm, frameRate, -t.downbeat * frameRate);
+}
+
 /** The clock `frames` columns later (a window that starts further into the piece). */
 export function shiftClock(c: BeatClock, frames: number): BeatClock {
   return c.perColumn === 0 ? NO_CLOCK : { perColumn: c.perColumn, phase: c.phase + frames * c.perColumn };

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Codec } from '../codec/encodec';
 import { StreamingDecoder } from '../codec/streamDecode';
 import { StudioError } from '../errors/StudioError';
-import { describeAudio } from '../eval/describe';
+import { describeAudio, type SteadyTempo } from '../eval/describe';
 import { promptFacts } from '../eval/promptFacts';
 import { generateLong, type Lm, type WindowSpec } from '../lm';
-import { clockAt } from '../lm/beatClock';
+import { clockAt, clockOnDownbeat, type BeatClock } from '../lm/beatClock';
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
@@ -34,6 +34,17 @@ export function longestFrames(lm: Lm, frameRate: number, window?: WindowSpec): n
 }
 
 /**
+ * A take's beat clock, for an LM that has one (the bundled LM): the tempo of the audio it continues
+ * (its bar's start at beat 0) when known, else the tempo the prompt names ("90 bpm", "tempo 90").
+ */
+export function takeClock(lm: Lm, prompt: string, frameRate: number, continued?: SteadyTempo): BeatClock[] | undefined {
+  if (!lm.config.beatClock) return undefined;
+  if (continued) return [clockOnDownbeat(continued, frameRate)];
+  const bpm = promptFacts(prompt).bpm;
+  return bpm ? [clockAt(bpm, frameRate)] : undefined;
+}
+
+/**
  * One take: prompt -> T5 states -> LM (CFG, sampling, optional continuation; in windows past the
  * pack's trained length) -> codec decode.
  * The decoder runs window by window while the LM is still sampling (StreamingDecoder: the codec
@@ -55,12 +66,7 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
   const text = await encodePrompt(p.tokenizer, p.t5, a.prompt, { signal: ctx.signal });
   const textStates = tf.tensor3d(text.states, [1, text.dims.s, text.dims.d]); // [1, S, D]
   const textMask = tf.tensor2d(Float32Array.from(text.mask), [1, text.dims.s]); // [1, S]
-  // A pack whose LM has a beat clock (the bundled one) keeps the tempo of the audio it continues (its
-  // bar's start at beat 0), else the tempo the prompt names ("90 bpm", "tempo 90").
-  const bpm = promptFacts(a.prompt).bpm;
-  const beat = !p.lm.config.beatClock ? undefined
-    : cont?.tempo ? [clockAt(cont.tempo.bpm, frameRate, -cont.tempo.downbeat * frameRate)]
-      : bpm ? [clockAt(bpm, frameRate)] : undefined;
+  const beat = takeClock(p.lm, a.prompt, frameRate, cont?.tempo);
   const t0 = performance.now();
   let last = 0;
   const { sampleRate, hopLength } = p.codec.spec;

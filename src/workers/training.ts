@@ -3,7 +3,7 @@ import {
   availableGroups, createLora, POSITIONS_NAME, disposeLm, disposeLora, groupTargets, lmFromTensors, loadLora, loadPeftLora, loraParamCount, mergeLora, readSafetensors,
   saveLm, saveLora, type Lm, type LmConfig, type Lora, type LoraGroup,
 } from '../lm';
-import { clockAt } from '../lm/beatClock';
+import { clockOnDownbeat } from '../lm/beatClock';
 import { DEFAULT_LORA_LR, loraFromCheckpoint, readCheckpoint, resolveOptions, Trainer, type Checkpoint, type TrainClip, type TrainOptions } from '../lm/train';
 import type { ModelKind, ModelStore, SavedModelMeta, TrainPlan } from '../runtime/modelStore';
 import type { T5Encoder } from '../text/t5Encoder';
@@ -120,8 +120,7 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   const clips: TrainClip[] = [];
   for (const c of a.clips) {
     const p = await encodePrompt(text.tokenizer, text.t5, c.caption, { signal: ctx.signal });
-    // Beat 0 of the clip's clock sits on its first downbeat (frame rate: the codec's, from the LM's frames per clip second).
-    const clock = slot.config.beatClock && c.tempo ? { clock: clockAt(c.tempo.bpm, frameRate, -c.tempo.downbeat * frameRate) } : {};
+    const clock = slot.config.beatClock && c.tempo ? { clock: clockOnDownbeat(c.tempo, frameRate) } : {};
     clips.push({
       name: c.name, caption: c.caption, codes: c.codes, frames: c.t,
       text: p.ids.length ? { states: p.states, tokens: p.dims.s, mask: Uint8Array.from(p.mask) } : null,
