@@ -107,6 +107,7 @@ async function quality() {
   return scoreFixtures(enc, dec, m.codec.sampleRate);
 }
 
+const lmc = parseManifest(JSON.parse(readFileSync(PACK + 'manifest.json', 'utf8'))).lm!.config; // the table names the LM's shape
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const q = await quality();
 const b = await browserRuns();
@@ -134,7 +135,7 @@ const md = [
     ? `| ${r.backend} | ${r.seconds} s | – | – | – | – | failed: ${r.error} |`
     : `| ${r.backend} | ${r.seconds} s | ${f(r.loadMs, 0)} | ${f(r.firstMs, 0)} | ${f(r.secondMs, 0)} | ${f(r.lmMs, 0)} | ${f(r.secondMs / 1000 / r.seconds, 2)} |`)),
   '',
-  '## Generation (bundled LM: d 128, 2 layers, K 4 x 2048; CFG 3, batch 2; codec decode on WASM in an ORT worker)',
+  `## Generation (bundled LM: d ${lmc.dim}, ${lmc.layers} layers, K ${lmc.codebooks} x ${lmc.card}; CFG 3, batch 2; codec decode on WASM in an ORT worker)`,
   '',
   'tfjs backend requested → used. Cached/recompute: ms per step at a 250-column prefix with the KV cache vs recomputing the whole prefix.',
   '',
