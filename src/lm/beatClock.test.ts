@@ -138,6 +138,7 @@ describe('an LM with a beat clock', () => {
     expect(await take([clocks[0]])).toEqual(clocked);
     expect(await take([NO_CLOCK])).toEqual(await take());
     expect(clocked).not.toEqual(await take());
+    await expect(take([clocks[0], NO_CLOCK])).rejects.toThrow(/2 beat clocks for a batch of 1/);
   });
 });
 
