@@ -49,6 +49,16 @@ test('with the bundled LM\'s beat clock, the prompt box says which tempo the tak
   await expect(tempo).toHaveAttribute('data-bpm', '84');
   await box.fill('warm pad');
   await expect(tempo).toHaveAttribute('data-bpm', '0');
+  // Continuing a clip with a steady beat: its tempo wins over the prompt's, as the engine decides (takeClock).
+  await dropFiles(page, [fixture('daramud.flac')]);
+  await expect(page.getByTestId('clip').filter({ hasText: 'daramud.flac' })).toHaveAttribute('data-status', 'ready');
+  const bpm = await page.getByTestId('clip').getByTestId('clip-facts').getAttribute('data-bpm');
+  expect(Number(bpm)).toBeGreaterThan(0); // its card found a steady beat
+  await box.fill('funk bass line, 110 bpm');
+  await page.getByTestId('continue-select').selectOption({ label: 'daramud.flac' });
+  await expect(tempo).toHaveText(`The take keeps the beat of the audio it continues (${bpm} bpm).`);
+  await page.getByTestId('continue-select').selectOption({ value: '' });
+  await expect(tempo).toHaveAttribute('data-bpm', '110');
 });
 
 test('an over-long prompt is cut, and says so', async ({ page }) => {

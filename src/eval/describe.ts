@@ -26,11 +26,18 @@ export interface AudioFacts {
   seconds: number;
 }
 
-/** A steady tempo and where its bar starts, as a beat clock needs them (null when the beat is unclear or the facts predate downbeats). */
+/** A steady tempo and where its bar starts (seconds), as a beat clock needs them. */
 export interface SteadyTempo { bpm: number; downbeat: number }
 
+/** The facts' tempo when it is steady (TEMPO_CLEAR) and has a downbeat; undefined otherwise (an unclear beat, facts saved before downbeats). */
 export function steadyTempo(f: AudioFacts | null | undefined): SteadyTempo | undefined {
   return f?.tempo.clear && f.tempo.downbeat !== undefined ? { bpm: f.tempo.bpm, downbeat: f.tempo.downbeat } : undefined;
+}
+
+/** `{ tempo }` when the facts' tempo is steady, else `{}`: to spread into a clip, source or request. */
+export function tempoField(f: AudioFacts | null | undefined): { tempo?: SteadyTempo } {
+  const tempo = steadyTempo(f);
+  return tempo ? { tempo } : {};
 }
 
 /** Key profile correlation below which the key is "unclear" (white noise ~0.3, corpus pieces 0.6-0.9). */

@@ -1,17 +1,12 @@
-import { steadyTempo, type AudioFacts, type SteadyTempo } from '../eval/describe';
+import { tempoField, type SteadyTempo } from '../eval/describe';
 import type { AudioSource, Clip, StudioState, Take } from './types';
-
-const withTempo = (f: AudioFacts | null | undefined): { tempo?: SteadyTempo } => {
-  const tempo = steadyTempo(f);
-  return tempo ? { tempo } : {};
-};
 
 export function clipSource(c: Clip): AudioSource | null {
   if (c.status !== 'ready' || !c.result) return null;
   const r = c.result;
   return {
     id: c.id, kind: 'clip', name: c.name, pcm: r.pcm, sampleRate: r.sampleRate,
-    codes: r.codes, k: r.k, t: r.t, durationSec: r.sampleRate > 0 ? r.pcm.length / r.sampleRate : 0, ...withTempo(r.facts),
+    codes: r.codes, k: r.k, t: r.t, durationSec: r.sampleRate > 0 ? r.pcm.length / r.sampleRate : 0, ...tempoField(r.facts),
   };
 }
 
@@ -24,7 +19,7 @@ export function takeSource(take: Take): AudioSource {
   const r = take.result;
   return {
     id: take.id, kind: 'take', name: takeName(take), pcm: r.pcm, sampleRate: r.sampleRate,
-    codes: r.codes, k: r.k, t: r.t, durationSec: take.durationSec, ...withTempo(r.facts),
+    codes: r.codes, k: r.k, t: r.t, durationSec: take.durationSec, ...tempoField(r.facts),
   };
 }
 

@@ -1,7 +1,7 @@
 import { useId, useMemo, useRef } from 'react';
 import { promptFacts } from '../eval/promptFacts';
 import { EXAMPLE_PROMPTS } from '../state/examples';
-import { listSources } from '../state/sources';
+import { findSource, listSources } from '../state/sources';
 import { GENERATE_BUTTON_ID } from './GeneratePanel';
 import { SourceOptions } from './SourceOptions';
 import { useStudio } from './StoreContext';
@@ -81,7 +81,9 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
   else count = 'counting…';
 
   const info = text !== '' && pi ? pi.info : undefined;
-  const bpm = engineInfo?.lm?.beatClock ? promptFacts(text).bpm : undefined;
+  // As the engine decides (takeClock): a continued source's steady tempo wins over the prompt's.
+  const heardBpm = useStudio((s) => (s.genSettings.continueFrom ? findSource(s, s.genSettings.continueFrom.sourceId)?.tempo?.bpm : undefined));
+  const bpm = engineInfo?.lm?.beatClock ? (heardBpm ?? promptFacts(text).bpm) : undefined;
   return (
     <div className="prompt-meta">
       <span
@@ -96,7 +98,8 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
       <div id={notesId} className="prompt-notes">
         {engineInfo?.lm?.beatClock && (
           <p className="hint" data-testid="prompt-tempo" data-bpm={bpm ?? 0}>
-            {bpm ? `The take keeps the beat at ${bpm} bpm.` : 'Name a tempo (“96 bpm”) and the take keeps that beat.'}
+            {heardBpm && bpm ? `The take keeps the beat of the audio it continues (${bpm} bpm).`
+              : bpm ? `The take keeps the beat at ${bpm} bpm.` : 'Name a tempo (“96 bpm”) and the take keeps that beat.'}
           </p>
         )}
         {info?.truncated && (

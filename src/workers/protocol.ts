@@ -4,7 +4,7 @@ import type { BackendChoice, BackendName } from '../runtime/backend';
 import type { CodecSpec } from '../packs/manifest';
 import type { ModelKind, TrainPlan } from '../runtime/modelStore';
 import type { LoraGroup, LoraTarget } from '../lm/loraTargets';
-import type { AudioFacts } from '../eval/describe';
+import type { AudioFacts, SteadyTempo } from '../eval/describe';
 
 export type { ModelKind } from '../runtime/modelStore';
 
@@ -82,7 +82,7 @@ export interface TrainClipInput {
   k: number;
   t: number;
   /** The clip's steady tempo and first downbeat (seconds), when its facts found one: its beat clock, for an LM that takes one. */
-  tempo?: { bpm: number; downbeat: number };
+  tempo?: SteadyTempo;
 }
 
 /** How a run fine-tunes: every weight, or low-rank adapters beside the frozen pack weights. */
@@ -170,7 +170,7 @@ export interface GenerateRequest {
   seed: number;
   /** Continue this audio: its codes [K, T] are the prompt (the first `t` frames are kept). */
   /** `tempo`: the source's steady tempo and first downbeat (seconds), which the beat clock follows over the prompt's. */
-  continuation?: { codes: Int32Array; k: number; t: number; tempo?: { bpm: number; downbeat: number } };
+  continuation?: { codes: Int32Array; k: number; t: number; tempo?: SteadyTempo };
 }
 
 export interface GenerateResult {

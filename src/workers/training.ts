@@ -109,8 +109,8 @@ export function loraParamsPerRank(cfg: LmConfig): Partial<Record<LoraGroup, numb
  */
 export async function runTraining(slot: LmSlot, store: ModelStore, text: { tokenizer: TextTokenizer; t5: T5Encoder },
   a: TrainRequest, ctx: CallContext, trainers: { current: Trainer | null; stop: AbortController | null },
-  budget: { bytes: number; backend: string; frameRate: number }): Promise<TrainSummary> {
-  const { frameRate } = budget;
+  where: { bytes: number; backend: string; frameRate: number }): Promise<TrainSummary> {
+  const { frameRate } = where; // the codec's: clip clocks count its frames
   if (a.clips.length === 0) throw new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on');
   const resumed = a.resumeId ? await store.get(a.resumeId) : null;
   if (a.resumeId && !resumed) throw new StudioError('TRAIN_INVALID', 'the model to resume was not found in browser storage');
@@ -146,7 +146,7 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
       textTokens: Math.max(1, ...clips.map((c) => c.text?.tokens ?? 0)),
       trainableParams: lora ? loraParamCount(slot.config, lora.config) : paramCount(slot.config), method,
     };
-    ({ recompute } = planTrainingMemory(slot.config, run, budget.bytes, budget.backend));
+    ({ recompute } = planTrainingMemory(slot.config, run, where.bytes, where.backend));
     // LoRA trains on the pack's own weights; a full run leaves an adapter's model for them too.
     if (lora || slot.lora) await toBase(slot);
   } catch (e) {
