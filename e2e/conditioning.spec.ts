@@ -47,6 +47,8 @@ test('with the bundled LM\'s beat clock, the prompt box says which tempo the tak
   await expect(tempo).toHaveAttribute('data-bpm', '110');
   await box.fill('I want a sad piano track in E minor, tempo 84');
   await expect(tempo).toHaveAttribute('data-bpm', '84');
+  await box.fill('slow piano melody in D minor'); // a tempo word: the middle of the range the model's captions use it for
+  await expect(tempo).toHaveText('The take keeps the beat at 70 bpm, the middle of “slow” (60–80 bpm).');
   await box.fill('warm pad');
   await expect(tempo).toHaveAttribute('data-bpm', '0');
   // Continuing a clip with a steady beat: its tempo wins over the prompt's, as the engine decides (takeClock).

@@ -171,6 +171,12 @@ const STAGES: Record<string, Stage> = {
     train: { ...SETTINGS.train, steps: Number(process.env.CLOCK_MORE_STEPS ?? 600), lr: 1e-3, warmup: 30, seed: 30 },
   },
   'opening-clock-again': { name: 'opening-clock-again', prefix: 'k', corpusSeed: 7_700_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 31 } },
+  // Session 13: a third pair (the held-out loss was still falling): 5 s crops anywhere on 1,500 more pieces, then the openings.
+  'clock-more': {
+    name: 'clock-more', prefix: 'l', corpusSeed: 7_800_000, pieces: Number(process.env.CLOCK_MORE2_PIECES ?? 1500),
+    train: { ...SETTINGS.train, steps: Number(process.env.CLOCK_MORE2_STEPS ?? 800), lr: 1e-3, warmup: 30, seed: 32 },
+  },
+  'opening-clock-more': { name: 'opening-clock-more', prefix: 'l', corpusSeed: 7_800_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 33 } },
   mode: { name: 'mode', prefix: 'm', corpusSeed: 7_300_000, pieces: Number(process.env.MODE_PIECES ?? 600), modePairs: true, onlyOwn: true, train: { ...SETTINGS.train, steps: Number(process.env.MODE_STEPS ?? 300), lr: 7e-4, warmup: 20, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 18 } },
 };
 /**

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { captionsFor, generatePiece, isHeldOutCombination, pitchClassOf, renderPiece, tonicName, type PieceFacts } from '../../src/corpus/index.ts';
 import { agreement, analyzeClip, keyAgrees, summarize, TEMPO_TOLERANCE, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
-import { promptFacts } from '../../src/eval/promptFacts.ts';
+import { promptBpm, promptFacts, tempoFits } from '../../src/eval/promptFacts.ts';
 import { takeClock } from '../../src/workers/generateTake.ts';
 import { generateLong, type Lm, type WindowSpec } from '../../src/lm/index.ts';
 import type { ExamplePrompt } from '../../src/state/examples.ts';
@@ -97,14 +97,15 @@ export interface SeedSweep {
   cfg: number;
   seconds: number;
   /** What the example names (a key, a tempo or both): each take is checked for those. */
-  asked: { key?: string; bpm?: number };
+  asked: { key?: string; bpm?: number; tempo?: string };
   takes: Array<{ seed: number; detected: string; key?: boolean; tempo?: boolean }>;
 }
 
 /** Generate an example prompt that names a key or a tempo with each seed at the app's defaults; detect each take's key and tempo. */
 export async function seedSweep(lm: Lm, tools: StudioTools, example: ExamplePrompt, o: { seeds: number[]; cfg: number; seconds: number; window?: WindowSpec; log?: (m: string) => void }): Promise<SeedSweep> {
   const prompt = example.text;
-  const bpm = promptFacts(prompt).bpm;
+  const asked = promptFacts(prompt);
+  const bpm = promptBpm(asked);
   const rate = tools.manifest.codec.sampleRate;
   const frames = Math.round(o.seconds * tools.manifest.codec.frameRate);
   const cond = await textTensors(tools, prompt);
@@ -116,19 +117,19 @@ export async function seedSweep(lm: Lm, tools: StudioTools, example: ExampleProm
       takes.push({
         seed, detected: `${tonicName(a.key)} ${a.key.mode}, ${a.tempo.bpm.toFixed(0)} bpm`,
         ...(example.key ? { key: keyAgrees(example.key, a) } : {}),
-        ...(bpm ? { tempo: Math.abs(a.tempo.bpm / bpm - 1) <= TEMPO_TOLERANCE } : {}),
+        ...(bpm ? { tempo: tempoFits(asked, a.tempo.bpm, TEMPO_TOLERANCE) } : {}),
       });
       o.log?.(`"${prompt}" seed ${seed}: ${takes.at(-1)!.detected}`);
     }
   } finally {
     tf.dispose([cond.textStates, cond.textMask]);
   }
-  return { prompt, cfg: o.cfg, seconds: o.seconds, asked: { ...(example.key ? { key: `${example.key.tonic} ${example.key.mode}` } : {}), ...(bpm ? { bpm } : {}) }, takes };
+  return { prompt, cfg: o.cfg, seconds: o.seconds, asked: { ...(example.key ? { key: `${example.key.tonic} ${example.key.mode}` } : {}), ...(asked.bpm ? { bpm: asked.bpm } : asked.tempoWord ? { tempo: `${asked.tempoWord.word} (${asked.tempoWord.from}–${asked.tempoWord.to} bpm)` } : {}) }, takes };
 }
 
 export function seedSweepTable(s: SeedSweep): string {
   const count = (f: 'key' | 'tempo') => s.takes.filter((t) => t[f]).length;
-  const said = [s.asked.key ? `key right for ${count('key')}` : '', s.asked.bpm ? `tempo within 8% for ${count('tempo')}` : ''].filter(Boolean).join(', ');
+  const said = [s.asked.key ? `key right for ${count('key')}` : '', s.asked.bpm ? `tempo within 8% for ${count('tempo')}` : s.asked.tempo ? `tempo ${s.asked.tempo} for ${count('tempo')}` : ''].filter(Boolean).join(', ');
   const mark = (v: boolean | undefined) => (v === undefined ? '—' : v ? 'yes' : 'no');
   return [`"${s.prompt}" (a Generate example), ${s.seconds} s, cfg ${s.cfg}: ${said} of ${s.takes.length} seeds`, '',
     '| seed | detected | key matches | tempo matches |', '| --- | --- | --- | --- |', ...s.takes.map((t) => `| ${t.seed} | ${t.detected} | ${mark(t.key)} | ${mark(t.tempo)} |`)].join('\n');

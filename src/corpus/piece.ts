@@ -7,10 +7,10 @@ import { isHeldOutCombination } from './split';
 import { BEATS_PER_BAR, type BeatNote, type ChordSpan } from './timeline';
 import { ALL_KEYS, PROGRESSIONS, progressionChords, romanNumerals, tonicName, type Key } from './theory';
 import { voiceLead } from './voicing';
+import { MAX_BPM, MIN_BPM } from './words';
 import type { Density, DrumEvent, NoteEvent, Parts, Piece, PieceFacts, PitchedTimbre, Timbre } from './types';
 
-export const MIN_BPM = 60;
-export const MAX_BPM = 180;
+export { MAX_BPM, MIN_BPM };
 const DENSITIES: readonly Density[] = ['sparse', 'medium', 'busy'];
 
 export interface PieceOptions {

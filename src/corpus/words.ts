@@ -23,6 +23,10 @@ export const DENSITY_WORDS: Record<Density, readonly string[]> = {
   busy: ['busy', 'dense', 'intricate'],
 };
 
+/** The corpus's tempo range in bpm. */
+export const MIN_BPM = 60;
+export const MAX_BPM = 180;
+
 /** Tempo words by band (lower bound in bpm), as people use them. */
 const TEMPO_BANDS: readonly { from: number; words: readonly string[] }[] = [
   { from: 0, words: ['slow', 'very slow'] },
@@ -36,6 +40,16 @@ export function tempoWords(bpm: number): readonly string[] {
   let words = TEMPO_BANDS[0].words;
   for (const b of TEMPO_BANDS) if (bpm >= b.from) words = b.words;
   return words;
+}
+
+/** Every tempo word, longest first (so "very slow" is found before "slow"). */
+export const ALL_TEMPO_WORDS: readonly string[] = TEMPO_BANDS.flatMap((b) => b.words).sort((a, b) => b.length - a.length);
+
+/** The bpm range the corpus means by a tempo word ("slow": 60-80, "upbeat": 130-155), or undefined for other words. */
+export function tempoWordRange(word: string): { from: number; to: number } | undefined {
+  const i = TEMPO_BANDS.findIndex((b) => b.words.includes(word.toLowerCase()));
+  if (i < 0) return undefined;
+  return { from: Math.max(TEMPO_BANDS[i].from, MIN_BPM), to: TEMPO_BANDS[i + 1]?.from ?? MAX_BPM };
 }
 
 /** What the lead plays: a melody, or (with no melody) chords or arpeggios. */

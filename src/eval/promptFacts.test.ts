@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { promptFacts } from './promptFacts';
+import { promptBpm, promptFacts } from './promptFacts';
 
 describe('promptFacts', () => {
   it.each([
@@ -32,6 +32,29 @@ describe('promptFacts', () => {
     expect(promptFacts('a 1980s synth tune, 8 bars').bpm).toBeUndefined();
     expect(promptFacts('1200 bpm').bpm).toBeUndefined();
     expect(promptFacts('12.5 bpm').bpm).toBeUndefined();
+  });
+
+  it.each([
+    ['slow piano melody in D minor', 'slow', 60, 80],
+    ['Very slow pad', 'very slow', 60, 80],
+    ['a laid back groove', 'laid-back', 80, 105],
+    ['Mid tempo pop in C major', 'mid-tempo', 105, 130],
+    ['medium-tempo drums', 'medium tempo', 105, 130],
+    ['upbeat funk bass line with drums', 'upbeat', 130, 155],
+    ['FAST drums', 'fast', 155, 180],
+  ])('reads the tempo word of %j as its corpus range', (text, word, from, to) => {
+    const f = promptFacts(text);
+    expect(f.tempoWord).toEqual({ word, from, to });
+    expect(f.bpm).toBeUndefined();
+    expect(promptBpm(f)).toBe(Math.round((from + to) / 2));
+  });
+
+  it('finds no tempo word inside other words, and lets a number win over a word', () => {
+    for (const text of ['breakfast jingle', 'slowly rising pad', 'slow-burning ballad', 'tempo', 'ambient pad']) expect(promptFacts(text).tempoWord).toBeUndefined();
+    const f = promptFacts('slow piano melody in D minor, 70 bpm');
+    expect(f.tempoWord).toBeUndefined();
+    expect(promptBpm(f)).toBe(70);
+    expect(promptBpm(promptFacts('piano in D minor'))).toBeUndefined();
   });
 
   it('reads both from one prompt', () => {

@@ -1,9 +1,12 @@
 import { pitchClassOf, type Key } from '../corpus/theory';
+import { ALL_TEMPO_WORDS, tempoWordRange } from '../corpus/words';
 
 /** What a prompt asks for that the detectors can check: a key and a tempo, when it names them. */
 export interface PromptFacts {
   key?: Key;
   bpm?: number;
+  /** A tempo word ("slow", "upbeat") and the bpm range the bundled model's captions use it for; only when no number is named. */
+  tempoWord?: { word: string; from: number; to: number };
 }
 
 // "D minor", "F# major", "Bb minor", "e flat major", "C-sharp minor", "Am", "F#m", "Ebmaj".
@@ -12,6 +15,10 @@ const KEY = /(?:^|[^\p{L}\p{N}])([A-Ga-g])(?:\s*(#|♯|b|♭|-?\s?sharp|-?\s?fla
 const BPM = /(?:^|[^\p{N}.])(\d{2,3})\s*(?:bpm|beats\s+per\s+minute)(?![\p{L}])/iu;
 // "tempo 120", "tempo: 96", "tempo of 140"
 const TEMPO_N = /(?:^|[^\p{L}])tempo\s*(?::|of)?\s*(\d{2,3})(?![\p{N}.])/iu;
+// "slow", "very slow", "laid-back", "mid-tempo", "upbeat" (whole words)
+const TEMPO_WORD = new RegExp(`(?<![\\p{L}-])(${ALL_TEMPO_WORDS.map((w) => w.replace(/[-\s]/g, '[-\\s]')).join('|')})(?![\\p{L}-])`, 'iu');
+
+const spaced = (w: string) => w.toLowerCase().replace(/[-\s]+/g, ' ');
 
 /** The key and tempo a prompt names, if any ("slow piano melody in D minor, 70 bpm"). */
 export function promptFacts(text: string): PromptFacts {
@@ -27,5 +34,25 @@ export function promptFacts(text: string): PromptFacts {
     const bpm = Number(b[1]);
     if (bpm >= 20 && bpm <= 400) out.bpm = bpm;
   }
+  const w = out.bpm === undefined ? TEMPO_WORD.exec(text) : null;
+  // "mid tempo" is "mid-tempo", "Laid back" is "laid-back"
+  const word = w ? ALL_TEMPO_WORDS.find((t) => spaced(t) === spaced(w[1])) : undefined;
+  const range = word ? tempoWordRange(word) : undefined;
+  if (word && range) out.tempoWord = { word, ...range };
   return out;
+}
+
+/** The tempo a take's beat clock keeps for a prompt: the bpm it names, else the middle of its tempo word's range. */
+export function promptBpm(f: PromptFacts): number | undefined {
+  return f.bpm ?? (f.tempoWord ? Math.round((f.tempoWord.from + f.tempoWord.to) / 2) : undefined);
+}
+
+/**
+ * Whether a detected tempo is the one a prompt asks for: within `tolerance` of the bpm it names, or of
+ * its tempo word's range. Undefined when the prompt names no tempo.
+ */
+export function tempoFits(asked: PromptFacts, bpm: number, tolerance: number): boolean | undefined {
+  if (asked.bpm) return Math.abs(bpm / asked.bpm - 1) <= tolerance;
+  if (asked.tempoWord) return bpm >= asked.tempoWord.from * (1 - tolerance) && bpm <= asked.tempoWord.to * (1 + tolerance);
+  return undefined;
 }

@@ -1,9 +1,9 @@
-import { promptFacts } from '../eval/promptFacts';
+import { promptBpm, promptFacts } from '../eval/promptFacts';
 
 /**
  * The Generate panel's example prompts. Those that name a key carry it, so that
  * `npm run eval:prompts` can check, seed by seed, that the bundled model plays them in that key
- * (and at the tempo a text names: "120 bpm"); e2e/promptFollowing.spec.ts takes its prompts and
+ * (and at the tempo a text names: "120 bpm", or its tempo word's range: "slow"); e2e/promptFollowing.spec.ts takes its prompts and
  * seeds from that sweep.
  */
 export interface ExamplePrompt {
@@ -22,5 +22,5 @@ export const EXAMPLE_PROMPTS: readonly ExamplePrompt[] = [
 /** The examples that name a key. */
 export const KEY_EXAMPLES = EXAMPLE_PROMPTS.filter((e): e is Required<ExamplePrompt> => e.key !== undefined);
 
-/** The examples `eval:prompts` sweeps over seeds: those that name a key or a tempo ("120 bpm"). */
-export const CHECKED_EXAMPLES = EXAMPLE_PROMPTS.filter((e) => e.key !== undefined || promptFacts(e.text).bpm !== undefined);
+/** The examples `eval:prompts` sweeps over seeds: those that name a key or a tempo ("120 bpm", "slow"). */
+export const CHECKED_EXAMPLES = EXAMPLE_PROMPTS.filter((e) => e.key !== undefined || promptBpm(promptFacts(e.text)) !== undefined);

@@ -48,6 +48,15 @@ describe('checkAsked', () => {
     expect(checkAsked({ bpm: 120 }, facts({ bpm: 120 }))).toEqual({ tempo: { label: '120 bpm', verdict: 'match' } });
     expect(checkAsked({}, facts())).toEqual({});
   });
+
+  it('checks a tempo word against its range, with the same 8% and half or double time', () => {
+    const slow = { tempoWord: { word: 'slow', from: 60, to: 80 } };
+    expect(checkAsked(slow, facts({ bpm: 72 }))).toEqual({ tempo: { label: 'slow (60–80 bpm)', verdict: 'match' } });
+    expect(checkAsked(slow, facts({ bpm: 85 })).tempo?.verdict).toBe('match'); // 80 + 8%
+    expect(checkAsked(slow, facts({ bpm: 88 })).tempo?.verdict).toBe('miss');
+    expect(checkAsked(slow, facts({ bpm: 140 })).tempo?.verdict).toBe('close');
+    expect(checkAsked(slow, facts({ bpm: 72, beat: false })).tempo?.verdict).toBe('miss');
+  });
 });
 
 describe('caption words from the facts', () => {

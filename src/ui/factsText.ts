@@ -1,7 +1,7 @@
 import { keyName, type Key } from '../corpus/theory';
 import type { AudioFacts } from '../eval/describe';
 import { keyAgrees, TEMPO_TOLERANCE } from '../eval/agreement';
-import { promptFacts, type PromptFacts } from '../eval/promptFacts';
+import { promptFacts, tempoFits, type PromptFacts } from '../eval/promptFacts';
 
 /** "D minor", "B minor or D major" (a near tie), or "key unclear". */
 export function keyLabel(f: AudioFacts): string {
@@ -27,7 +27,8 @@ const sameKey = (a: Key, b: Key) => keyAgrees(a, { key: b });
 /**
  * How a take's detected facts compare with what its prompt named. Key: 'match' when the detected
  * key is the one asked, 'close' when it is the near-tie runner-up. Tempo: 'match' within the
- * evaluation's 8%, 'close' at half or double time (the same pulse, counted differently).
+ * evaluation's 8%, 'close' at half or double time (the same pulse, counted differently); a tempo word
+ * ("slow") the same way against its range (60–80 bpm), 8% either side.
  */
 export function checkAsked(asked: PromptFacts, f: AudioFacts): AskedCheck {
   const out: AskedCheck = {};
@@ -35,10 +36,11 @@ export function checkAsked(asked: PromptFacts, f: AudioFacts): AskedCheck {
     const verdict: Verdict = !f.key.clear ? 'miss' : sameKey(asked.key, f.key) ? 'match' : f.key.or && sameKey(asked.key, f.key.or) ? 'close' : 'miss';
     out.key = { label: keyName(asked.key), verdict };
   }
-  if (asked.bpm) {
-    const within = (ratio: number) => f.tempo.clear && Math.abs(f.tempo.bpm / (asked.bpm! * ratio) - 1) <= TEMPO_TOLERANCE;
-    const verdict: Verdict = within(1) ? 'match' : within(2) || within(0.5) ? 'close' : 'miss';
-    out.tempo = { label: `${asked.bpm} bpm`, verdict };
+  if (asked.bpm || asked.tempoWord) {
+    const fits = (ratio: number) => f.tempo.clear && tempoFits(asked, f.tempo.bpm * ratio, TEMPO_TOLERANCE) === true;
+    const verdict: Verdict = fits(1) ? 'match' : fits(0.5) || fits(2) ? 'close' : 'miss';
+    const w = asked.tempoWord;
+    out.tempo = { label: asked.bpm ? `${asked.bpm} bpm` : `${w!.word} (${w!.from}–${w!.to} bpm)`, verdict };
   }
   return out;
 }

@@ -3,7 +3,7 @@ import type { Codec } from '../codec/encodec';
 import { StreamingDecoder } from '../codec/streamDecode';
 import { StudioError } from '../errors/StudioError';
 import { describeAudio, type SteadyTempo } from '../eval/describe';
-import { promptFacts } from '../eval/promptFacts';
+import { promptBpm, promptFacts } from '../eval/promptFacts';
 import { generateLong, type Lm, type WindowSpec } from '../lm';
 import { clockAt, clockOnDownbeat, type BeatClock } from '../lm/beatClock';
 import type { T5Encoder } from '../text/t5Encoder';
@@ -35,12 +35,13 @@ export function longestFrames(lm: Lm, frameRate: number, window?: WindowSpec): n
 
 /**
  * A take's beat clock, for an LM that has one (the bundled LM): the tempo of the audio it continues
- * (its bar's start at beat 0) when known, else the tempo the prompt names ("90 bpm", "tempo 90").
+ * (its bar's start at beat 0) when known, else the tempo the prompt names ("90 bpm", "tempo 90"), else the
+ * middle of its tempo word's range ("slow": 70 bpm).
  */
 export function takeClock(lm: Lm, prompt: string, frameRate: number, continued?: SteadyTempo): BeatClock[] | undefined {
   if (!lm.config.beatClock) return undefined;
   if (continued) return [clockOnDownbeat(continued, frameRate)];
-  const bpm = promptFacts(prompt).bpm;
+  const bpm = promptBpm(promptFacts(prompt));
   return bpm ? [clockAt(bpm, frameRate)] : undefined;
 }
 

@@ -6,10 +6,11 @@ import { takeClock } from './generateTake';
 const lm = (beatClock: boolean) => ({ config: { beatClock } }) as Lm;
 
 describe('takeClock', () => {
-  it('sets the clock from the continued audio, else from a tempo number in the prompt, only for an LM with one', () => {
+  it('sets the clock from the continued audio, else from a tempo number in the prompt, else its tempo word, only for an LM with one', () => {
     expect(takeClock(lm(true), 'funk bass line, 110 bpm', 50)).toEqual([clockAt(110, 50)]);
     expect(takeClock(lm(true), 'sad piano, tempo 84', 50)).toEqual([clockAt(84, 50)]);
-    expect(takeClock(lm(true), 'slow piano melody in D minor', 50)).toBeUndefined();
+    expect(takeClock(lm(true), 'slow piano melody in D minor', 50)).toEqual([clockAt(70, 50)]); // "slow": 60-80 bpm
+    expect(takeClock(lm(true), 'warm pad in D minor', 50)).toBeUndefined();
     const heard = { bpm: 96, downbeat: 0.4 };
     expect(takeClock(lm(true), 'funk bass line, 110 bpm', 50, heard)).toEqual([clockOnDownbeat(heard, 50)]);
     expect(takeClock(lm(false), 'funk bass line, 110 bpm', 50, heard)).toBeUndefined();
