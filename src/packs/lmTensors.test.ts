@@ -60,6 +60,17 @@ describe('selectLmTensors', () => {
     expect((err as Error).message).toMatch(msg);
   });
 
+  it('takes a clocked config\'s checkpoint with or without its beat clock (loadLm starts a missing one at zero), and no clock for a plain config', () => {
+    const clocked = { ...cross, beatClock: true };
+    const withClock = selectLmTensors(clocked, entries(clocked)).map((x) => x.name);
+    expect(withClock).toContain('decoder.model.decoder.beat_proj.weight');
+    const without = selectLmTensors(clocked, entries(cross)).map((x) => x.name);
+    expect(without).not.toContain('decoder.model.decoder.beat_proj.weight');
+    expect(without.length).toBe(withClock.length - 1);
+    expect(() => selectLmTensors(clocked, entries(clocked, (m) => m.set('decoder.model.decoder.beat_proj.weight', [16, 3])))).toThrow(/beat_proj\.weight is \[16,3\]/);
+    expect(() => selectLmTensors(cross, entries(clocked))).toThrow(/unexpected decoder\.model\.decoder\.beat_proj\.weight/);
+  });
+
   it('refuses integer weights', () => {
     const e = entries(cross).map((x) => (x.name.endsWith('fc1.weight') ? { ...x, dtype: 'I8' } : x));
     expect(() => selectLmTensors(cross, e)).toThrow(/fc1\.weight is I8; only F32, F16 and BF16 load/);

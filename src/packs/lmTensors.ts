@@ -59,7 +59,8 @@ function layerCount(names: Iterable<string>): number {
 
 /**
  * Picks the LM's tensors out of a checkpoint header and checks them against `cfg`: every expected
- * name present with its exact shape and a float dtype, nothing unexpected under the LM's prefixes.
+ * name present (the beat clock may be missing, as loadLm allows) with its exact shape and a float
+ * dtype, nothing unexpected under the LM's prefixes.
  * Throws WEIGHTS_MISMATCH with the first problems found; returns the entries to fetch.
  */
 export function selectLmTensors(cfg: LmConfig, entries: readonly TensorEntry[]): TensorEntry[] {
@@ -71,7 +72,9 @@ export function selectLmTensors(cfg: LmConfig, entries: readonly TensorEntry[]):
   const out: TensorEntry[] = [];
   for (const [name, shape] of want) {
     const e = byName.get(name);
-    if (!e) problems.push(`missing ${name}`);
+    if (!e) {
+      if (name !== BEAT_PROJ_NAME) problems.push(`missing ${name}`); // as loadLm: a file without a clock loads with it at zero
+    }
     else if (e.shape.length !== shape.length || e.shape.some((v, i) => v !== shape[i])) problems.push(`${name} is [${e.shape}], the config wants [${shape}]`);
     else if (!LOADABLE.has(e.dtype)) problems.push(`${name} is ${e.dtype}; only F32, F16 and BF16 load`);
     else out.push(e);
