@@ -7,9 +7,9 @@ const MARK: Record<Verdict, { sign: string; words: string }> = {
   miss: { sign: '✗', words: 'does not match' },
 };
 
-function Asked({ label, verdict }: { label: string; verdict: Verdict }) {
+function Asked({ label, verdict, what }: { label: string; verdict: Verdict; what: 'key' | 'tempo' }) {
   return (
-    <span className={`asked is-${verdict}`} data-verdict={verdict}>
+    <span className={`asked is-${verdict}`} data-asked={what} data-verdict={verdict}>
       {label} <span aria-hidden="true">{MARK[verdict].sign}</span>
       <span className="visually-hidden">({MARK[verdict].words})</span>
     </span>
@@ -31,9 +31,9 @@ export function AudioFactsLine({ facts, versus, testId }: { facts: AudioFacts | 
       Sounds like <strong>{keyLabel(facts)}</strong> · {tempoLabel(facts)}
       {(check.key || check.tempo) && (
         <>
-          {' '}· {versus!.label}: {check.key && <Asked {...check.key} />}
+          {' '}· {versus!.label}: {check.key && <Asked {...check.key} what="key" />}
           {check.key && check.tempo && ', '}
-          {check.tempo && <Asked {...check.tempo} />}
+          {check.tempo && <Asked {...check.tempo} what="tempo" />}
         </>
       )}
     </p>
