@@ -9,6 +9,8 @@
  *   PRETRAIN_STAGES=short,short-more npm run pretrain  later stages by name (see STAGES; the pack's are PACK_STAGES)
  *   PRETRAIN_BASE=weights.safetensors npm run pretrain  start at the growing or restarting stage whose starting weights
  *                                     these are (its `base` hash), skipping the training before it
+ *   PRETRAIN_UNTIL=deeper npm run pretrain   stop at that growing or restarting stage once the chain's weights there
+ *                                     have passed its `base` check (a segment of the chain; scripts/pretrain-verify.ts)
  *
  * Everything is deterministic from the seeds below, the pack's codec and text encoder, and the
  * settings, so a rerun reproduces the committed weights. Losses go to <dir>/log.jsonl; a
@@ -184,11 +186,16 @@ const STAGES: Record<string, Stage> = {
  * in STAGES; "1" = stage 1 alone). The pack is built from PACK_STAGES; the rest are measured experiments.
  */
 const PACK_STAGES: string[] = ['head', 'opening', 'anywhere', 'anywhere-more', 'opening-again', 'deeper', 'deeper-more', 'opening-deeper', 'coarse-gain', 'opening-coarse', 'beat-clock', 'opening-clock', 'clock-anywhere', 'opening-clock-again'];
-const LATER_STAGES: Stage[] = (process.env.PRETRAIN_STAGES ? process.env.PRETRAIN_STAGES.split(',').filter((n) => n !== '1') : PACK_STAGES).map((n) => {
-  const st = STAGES[n.trim()];
+const STAGE_NAMES = process.env.PRETRAIN_STAGES ? process.env.PRETRAIN_STAGES.split(',').map((n) => n.trim()).filter((n) => n !== '1') : PACK_STAGES;
+const LATER_STAGES: Stage[] = STAGE_NAMES.map((n) => {
+  const st = STAGES[n];
   if (!st) throw new Error(`PRETRAIN_STAGES: unknown stage "${n}" (known: 1, ${Object.keys(STAGES).join(', ')})`);
   return st;
 });
+const UNTIL = process.env.PRETRAIN_UNTIL ? STAGE_NAMES.indexOf(process.env.PRETRAIN_UNTIL) : -1;
+if (process.env.PRETRAIN_UNTIL && !(LATER_STAGES[UNTIL]?.grow || LATER_STAGES[UNTIL]?.restart)) {
+  throw new Error(`PRETRAIN_UNTIL: "${process.env.PRETRAIN_UNTIL}" is not a growing or restarting stage of this chain (${STAGE_NAMES.filter((_, i) => LATER_STAGES[i].grow || LATER_STAGES[i].restart).join(', ')})`);
+}
 const t0 = Date.now();
 const log = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
 
@@ -283,6 +290,13 @@ async function main(): Promise<void> {
   let clips = train;
   let based = !BASE;
   for (const [i, st] of LATER_STAGES.entries()) {
+    if (i === UNTIL) {
+      if (!based) throw new Error(`PRETRAIN_UNTIL: the chain starts at or after ${STAGE_NAMES[i]} (PRETRAIN_BASE): nothing to train before it`);
+      const at = st.grow ? { layers: lm.config.layers, base: st.grow.base } : st.restart!;
+      disposeLm(await checkedBase(lm, at.layers, at.base));
+      log(`${st.name}: the chain's weights reached this stage's base as committed; stopping here (PRETRAIN_UNTIL) after ${steps} steps`);
+      return;
+    }
     if (st.retokenize && tools !== packTools) {
       tools = packTools;
       clips = await clipsOfParts(parts);
