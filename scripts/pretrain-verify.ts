@@ -2,7 +2,7 @@
  * Retrains the whole pretraining chain (scripts/pretrain.ts) from scratch in segments, two at a time,
  * and fails unless every segment ends exactly where the committed weights say it does:
  *
- *   npm run pretrain:verify            all segments (about 2.5 h on 2 cores; one core alone: the sum)
+ *   npm run pretrain:verify            all segments (about 3 h on 2 cores, estimated; one core alone: the sum)
  *   npm run pretrain:verify -- C D     some of them
  *   npm run pretrain:verify -- --list  what each segment trains and checks
  *
@@ -46,7 +46,7 @@ function baseFile(commit: string): string {
   return file;
 }
 
-function runSegment(s: Segment): Promise<{ ok: boolean; minutes: number }> {
+function runSegment(s: Segment): Promise<boolean> {
   const dir = `${OUT}/${s.name}`;
   mkdirSync(dir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, PRETRAIN_DIR: dir };
@@ -61,9 +61,8 @@ function runSegment(s: Segment): Promise<{ ok: boolean; minutes: number }> {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     child.on('close', (code) => {
-      const minutes = (Date.now() - t0) / 60_000;
-      console.log(`segment ${s.name}: ${code === 0 ? 'reproduced' : `FAILED (exit ${code})`} in ${minutes.toFixed(0)} min`);
-      resolve({ ok: code === 0, minutes });
+      console.log(`segment ${s.name}: ${code === 0 ? 'reproduced' : `FAILED (exit ${code})`} in ${((Date.now() - t0) / 60_000).toFixed(0)} min`);
+      resolve(code === 0);
     });
   });
 }
@@ -83,7 +82,7 @@ async function main(): Promise<void> {
   const queue = [...todo].sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
   const results: boolean[] = [];
   await Promise.all(Array.from({ length: Math.min(PARALLEL, todo.length) }, async () => {
-    for (let s = queue.shift(); s; s = queue.shift()) results.push((await runSegment(s)).ok);
+    for (let s = queue.shift(); s; s = queue.shift()) results.push(await runSegment(s));
   }));
   const failed = results.filter((ok) => !ok).length;
   console.log(`${todo.length - failed} of ${todo.length} segments reproduced in ${((Date.now() - t0) / 3_600_000).toFixed(1)} h`);

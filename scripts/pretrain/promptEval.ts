@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { captionsFor, generatePiece, isHeldOutCombination, pitchClassOf, renderPiece, tonicName, type PieceFacts } from '../../src/corpus/index.ts';
 import { agreement, analyzeClip, keyAgrees, summarize, TEMPO_TOLERANCE, type Agreement, type AgreementSummary } from '../../src/eval/index.ts';
-import { promptBpm, promptFacts, tempoFits } from '../../src/eval/promptFacts.ts';
+import { askedTempoLabel, promptBpm, promptFacts, tempoFits } from '../../src/eval/promptFacts.ts';
 import { takeClock } from '../../src/workers/generateTake.ts';
 import { generateLong, type Lm, type WindowSpec } from '../../src/lm/index.ts';
 import type { ExamplePrompt } from '../../src/state/examples.ts';
@@ -124,7 +124,7 @@ export async function seedSweep(lm: Lm, tools: StudioTools, example: ExampleProm
   } finally {
     tf.dispose([cond.textStates, cond.textMask]);
   }
-  return { prompt, cfg: o.cfg, seconds: o.seconds, asked: { ...(example.key ? { key: `${example.key.tonic} ${example.key.mode}` } : {}), ...(asked.bpm ? { bpm: asked.bpm } : asked.tempoWord ? { tempo: `${asked.tempoWord.word} (${asked.tempoWord.from}–${asked.tempoWord.to} bpm)` } : {}) }, takes };
+  return { prompt, cfg: o.cfg, seconds: o.seconds, asked: { ...(example.key ? { key: `${example.key.tonic} ${example.key.mode}` } : {}), ...(asked.bpm ? { bpm: asked.bpm } : asked.tempoWord ? { tempo: askedTempoLabel(asked) } : {}) }, takes };
 }
 
 export function seedSweepTable(s: SeedSweep): string {

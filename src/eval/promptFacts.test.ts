@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { promptBpm, promptFacts } from './promptFacts';
+import { askedTempoLabel, promptBpm, promptFacts, takeTempo } from './promptFacts';
 
 describe('promptFacts', () => {
   it.each([
@@ -55,6 +55,16 @@ describe('promptFacts', () => {
     expect(f.tempoWord).toBeUndefined();
     expect(promptBpm(f)).toBe(70);
     expect(promptBpm(promptFacts('piano in D minor'))).toBeUndefined();
+  });
+
+  it('decides a take\'s tempo: the continued audio\'s, else the number, else the word; and names what was asked', () => {
+    expect(takeTempo('funk, 110 bpm', 96)).toEqual({ bpm: 96, from: 'continued' });
+    expect(takeTempo('slow funk, 110 bpm')).toEqual({ bpm: 110, from: 'number' });
+    expect(takeTempo('slow funk')).toEqual({ bpm: 70, from: 'word', word: { word: 'slow', from: 60, to: 80 } });
+    expect(takeTempo('warm pad')).toBeUndefined();
+    expect(askedTempoLabel(promptFacts('funk, 110 bpm'))).toBe('110 bpm');
+    expect(askedTempoLabel(promptFacts('upbeat funk'))).toBe('upbeat (130–155 bpm)');
+    expect(askedTempoLabel(promptFacts('warm pad'))).toBeUndefined();
   });
 
   it('reads both from one prompt', () => {

@@ -47,6 +47,23 @@ export function promptBpm(f: PromptFacts): number | undefined {
   return f.bpm ?? (f.tempoWord ? Math.round((f.tempoWord.from + f.tempoWord.to) / 2) : undefined);
 }
 
+/** Where a take's tempo comes from: the audio it continues (its steady bpm), else the prompt's number, else its tempo word. */
+export type TakeTempo = { bpm: number; from: 'continued' | 'number' } | { bpm: number; from: 'word'; word: NonNullable<PromptFacts['tempoWord']> };
+
+/** The one decision of a take's tempo (the engine's clock, the prompt box's line): the continued audio's wins over the prompt's. */
+export function takeTempo(prompt: string, continuedBpm?: number): TakeTempo | undefined {
+  if (continuedBpm) return { bpm: continuedBpm, from: 'continued' };
+  const f = promptFacts(prompt);
+  if (f.bpm) return { bpm: f.bpm, from: 'number' };
+  return f.tempoWord ? { bpm: promptBpm(f)!, from: 'word', word: f.tempoWord } : undefined;
+}
+
+/** The tempo a prompt asks for, as the take card and the seed sweeps name it: "110 bpm", "slow (60–80 bpm)". */
+export function askedTempoLabel(f: PromptFacts): string | undefined {
+  if (f.bpm) return `${f.bpm} bpm`;
+  return f.tempoWord ? `${f.tempoWord.word} (${f.tempoWord.from}–${f.tempoWord.to} bpm)` : undefined;
+}
+
 /**
  * Whether a detected tempo is the one a prompt asks for: within `tolerance` of the bpm it names, or of
  * its tempo word's range. Undefined when the prompt names no tempo.

@@ -72,9 +72,8 @@ export function selectLmTensors(cfg: LmConfig, entries: readonly TensorEntry[]):
   const out: TensorEntry[] = [];
   for (const [name, shape] of want) {
     const e = byName.get(name);
-    if (!e) {
-      if (name !== BEAT_PROJ_NAME) problems.push(`missing ${name}`); // as loadLm: a file without a clock loads with it at zero
-    }
+    if (!e && name === BEAT_PROJ_NAME) continue; // as loadLm: a file without a clock loads with it at zero
+    if (!e) problems.push(`missing ${name}`);
     else if (e.shape.length !== shape.length || e.shape.some((v, i) => v !== shape[i])) problems.push(`${name} is [${e.shape}], the config wants [${shape}]`);
     else if (!LOADABLE.has(e.dtype)) problems.push(`${name} is ${e.dtype}; only F32, F16 and BF16 load`);
     else out.push(e);

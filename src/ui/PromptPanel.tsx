@@ -1,5 +1,5 @@
 import { useId, useMemo, useRef } from 'react';
-import { promptBpm, promptFacts } from '../eval/promptFacts';
+import { takeTempo } from '../eval/promptFacts';
 import { EXAMPLE_PROMPTS } from '../state/examples';
 import { findSource, listSources } from '../state/sources';
 import { GENERATE_BUTTON_ID } from './GeneratePanel';
@@ -83,9 +83,7 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
   const info = text !== '' && pi ? pi.info : undefined;
   // As the engine decides (takeClock): a continued source's steady tempo wins over the prompt's.
   const heardBpm = useStudio((s) => (s.genSettings.continueFrom ? findSource(s, s.genSettings.continueFrom.sourceId)?.tempo?.bpm : undefined));
-  const asked = promptFacts(text);
-  const bpm = engineInfo?.lm?.beatClock ? (heardBpm ?? promptBpm(asked)) : undefined;
-  const word = !heardBpm && asked.tempoWord;
+  const tempo = engineInfo?.lm?.beatClock ? takeTempo(text, heardBpm) : undefined;
   return (
     <div className="prompt-meta">
       <span
@@ -99,10 +97,11 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
       </span>
       <div id={notesId} className="prompt-notes">
         {engineInfo?.lm?.beatClock && (
-          <p className="hint" data-testid="prompt-tempo" data-bpm={bpm ?? 0}>
-            {heardBpm && bpm ? `The take keeps the beat of the audio it continues (${bpm} bpm).`
-              : bpm && word ? `The take keeps the beat at ${bpm} bpm, the middle of “${word.word}” (${word.from}–${word.to} bpm).`
-              : bpm ? `The take keeps the beat at ${bpm} bpm.` : 'Name a tempo (“96 bpm”) and the take keeps that beat.'}
+          <p className="hint" data-testid="prompt-tempo" data-bpm={tempo?.bpm ?? 0}>
+            {!tempo ? 'Name a tempo (“96 bpm”) and the take keeps that beat.'
+              : tempo.from === 'continued' ? `The take keeps the beat of the audio it continues (${tempo.bpm} bpm).`
+              : tempo.from === 'word' ? `The take keeps the beat at ${tempo.bpm} bpm, the middle of “${tempo.word.word}” (${tempo.word.from}–${tempo.word.to} bpm).`
+              : `The take keeps the beat at ${tempo.bpm} bpm.`}
           </p>
         )}
         {info?.truncated && (

@@ -1,7 +1,7 @@
 import { keyName, type Key } from '../corpus/theory';
 import type { AudioFacts } from '../eval/describe';
 import { keyAgrees, TEMPO_TOLERANCE } from '../eval/agreement';
-import { promptFacts, tempoFits, type PromptFacts } from '../eval/promptFacts';
+import { askedTempoLabel, promptFacts, tempoFits, type PromptFacts } from '../eval/promptFacts';
 
 /** "D minor", "B minor or D major" (a near tie), or "key unclear". */
 export function keyLabel(f: AudioFacts): string {
@@ -39,8 +39,7 @@ export function checkAsked(asked: PromptFacts, f: AudioFacts): AskedCheck {
   if (asked.bpm || asked.tempoWord) {
     const fits = (ratio: number) => f.tempo.clear && tempoFits(asked, f.tempo.bpm * ratio, TEMPO_TOLERANCE) === true;
     const verdict: Verdict = fits(1) ? 'match' : fits(0.5) || fits(2) ? 'close' : 'miss';
-    const w = asked.tempoWord;
-    out.tempo = { label: asked.bpm ? `${asked.bpm} bpm` : `${w!.word} (${w!.from}–${w!.to} bpm)`, verdict };
+    out.tempo = { label: askedTempoLabel(asked)!, verdict };
   }
   return out;
 }

@@ -3,7 +3,7 @@ import type { Codec } from '../codec/encodec';
 import { StreamingDecoder } from '../codec/streamDecode';
 import { StudioError } from '../errors/StudioError';
 import { describeAudio, type SteadyTempo } from '../eval/describe';
-import { promptBpm, promptFacts } from '../eval/promptFacts';
+import { takeTempo } from '../eval/promptFacts';
 import { generateLong, type Lm, type WindowSpec } from '../lm';
 import { clockAt, clockOnDownbeat, type BeatClock } from '../lm/beatClock';
 import type { T5Encoder } from '../text/t5Encoder';
@@ -40,9 +40,9 @@ export function longestFrames(lm: Lm, frameRate: number, window?: WindowSpec): n
  */
 export function takeClock(lm: Lm, prompt: string, frameRate: number, continued?: SteadyTempo): BeatClock[] | undefined {
   if (!lm.config.beatClock) return undefined;
-  if (continued) return [clockOnDownbeat(continued, frameRate)];
-  const bpm = promptBpm(promptFacts(prompt));
-  return bpm ? [clockAt(bpm, frameRate)] : undefined;
+  const t = takeTempo(prompt, continued?.bpm);
+  if (!t) return undefined;
+  return [t.from === 'continued' ? clockOnDownbeat(continued!, frameRate) : clockAt(t.bpm, frameRate)];
 }
 
 /**
