@@ -31,7 +31,7 @@ const lmWeights = pretraining ? new Uint8Array(readFileSync(PACK_DIR + committed
 if (pretraining) log(`LM: keeping the pretrained weights (${pretraining.steps} steps; npm run pretrain -- --check reproduces them)`);
 const files: Record<string, Uint8Array> = {
   'encodec_encoder.onnx': buildEncoderGraph(codebooks, dims, { scale, gainStep: CODEC_DESIGN.gainStep }),
-  'encodec_decode.onnx': buildDecoderGraph(codebooks, dims, SEED + 99, { scale }),
+  'encodec_decode.onnx': buildDecoderGraph(codebooks, dims, { scale }),
   'text_encoder.onnx': text.encoder,
   'tokenizer.json': text.tokenizer,
   'model.safetensors': lmWeights,

@@ -132,7 +132,7 @@ export async function buildTinyHub(realManifest: Json, seed = TINY_SEED): Promis
   const files = realManifest.files as Record<string, ManifestFileJson>;
   const content: Record<string, Uint8Array> = {
     codecEncoder: buildEncoderGraph(codebooks, dims),
-    codecDecoder: buildDecoderGraph(codebooks, dims, seed + 5),
+    codecDecoder: buildDecoderGraph(codebooks, dims),
     textEncoder: t5.bytes,
     tokenizer,
     lmWeights: safetensors,

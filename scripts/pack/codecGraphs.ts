@@ -1,6 +1,6 @@
 import { GraphBuilder } from './onnx.ts';
 import { CODEC_DESIGN, bandWeights, gainLevelKept, hann, leftPad, powerRef } from '../../src/codec/design.ts';
-import { mulberry32 } from '../../src/util/rng.ts';
+import { addSinusoidSynthesis } from './decoderSynthesis.ts';
 
 /** Codebooks: K arrays of [card, D] row-major. */
 export type Codebooks = Float32Array[];
@@ -78,18 +78,17 @@ export function buildEncoderGraph(codebooks: Codebooks, dims: number, opts: Enco
   return g.build('MusicGen Studio bundled codec encoder (EnCodec ONNX interface).');
 }
 
-/** Decoder graph: audio_codes [1,B,K,T] int64 -> audio_values [B,1,T*hop] float32 (EnCodec interface). */
-/** Frames after which the decoder's phase pattern repeats; decode chunks start at multiples of it. */
+/** Frames after which the decoder's running phases restart; decode chunks start at multiples of it. */
 export function phasePeriodFrames(): number {
-  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
-  return (8 * d.nFft) / gcd(d.hopLength, 8 * d.nFft);
+  return d.phaseResetFrames;
 }
 
-export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed: number,
-  opts: { scale?: Float32Array; featuresIn?: boolean; jitter?: number; debug?: boolean } = {}): Uint8Array {
-  const { featuresIn = false, jitter = 0.5, scale } = opts;
+/** Decoder graph: audio_codes [1,B,K,T] int64 -> audio_values [B,1,T*hop] float32 (EnCodec interface). */
+export function buildDecoderGraph(codebooks: Codebooks, dims: number,
+  opts: { scale?: Float32Array; featuresIn?: boolean; debug?: boolean } = {}): Uint8Array {
+  const { featuresIn = false, scale } = opts;
   const g = new GraphBuilder('studio_codec_decoder');
-  const { weights, bands, bins } = bandWeights(d);
+  const { bins } = bandWeights(d);
   const card = codebooks[0].length / dims;
   let c: string;
   let f = '';
@@ -115,38 +114,8 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
   const floor = g.o('Add', [g.o('Mul', [peak, g.f32('rel_floor', [1], [d.relFloor])]), g.f32('floor', [1], [d.logFloor])]);
   const bandPower = g.o('Relu', [g.o('Sub', [p, floor])], {}, 'band_power'); // [B,T,D]
 
-  // Spread each band's power over its bins (rows sum to 1), magnitude M_k = nFft * sqrt(p_k).
-  const spread = new Float32Array(bands * bins);
-  for (let b = 0; b < bands; b++) {
-    let s = 0;
-    for (let k = 0; k < bins; k++) s += weights[b * bins + k];
-    for (let k = 0; k < bins; k++) spread[b * bins + k] = s > 0 ? weights[b * bins + k] / s : 0;
-  }
-  const binPower = g.o('MatMul', [bandPower, g.f16('band_spread', [bands, bins], spread)]); // [B,T,bins]
-  const mag = g.o('Mul', [g.o('Sqrt', [binPower]), g.f32('mag_scale', [1], [d.nFft])], {}, 'magnitude'); // [B,T,bins]
-
-  // Phase advancing coherently per bin, as if bin k sat at (k + n_k / 8) bins, n_k a fixed random
-  // integer in -2..2: the output's spectral lines are then irregularly spaced, which avoids a regular
-  // comb favouring some pitch classes for broadband sounds. All integer arithmetic, so the phase
-  // pattern repeats exactly every `period` frames (chunked decoding aligns chunks to that).
-  //   phi[t,k] = phi0[k] + 2pi * (((8k + n_k) * hop * t) mod (8 nFft)) / (8 nFft)
-  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
-  const q = gcd(d.hopLength, 8 * d.nFft);
-  const period = (8 * d.nFft) / q; // 256 frames for hop 640, nFft 4096
   const T = g.o('Slice', [g.o('Shape', [c]), g.i64('two', [1], [2]), g.i64('three', [1], [3])]); // [1] int64
-  // Float arithmetic only (WebGPU EPs mishandle int64 math): k_step * t < 2^24, so it is exact in
-  // float32, and so is the modulo by a power of two.
-  const tf32 = g.o('Range', [g.f32('r0', [], [0]), g.o('Squeeze', [g.o('Cast', [T], { to: 1 })]), g.f32('r1', [], [1])]); // [T]
-  const rand = mulberry32(phaseSeed);
-  const nk = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 || jitter === 0 ? 0 : Math.floor(rand() * 5) - 2));
-  const kStep = Array.from({ length: bins }, (_, k) => (((8 * k + nk[k]) * (d.hopLength / q)) % period + period) % period);
-  const prod = g.o('Mul', [g.o('Unsqueeze', [tf32, g.i64('ax1', [1], [1])]), g.f32('k_step', [1, bins], kStep)]); // [T,bins]
-  const wraps = g.o('Floor', [g.o('Mul', [prod, g.f32('inv_period', [1], [1 / period])])]);
-  const tk = g.o('Sub', [prod, g.o('Mul', [wraps, g.f32('period', [1], [period])])]); // (k_step * t) mod period
-  const phi0 = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 ? 0 : rand() * 2 * Math.PI));
-  const phase = g.o('Add', [g.o('Mul', [tk, g.f32('two_pi_over', [1], [(2 * Math.PI) / period])]), g.f32('phi0', [bins], phi0)], {}, 'phase');
-  const re = g.o('Mul', [mag, g.o('Cos', [phase])]); // [B,T,bins]
-  const im = g.o('Mul', [mag, g.o('Sin', [phase])]);
+  const { re, im } = addSinusoidSynthesis(g, bandPower, T); // [B,T,bins] each
 
   // Hermitian completion to nFft bins, inverse DFT, keep the window's span.
   const rev = g.i64('rev', [bins - 2], Array.from({ length: bins - 2 }, (_, i) => bins - 2 - i));
@@ -156,8 +125,8 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
   const z = g.o('Concat', [g.o('Unsqueeze', [reF, ax3]), g.o('Unsqueeze', [imF, ax3])], { axis: 3 }, 'spectrum'); // [B,T,nFft,2]
   const y = g.o('DFT', [z, g.i64('dft_len', [], [d.nFft]), g.i64('dft_axis', [], [2])], { inverse: 1 }); // [B,T,nFft,2]
   const yr = g.o('Squeeze', [g.o('Slice', [y, g.i64('s0', [2], [0, 0]), g.i64('s1', [2], [d.windowLength, 1]), g.i64('s_ax', [2], [2, 3])]), ax3]); // [B,T,W]
-  // Synthesis window; Hann at m-fold overlap sums to m/2, hence the 2/m.
-  const synth = Float32Array.from(hann(d.windowLength), (v) => (v * 2 * d.hopLength) / d.windowLength);
+  // Synthesis window: the frames are already Hann-shaped, and Hann squared at m-fold overlap sums to 3m/8.
+  const synth = Float32Array.from(hann(d.windowLength), (v) => (v * 8 * d.hopLength) / (3 * d.windowLength));
   const yw = g.o('Mul', [yr, g.f32('synth_window', [d.windowLength], synth)], {}, 'frames_windowed');
 
   // Overlap-add: frame t's chunk i lands in block t + i.
@@ -175,6 +144,6 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number, phaseSeed:
   g.o('Unsqueeze', [outAudio, g.i64('ax1u', [1], [1])], {}, 'audio_values'); // [B,1,T*hop]
   g.output('audio_values', 'float32', ['batch_size', 1, 'audio_length']);
   // Diagnostics (not shipped): expose the intermediate values, e.g. to compare execution providers.
-  if (opts.debug) for (const n of ['log_energy', 'energy', 'peak_energy', 'band_power', 'magnitude', 'phase', 'spectrum', 'frames_windowed']) g.output(n, 'float32', null);
+  if (opts.debug) for (const n of ['log_energy', 'energy', 'peak_energy', 'band_power', 'gated_power', 'band_frequency', 'spectrum_re', 'spectrum_im', 'spectrum', 'frames_windowed']) g.output(n, 'float32', null);
   return g.build('MusicGen Studio bundled codec decoder (EnCodec ONNX interface).');
 }

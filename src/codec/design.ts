@@ -5,8 +5,9 @@
  * residual vector quantizers (RVQ), so it is reproducible from code and seeds alone:
  *   encode: STFT (Hann 2560, hop 640, DFT 4096) -> power -> log band energies
  *           (linear 12.5 Hz bands low down, half-semitone bands above) -> RVQ, K stages.
- *   decode: sum of codewords -> band power -> per-bin magnitude -> phase that advances
- *           coherently per bin (so steady tones stay steady) -> inverse DFT -> overlap-add.
+ *   decode: sum of codewords -> band power -> one sinusoid per band at the frequency its
+ *           neighbourhood's power points to, locked to the loudest band nearby, with a phase
+ *           that runs on from frame to frame -> windowed-sinusoid spectra -> inverse DFT -> overlap-add.
  * Pitch lives in which bands carry energy, which the RVQ preserves; phase is resynthesised.
  */
 export const CODEC_DESIGN = {
@@ -40,6 +41,23 @@ export const CODEC_DESIGN = {
    * LM trained on these tokens followed the prompt's key more often (README, prompt following).
    */
   gainStep: 32,
+  /**
+   * Decoder: band power below this fraction of the frame's loudest band is dropped. The quantizers
+   * leave every empty band a little power (about 0.5% of the peak, scattered), which summed over the
+   * bands was hiss at about -7 dB under a steady tone.
+   */
+  gate: 0.02,
+  /** Decoder: each band's sinusoid takes the frequency and phase of the loudest band within this many. */
+  lockBands: 2,
+  /** Decoder: a sinusoid's spectrum is the analysis window's kernel over this many bins each side. */
+  kernelBins: 4,
+  /** Decoder: sinusoid level per unit of sqrt(band power), set so a steady sine keeps its level. */
+  sineGain: 2.4,
+  /**
+   * Decoder: the running phases restart every this many frames (5.12 s); decode chunks start at a
+   * multiple of it, so chunked and streamed decoding give the same samples as one long decode.
+   */
+  phaseResetFrames: 256,
 } as const;
 
 export type CodecDesign = typeof CODEC_DESIGN;

@@ -1,0 +1,111 @@
+/**
+ * The bundled decoder's resynthesis, as ONNX nodes: band power [B,T,D] -> one-sided spectra of the
+ * output frames (re, im [B,T,bins]), which the decoder turns into audio by inverse DFT and overlap-add.
+ *
+ * Each band becomes a sinusoid. Its frequency is the power-weighted centre of the band and its two
+ * neighbours (a tone between two band centres sits where their powers balance), taken from the
+ * loudest band within lockBands, so all the bands that carry one tone make one sinusoid, at one
+ * frequency and one phase. The phase runs on from frame to frame (a sum of frequency * hop) and
+ * restarts every phaseResetFrames frames. A sinusoid's spectrum is the analysis window's kernel
+ * around its frequency, so every frame is a Hann-windowed piece of the same steady tone.
+ *
+ * What it replaced: a fixed phase pattern per DFT bin. A tone spread over neighbouring bins then
+ * came out as several close frequencies beating against each other: a steady 440 Hz sine left the
+ * codec with its level swinging by a third every few milliseconds (now as steady as the input), and
+ * the onset detector heard those swings as notes (measured in session 14: tempo within 8% on 100
+ * corpus pieces through the codec 61% -> 80%, key 69% -> 77%).
+ */
+import { CODEC_DESIGN, bandCentres, hann } from '../../src/codec/design.ts';
+import type { GraphBuilder } from './onnx.ts';
+
+const d = CODEC_DESIGN;
+const RES = 64; // kernel table steps per bin
+
+/** The centred analysis window's DFT W(nu) (real), tabulated at 1/RES bin over ±kernelBins. */
+export function windowKernel(): Float32Array {
+  const R = d.kernelBins;
+  const w = hann(d.windowLength);
+  const m0 = d.windowLength / 2;
+  return Float32Array.from({ length: 2 * R * RES + 1 }, (_, i) => {
+    const nu = i / RES - R;
+    let s = 0;
+    for (let n = 0; n < w.length; n++) s += w[n] * Math.cos((2 * Math.PI * nu * (n - m0)) / d.nFft);
+    return s;
+  });
+}
+
+/** Adds the resynthesis to `g`; `power` is band power [B,T,D], `T` its frame count (int64 [1]). */
+export function addSinusoidSynthesis(g: GraphBuilder, power: string, T: string): { re: string; im: string } {
+  const centres = bandCentres(d);
+  const D = centres.length;
+  const bins = d.nFft / 2 + 1;
+  const R = d.kernelBins;
+  const L = d.lockBands;
+  const ax2 = g.i64('syn_ax2', [1], [2]);
+  const ax3 = g.i64('syn_ax3', [1], [3]);
+
+  // Gate: drop what the quantizers left in empty bands.
+  const peak = g.o('ReduceMax', [power, ax2], { keepdims: 1 });
+  const P = g.o('Relu', [g.o('Sub', [power, g.o('Mul', [peak, g.f32('syn_gate', [1], [d.gate])])])], {}, 'gated_power'); // [B,T,D]
+
+  // P shifted along the bands: out[b] = P[b + s], `fill` outside.
+  const padded = new Map<number, string>();
+  const shifted = new Map<string, string>();
+  const shift = (s: number, fill: number): string => {
+    const pad = L + 1;
+    if (!padded.has(fill)) padded.set(fill, g.o('Pad', [P, g.i64(`syn_pad${fill}`, [6], [0, 0, pad, 0, 0, pad]), g.f32(`syn_fill${fill}`, [], [fill])]));
+    const key = `${s}_${fill}`;
+    if (!shifted.has(key)) shifted.set(key, g.o('Slice', [padded.get(fill)!, g.i64(`syn_s${key}a`, [1], [pad + s]), g.i64(`syn_s${key}b`, [1], [pad + s + D]), ax2]));
+    return shifted.get(key)!;
+  };
+  const sum = (xs: string[]) => xs.reduce((a, b) => g.o('Add', [a, b]));
+  const at = (s: number) => Array.from({ length: D }, (_, b) => centres[b + s] ?? 0);
+
+  // Frequency (Hz) each band points to: the power-weighted centre of it and its neighbours.
+  const num = sum([-1, 0, 1].map((s) => g.o('Mul', [s ? shift(s, 0) : P, g.f32(`syn_c${s}`, [D], at(s))])));
+  const den = sum([-1, 0, 1].map((s) => (s ? shift(s, 0) : P)));
+  const freq = g.o('Div', [num, g.o('Max', [den, g.f32('syn_tiny', [1], [1e-30])])], {}, 'band_frequency'); // [B,T,D]
+
+  // Running phase in cycles: increments wrapped to [0, 1), summed over the frames before, within
+  // blocks of phaseResetFrames (the frames are padded to whole blocks, each block summed on its own,
+  // so a chunk that starts at a block boundary adds exactly what one long decode adds).
+  const A = d.phaseResetFrames;
+  const frac = (x: string) => g.o('Sub', [x, g.o('Floor', [x])]);
+  const inc = frac(g.o('Mul', [freq, g.f32('syn_hop_s', [1], [d.hopLength / d.sampleRate])])); // [B,T,D]
+  const padT = g.o('Mod', [g.o('Sub', [g.i64('syn_a', [1], [A]), g.o('Mod', [T, g.i64('syn_a2', [1], [A])])]), g.i64('syn_a3', [1], [A])]);
+  const pads = g.o('Concat', [g.i64('syn_pads0', [4], [0, 0, 0, 0]), padT, g.i64('syn_pads1', [1], [0])], { axis: 0 });
+  const blocks = g.o('Reshape', [g.o('Pad', [inc, pads]), g.i64('syn_blocks', [4], [0, -1, A, D])]); // [B,T/A,A,D]
+  const summed = g.o('CumSum', [blocks, g.i32('syn_block_axis', [], [2])], { exclusive: 1 });
+  const unblocked = g.o('Reshape', [summed, g.i64('syn_unblock', [3], [0, -1, D])]); // [B,T+pad,D]
+  const phase = frac(g.o('Slice', [unblocked, g.i64('syn_t0', [1], [0]), T, g.i64('syn_ax1', [1], [1])])); // [B,T,D]
+
+  // Lock: the loudest band within ±L gives its frequency and phase.
+  const cands = Array.from({ length: 2 * L + 1 }, (_, i) => g.o('Unsqueeze', [i === L ? P : shift(i - L, -1), ax3]));
+  const best = g.o('Cast', [g.o('ArgMax', [g.o('Concat', cands, { axis: 3 })], { axis: 3, keepdims: 0 })], { to: 6 }); // [B,T,D] in 0..2L
+  const lead = g.o('Add', [best, g.i32('syn_band_minus_l', [D], Array.from({ length: D }, (_, b) => b - L))]); // [B,T,D] band index
+  const lockedFreq = g.o('GatherElements', [freq, lead], { axis: 2 });
+  const lockedPhase = g.o('GatherElements', [phase, lead], { axis: 2 });
+  // Level: the bands of one tone add in phase, so each gives its share of the group's amplitude.
+  const group = g.o('GatherElements', [sum(Array.from({ length: 2 * L + 3 }, (_, i) => (i === L + 1 ? P : shift(i - L - 1, 0)))), lead], { axis: 2 });
+  const amp = g.o('Div', [g.o('Mul', [P, g.f32('syn_gain', [1], [d.sineGain / 2])]), g.o('Sqrt', [g.o('Max', [group, g.f32('syn_tiny2', [1], [1e-30])])])]); // [B,T,D]
+
+  // Each sinusoid's kernel over the 2R bins around it: bins k = floor(mu) - R + 1 .. floor(mu) + R.
+  const mu = g.o('Unsqueeze', [g.o('Mul', [lockedFreq, g.f32('syn_per_bin', [1], [d.nFft / d.sampleRate])]), ax3]); // [B,T,D,1]
+  const k = g.o('Add', [g.o('Floor', [mu]), g.f32('syn_offsets', [2 * R], Array.from({ length: 2 * R }, (_, j) => j - R + 1))]); // [B,T,D,2R]
+  const kc = g.o('Clip', [k, g.f32('syn_k0', [], [0]), g.f32('syn_k1', [], [bins - 1])]);
+  const inside = g.o('Cast', [g.o('Equal', [kc, k])], { to: 1 });
+  const tableIdx = g.o('Cast', [g.o('Round', [g.o('Mul', [g.o('Add', [g.o('Sub', [k, mu]), g.f32('syn_r', [1], [R])]), g.f32('syn_res', [1], [RES])])])], { to: 6 });
+  const kernel = g.o('Gather', [g.f32('syn_kernel', [2 * R * RES + 1], windowKernel()), g.o('Clip', [tableIdx, g.i32('syn_i0', [], [0]), g.i32('syn_i1', [], [2 * R * RES])])], { axis: 0 });
+  const weight = g.o('Mul', [g.o('Mul', [g.o('Unsqueeze', [amp, ax3]), kernel]), inside]); // [B,T,D,2R]
+  // Phase at bin k of a frame whose window is centred at m0: the sinusoid's phase minus 2 pi k m0 / nFft.
+  const centreTurn = frac(g.o('Mul', [kc, g.f32('syn_m0', [1], [d.windowLength / 2 / d.nFft])]));
+  const angle = g.o('Mul', [g.o('Sub', [g.o('Unsqueeze', [lockedPhase, ax3]), centreTurn]), g.f32('syn_two_pi', [1], [2 * Math.PI])]);
+
+  // Sum the kernels into the frame's spectrum.
+  const flat = g.i64('syn_flat', [3], [0, 0, -1]);
+  const idx = g.o('Reshape', [g.o('Cast', [kc], { to: 6 }), flat]); // [B,T,D*2R]
+  const shape = g.o('Concat', [g.o('Slice', [g.o('Shape', [P]), g.i64('syn_sh0', [1], [0]), g.i64('syn_sh1', [1], [2])]), g.i64('syn_bins', [1], [bins])], { axis: 0 });
+  const zeros = g.o('Expand', [g.f32('syn_zero', [1], [0]), shape]); // [B,T,bins]
+  const scatter = (part: string, name: string) => g.o('ScatterElements', [zeros, idx, g.o('Reshape', [g.o('Mul', [weight, g.o(part, [angle])]), flat])], { axis: 2, reduction: 'add' }, name);
+  return { re: scatter('Cos', 'spectrum_re'), im: scatter('Sin', 'spectrum_im') };
+}
