@@ -13,7 +13,7 @@
  * came out as several close frequencies beating against each other: a steady 440 Hz sine left the
  * codec with its level swinging by a third every few milliseconds (now as steady as the input), and
  * the onset detector heard those swings as notes (measured in session 14: tempo within 8% on 100
- * corpus pieces through the codec 61% -> 80%, key 69% -> 77%).
+ * corpus pieces through the codec 61% -> 80%, key 69% -> 78%).
  */
 import { CODEC_DESIGN, bandCentres, hann } from '../../src/codec/design.ts';
 import type { GraphBuilder } from './onnx.ts';
