@@ -11,6 +11,7 @@ import { findChromium } from './chromium.mjs';
 import { scoreFixtures } from './pack/evalCodec.ts';
 import { createNodeOrtSession } from '../src/runtime/ortSessionNode.ts';
 import { parseManifest } from '../src/packs/manifest.ts';
+import { Codec } from '../src/codec/encodec.ts';
 
 const PORT = 4310;
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -104,7 +105,7 @@ async function quality() {
   const m = parseManifest(JSON.parse(readFileSync(PACK + 'manifest.json', 'utf8')));
   const enc = await createNodeOrtSession(new Uint8Array(readFileSync(PACK + m.files[m.codec.encoder].path)));
   const dec = await createNodeOrtSession(new Uint8Array(readFileSync(PACK + m.files[m.codec.decoder].path)));
-  return scoreFixtures(enc, dec, m.codec.sampleRate);
+  return scoreFixtures(new Codec(m.codec, enc, dec), m.codec.sampleRate);
 }
 
 const lmc = parseManifest(JSON.parse(readFileSync(PACK + 'manifest.json', 'utf8'))).lm!.config; // the table names the LM's shape

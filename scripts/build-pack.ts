@@ -10,7 +10,7 @@ import { CODEC_DESIGN, bandScale } from '../src/codec/design.ts';
 import { buildStudioTextPack } from './pack/textPack.ts';
 import { buildStudioLm, packDescription, studioLmConfig } from './pack/lmPack.ts';
 import { trainRvq } from './pack/trainRvq.ts';
-import { buildDecoderGraph, buildEncoderGraph, phasePeriodFrames } from './pack/codecGraphs.ts';
+import { buildDecoderGraph, buildEncoderGraph } from './pack/codecGraphs.ts';
 
 // PACK_OUT: build somewhere else (to compare a candidate before replacing the committed pack).
 const PACK_DIR = process.env.PACK_OUT ?? new URL('../public/models/studio/', import.meta.url).pathname;
@@ -31,7 +31,7 @@ const lmWeights = pretraining ? new Uint8Array(readFileSync(PACK_DIR + committed
 if (pretraining) log(`LM: keeping the pretrained weights (${pretraining.steps} steps; npm run pretrain -- --check reproduces them)`);
 const files: Record<string, Uint8Array> = {
   'encodec_encoder.onnx': buildEncoderGraph(codebooks, dims, { scale, gainStep: CODEC_DESIGN.gainStep }),
-  'encodec_decode.onnx': buildDecoderGraph(codebooks, dims, { scale }),
+  'encodec_decode.onnx': buildDecoderGraph(codebooks, dims, { scale, phaseState: true }),
   'text_encoder.onnx': text.encoder,
   'tokenizer.json': text.tokenizer,
   'model.safetensors': lmWeights,
@@ -62,7 +62,6 @@ const manifest = {
     specialToken: d.cardinality,
     /** Frames of context each side when long audio is processed in chunks (window reach). */
     contextFrames: 3,
-    decodeAlignFrames: phasePeriodFrames(),
   },
   text: { encoder: 'textEncoder', tokenizer: 'tokenizer', hiddenSize: text.hiddenSize, maxTokens: text.maxTokens },
   lm: {

@@ -21,7 +21,7 @@ import { disposeLm, initLm, type LmConfig } from '../../src/lm/index.ts';
 import { POSITIONS_NAME } from '../../src/lm/weights.ts';
 import { writeSafetensors, type NamedTensor } from '../../src/lm/safetensors.ts';
 import { gaussian, mulberry32 } from '../../src/util/rng.ts';
-import { buildDecoderGraph, buildEncoderGraph, phasePeriodFrames } from '../pack/codecGraphs.ts';
+import { buildDecoderGraph, buildEncoderGraph } from '../pack/codecGraphs.ts';
 import { fromHalf, toHalf } from '../pack/onnx.ts';
 import { buildTextEncoder } from '../pack/textEncoder.ts';
 import { buildStudioTokenizer } from '../pack/textTokenizer.ts';
@@ -168,8 +168,9 @@ export async function buildTinyHub(realManifest: Json, seed = TINY_SEED): Promis
     version: `tiny-${seed}`,
     description: 'Tiny stand-in for the musicgen-small pack, built by scripts/hub/tinyHub.ts: same hub paths, tensor names and graph interfaces, seeded weights.',
     files: tinyFiles,
-    // The bundled codec design's chunking hints (its decoder phase repeats every phasePeriodFrames()).
-    codec: { ...(realManifest.codec as Json), contextFrames: Math.ceil(leftPad(CODEC_DESIGN) / CODEC_DESIGN.hopLength) + 1, decodeAlignFrames: phasePeriodFrames() },
+    // The bundled codec design's reach (its stand-in decoder has the real interface, so no phase hand-on:
+    // each decode chunk starts its running phases at zero).
+    codec: { ...(realManifest.codec as Json), contextFrames: Math.ceil(leftPad(CODEC_DESIGN) / CODEC_DESIGN.hopLength) + 1 },
     text: { ...(realManifest.text as Json), hiddenSize: TINY_T5.dModel },
     lm: { ...(realManifest.lm as Json), config: lmCfg },
   };

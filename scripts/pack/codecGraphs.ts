@@ -78,15 +78,15 @@ export function buildEncoderGraph(codebooks: Codebooks, dims: number, opts: Enco
   return g.build('MusicGen Studio bundled codec encoder (EnCodec ONNX interface).');
 }
 
-/** Frames after which the decoder's running phases restart; decode chunks start at multiples of it. */
-export function phasePeriodFrames(): number {
-  return d.phaseResetFrames;
-}
-
 /** Decoder graph: audio_codes [1,B,K,T] int64 -> audio_values [B,1,T*hop] float32 (EnCodec interface). */
+/**
+ * `phaseState`: the bundled pack's decoder also takes `phase_in` [B,D] and gives `band_phase` [B,T,D]
+ * (the running phases, carried from chunk to chunk by the Codec); without it the graph has exactly
+ * the EnCodec interface (each call starts its phases at zero), as the tiny hub's stand-in needs.
+ */
 export function buildDecoderGraph(codebooks: Codebooks, dims: number,
-  opts: { scale?: Float32Array; featuresIn?: boolean; debug?: boolean } = {}): Uint8Array {
-  const { featuresIn = false, scale } = opts;
+  opts: { scale?: Float32Array; featuresIn?: boolean; debug?: boolean; phaseState?: boolean } = {}): Uint8Array {
+  const { featuresIn = false, scale, phaseState = false } = opts;
   const g = new GraphBuilder('studio_codec_decoder');
   const { bins } = bandWeights(d);
   const card = codebooks[0].length / dims;
@@ -115,7 +115,8 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number,
   const bandPower = g.o('Relu', [g.o('Sub', [p, floor])], {}, 'band_power'); // [B,T,D]
 
   const T = g.o('Slice', [g.o('Shape', [c]), g.i64('two', [1], [2]), g.i64('three', [1], [3])]); // [1] int64
-  const { re, im } = addSinusoidSynthesis(g, bandPower, T); // [B,T,bins] each
+  const phaseIn = phaseState ? g.input('phase_in', 'float32', ['batch_size', 'bands']) : g.f32('phase_zero', [1, 1], [0]);
+  const { re, im } = addSinusoidSynthesis(g, bandPower, phaseIn); // [B,T,bins] each
 
   // Hermitian completion to nFft bins, inverse DFT, keep the window's span.
   const rev = g.i64('rev', [bins - 2], Array.from({ length: bins - 2 }, (_, i) => bins - 2 - i));
@@ -143,7 +144,8 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number,
   const outAudio = g.o('Slice', [flat, g.i64('lpad_s', [1], [pad]), end, g.i64('ax1s', [1], [1])]); // [B,T*hop]
   g.o('Unsqueeze', [outAudio, g.i64('ax1u', [1], [1])], {}, 'audio_values'); // [B,1,T*hop]
   g.output('audio_values', 'float32', ['batch_size', 1, 'audio_length']);
+  if (phaseState) g.output('band_phase', 'float32', ['batch_size', 'frames', dims]);
   // Diagnostics (not shipped): expose the intermediate values, e.g. to compare execution providers.
-  if (opts.debug) for (const n of ['log_energy', 'energy', 'peak_energy', 'band_power', 'gated_power', 'band_frequency', 'spectrum_re', 'spectrum_im', 'spectrum', 'frames_windowed']) g.output(n, 'float32', null);
+  if (opts.debug) for (const n of ['log_energy', 'energy', 'peak_energy', 'band_power', 'gated_power', 'band_frequency', ...(phaseState ? [] : ['band_phase']), 'spectrum_re', 'spectrum_im', 'spectrum', 'frames_windowed']) g.output(n, 'float32', null);
   return g.build('MusicGen Studio bundled codec decoder (EnCodec ONNX interface).');
 }

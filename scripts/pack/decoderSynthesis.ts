@@ -5,8 +5,9 @@
  * Each band becomes a sinusoid. Its frequency is the power-weighted centre of the band and its two
  * neighbours (a tone between two band centres sits where their powers balance), taken from the
  * loudest band within lockBands, so all the bands that carry one tone make one sinusoid, at one
- * frequency and one phase. The phase runs on from frame to frame (a sum of frequency * hop) and
- * restarts every phaseResetFrames frames. A sinusoid's spectrum is the analysis window's kernel
+ * frequency and one phase. The phase runs on from frame to frame (a sum of frequency * hop), and from
+ * one decode chunk to the next: the graph takes the phases where the chunk starts (`phase_in`) and
+ * gives every frame's (`band_phase`), which the Codec hands on. A sinusoid's spectrum is the analysis window's kernel
  * around its frequency, so every frame is a Hann-windowed piece of the same steady tone.
  *
  * What it replaced: a fixed phase pattern per DFT bin. A tone spread over neighbouring bins then
@@ -20,6 +21,7 @@ import type { GraphBuilder } from './onnx.ts';
 
 const d = CODEC_DESIGN;
 const RES = 64; // kernel table steps per bin
+const BLOCK = 64; // frames per partial sum of the running phase
 
 /** The centred analysis window's DFT W(nu) (real), tabulated at 1/RES bin over ±kernelBins. */
 export function windowKernel(): Float32Array {
@@ -34,8 +36,11 @@ export function windowKernel(): Float32Array {
   });
 }
 
-/** Adds the resynthesis to `g`; `power` is band power [B,T,D], `T` its frame count (int64 [1]). */
-export function addSinusoidSynthesis(g: GraphBuilder, power: string, T: string): { re: string; im: string } {
+/**
+ * Adds the resynthesis to `g`: `power` is band power [B,T,D], `phaseIn` the bands' running phases at
+ * the first frame ([B,D] cycles; [1,1] for zeros). Its running phases come out as `band_phase` [B,T,D].
+ */
+export function addSinusoidSynthesis(g: GraphBuilder, power: string, phaseIn: string): { re: string; im: string } {
   const centres = bandCentres(d);
   const D = centres.length;
   const bins = d.nFft / 2 + 1;
@@ -66,18 +71,23 @@ export function addSinusoidSynthesis(g: GraphBuilder, power: string, T: string):
   const den = sum([-1, 0, 1].map((s) => (s ? shift(s, 0) : P)));
   const freq = g.o('Div', [num, g.o('Max', [den, g.f32('syn_tiny', [1], [1e-30])])], {}, 'band_frequency'); // [B,T,D]
 
-  // Running phase in cycles: increments wrapped to [0, 1), summed over the frames before, within
-  // blocks of phaseResetFrames (the frames are padded to whole blocks, each block summed on its own,
-  // so a chunk that starts at a block boundary adds exactly what one long decode adds).
-  const A = d.phaseResetFrames;
-  const frac = (x: string) => g.o('Sub', [x, g.o('Floor', [x])]);
+  // Running phase in cycles: increments wrapped to [0, 1), summed over the frames before, from the
+  // phases the previous chunk reached at this chunk's first frame (phaseIn [B,D], or [1,1] zeros).
+  const frac = (x: string, name?: string) => g.o('Sub', [x, g.o('Floor', [x])], {}, name);
   const inc = frac(g.o('Mul', [freq, g.f32('syn_hop_s', [1], [d.hopLength / d.sampleRate])])); // [B,T,D]
-  const padT = g.o('Mod', [g.o('Sub', [g.i64('syn_a', [1], [A]), g.o('Mod', [T, g.i64('syn_a2', [1], [A])])]), g.i64('syn_a3', [1], [A])]);
+  // Summed in blocks of BLOCK frames, then the blocks' wrapped totals over the blocks, so no float32
+  // sum grows past ~BLOCK (one long sum of a steady tone's increments drifts by ~1e-2 cycles in 700 frames).
+  const B = BLOCK;
+  const T = g.o('Slice', [g.o('Shape', [inc]), g.i64('syn_sh1a', [1], [1]), g.i64('syn_sh2a', [1], [2])]); // [1] int64
+  const padT = g.o('Mod', [g.o('Sub', [g.i64('syn_blk', [1], [B]), g.o('Mod', [T, g.i64('syn_blk2', [1], [B])])]), g.i64('syn_blk3', [1], [B])]);
   const pads = g.o('Concat', [g.i64('syn_pads0', [4], [0, 0, 0, 0]), padT, g.i64('syn_pads1', [1], [0])], { axis: 0 });
-  const blocks = g.o('Reshape', [g.o('Pad', [inc, pads]), g.i64('syn_blocks', [4], [0, -1, A, D])]); // [B,T/A,A,D]
-  const summed = g.o('CumSum', [blocks, g.i32('syn_block_axis', [], [2])], { exclusive: 1 });
-  const unblocked = g.o('Reshape', [summed, g.i64('syn_unblock', [3], [0, -1, D])]); // [B,T+pad,D]
-  const phase = frac(g.o('Slice', [unblocked, g.i64('syn_t0', [1], [0]), T, g.i64('syn_ax1', [1], [1])])); // [B,T,D]
+  const blocks = g.o('Reshape', [g.o('Pad', [inc, pads]), g.i64('syn_blocks', [4], [0, -1, B, D])]); // [B,T/BLOCK,BLOCK,D]
+  const within = g.o('CumSum', [blocks, g.i32('syn_axis2', [], [2])], { exclusive: 1 });
+  const totals = frac(g.o('ReduceSum', [blocks, g.i64('syn_axes2', [1], [2])], { keepdims: 1 })); // [B,T/BLOCK,1,D]
+  const offsets = frac(g.o('CumSum', [totals, g.i32('syn_axis1', [], [1])], { exclusive: 1 }));
+  const summed = g.o('Reshape', [g.o('Add', [within, offsets]), g.i64('syn_unblock', [3], [0, -1, D])]); // [B,T+pad,D]
+  const before = g.o('Slice', [summed, g.i64('syn_t0', [1], [0]), T, g.i64('syn_ax1s', [1], [1])]); // [B,T,D]
+  const phase = frac(g.o('Add', [before, g.o('Unsqueeze', [phaseIn, g.i64('syn_ax1', [1], [1])])]), 'band_phase'); // [B,T,D]
 
   // Lock: the loudest band within ±L gives its frequency and phase.
   const cands = Array.from({ length: 2 * L + 1 }, (_, i) => g.o('Unsqueeze', [i === L ? P : shift(i - L, -1), ax3]));

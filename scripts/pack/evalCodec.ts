@@ -1,8 +1,7 @@
 import { resample } from '../../src/audio/resample.ts';
 import { chromagram, dominantPitchClassAgreement, nonSilentMask } from '../../src/audio/chroma.ts';
 import { fixtureNames, fixturePath, readFlac } from './fixtures.ts';
-import type { SessionRunner } from '../../src/runtime/sessionRunner.ts';
-import { float32, outputOf } from '../../src/runtime/sessionRunner.ts';
+import type { Codec } from '../../src/codec/encodec.ts';
 
 /** Chroma settings for the reconstruction check (the pack manifest's melody chroma). */
 export const EVAL_CHROMA = { nFft: 16384, hopLength: 4096 };
@@ -25,14 +24,13 @@ export function siSnr(ref: Float32Array, est: Float32Array): number {
   return 10 * Math.log10(Math.max(s, 1e-20) / Math.max(e, 1e-20));
 }
 
-/** Encodes and decodes each shared fixture and scores the reconstruction. */
-export async function scoreFixtures(enc: SessionRunner, dec: SessionRunner, sampleRate: number): Promise<CodecScore[]> {
+/** Encodes and decodes each shared fixture (through the Codec, as the studio does) and scores the reconstruction. */
+export async function scoreFixtures(codec: Codec, sampleRate: number): Promise<CodecScore[]> {
   const out: CodecScore[] = [];
   for (const name of fixtureNames()) {
     const f = await readFlac(fixturePath(name));
     const x = resample(f.pcm, f.sampleRate, sampleRate);
-    const codes = outputOf(await enc.run({ input_values: float32(x, [1, 1, x.length]) }), 'audio_codes', 'int64');
-    const y = outputOf(await dec.run({ audio_codes: codes }), 'audio_values', 'float32').data.subarray(0, x.length);
+    const y = (await codec.decode(await codec.encode(x))).subarray(0, x.length);
     const a = chromagram(x, sampleRate, EVAL_CHROMA);
     const b = chromagram(y, sampleRate, EVAL_CHROMA);
     const mask = nonSilentMask(x, sampleRate, EVAL_CHROMA.hopLength, EVAL_CHROMA.nFft);

@@ -7,7 +7,8 @@
  *           (linear 12.5 Hz bands low down, half-semitone bands above) -> RVQ, K stages.
  *   decode: sum of codewords -> band power -> one sinusoid per band at the frequency its
  *           neighbourhood's power points to, locked to the loudest band nearby, with a phase
- *           that runs on from frame to frame -> windowed-sinusoid spectra -> inverse DFT -> overlap-add.
+ *           that runs on from frame to frame (and from chunk to chunk) -> windowed-sinusoid
+ *           spectra -> inverse DFT -> overlap-add.
  * Pitch lives in which bands carry energy, which the RVQ preserves; phase is resynthesised.
  */
 export const CODEC_DESIGN = {
@@ -56,11 +57,6 @@ export const CODEC_DESIGN = {
   kernelBins: 4,
   /** Decoder: sinusoid level per unit of sqrt(band power), set so a steady sine keeps its level. */
   sineGain: 2.4,
-  /**
-   * Decoder: the running phases restart every this many frames (5.12 s); decode chunks start at a
-   * multiple of it, so chunked and streamed decoding give the same samples as one long decode.
-   */
-  phaseResetFrames: 256,
 } as const;
 
 export type CodecDesign = typeof CODEC_DESIGN;

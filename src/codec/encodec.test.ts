@@ -69,7 +69,7 @@ describe('bundled codec (EnCodec interface, onnxruntime-node)', () => {
   });
 
   it('gives the same tokens and audio when long input is processed in chunks', async () => {
-    const x = chord(7, sr, [62, 66, 69]); // past a restart of the decoder's running phases (5.12 s)
+    const x = chord(7, sr, [62, 66, 69]); // 9 chunks of 40 frames: the decoder's running phases are handed on from each to the next
     const chunked = await loadBundledCodec(40);
     const a = await codec.encode(x);
     const b = await chunked.encode(x);

@@ -18,6 +18,30 @@ export interface Codes {
 
 const DEFAULT_CHUNK_FRAMES = 1500;
 
+/**
+ * The decoder's running phases carried from one chunk to the next, for decoders that take them
+ * (the bundled one: `phase_in` [B,D] in, `band_phase` [B,T,D] out). Chunks are decoded in order; each
+ * keeps its input frames' phases, and the next chunk starts from the row of its own first frame.
+ */
+export class DecoderPhase {
+  private rows: Float32Array | null = null;
+  private from = 0;
+  private dims = 0;
+
+  /** The phases at `frame` ([1, D]), or zeros ([1, 1]) when no chunk before reached it. */
+  at(frame: number): { data: Float32Array; dims: number[] } {
+    const i = frame - this.from;
+    if (!this.rows || i < 0 || (i + 1) * this.dims > this.rows.length) return { data: new Float32Array(1), dims: [1, 1] };
+    return { data: this.rows.slice(i * this.dims, (i + 1) * this.dims), dims: [1, this.dims] };
+  }
+
+  keep(from: number, rows: Float32Array, dims: number): void {
+    this.rows = rows;
+    this.from = from;
+    this.dims = dims;
+  }
+}
+
 function pick(names: readonly string[], wanted: string, role: string): string {
   if (names.includes(wanted)) return wanted;
   if (names.length === 1) return names[0];
@@ -35,14 +59,16 @@ export class Codec {
   private readonly hasPaddingMask: boolean;
   private readonly decIn: string;
   private readonly decOut: string;
+  private readonly phaseState: boolean;
 
   constructor(readonly spec: CodecSpec, private readonly enc: SessionRunner, private readonly dec: SessionRunner,
     private readonly chunkFrames = DEFAULT_CHUNK_FRAMES) {
     this.hasPaddingMask = enc.inputNames.includes('padding_mask');
     this.encIn = pick(enc.inputNames.filter((n) => n !== 'padding_mask'), 'input_values', 'encoder');
     this.encOut = pick(enc.outputNames, 'audio_codes', 'encoder');
-    this.decIn = pick(dec.inputNames, 'audio_codes', 'decoder');
-    this.decOut = pick(dec.outputNames, 'audio_values', 'decoder');
+    this.decIn = pick(dec.inputNames.filter((n) => n !== 'phase_in'), 'audio_codes', 'decoder');
+    this.decOut = pick(dec.outputNames.filter((n) => n !== 'band_phase'), 'audio_values', 'decoder');
+    this.phaseState = dec.inputNames.includes('phase_in') && dec.outputNames.includes('band_phase');
   }
 
   /** Mono PCM at spec.sampleRate -> codes [K, T], T = ceil(N / hop). */
@@ -80,9 +106,10 @@ export class Codec {
     if (k !== K || codes.length !== K * T) throw new StudioError('MODEL_INTERFACE', `decode got codes for ${k} x ${T}, the codec has ${K} codebooks`);
     const pcm = new Float32Array(T * hop);
     const chunks = this.decodePlan(T);
+    const phase = new DecoderPhase();
     for (const [i, c] of chunks.entries()) {
       opts.signal?.throwIfAborted();
-      pcm.set(await this.decodeChunk(codes, T, c), c.from * hop);
+      pcm.set(await this.decodeChunk(codes, T, c, phase), c.from * hop);
       opts.onProgress?.((i + 1) / chunks.length);
     }
     return pcm;
@@ -93,8 +120,11 @@ export class Codec {
     return planChunks(T, chunkFrames, this.spec.contextFrames ?? 0, this.spec.decodeAlignFrames ?? 1);
   }
 
-  /** PCM of frames [c.from, c.to) of codes [K, T]; reads only frames [c.inFrom, c.inTo). */
-  async decodeChunk(codes: Int32Array, T: number, c: Chunk): Promise<Float32Array> {
+  /**
+   * PCM of frames [c.from, c.to) of codes [K, T]; reads only frames [c.inFrom, c.inTo). `phase`: the
+   * running phases handed on from the chunk before (chunks in order), for decoders that take them.
+   */
+  async decodeChunk(codes: Int32Array, T: number, c: Chunk, phase?: DecoderPhase): Promise<Float32Array> {
     const { hopLength: hop, codebooks: K, cardinality } = this.spec;
     const n = c.inTo - c.inFrom;
     const data = new BigInt64Array(K * n);
@@ -105,7 +135,17 @@ export class Codec {
         data[q * n + f] = BigInt(v);
       }
     }
-    const out = outputOf(await this.dec.run({ [this.decIn]: int64(data, [1, 1, K, n]) }), this.decOut, 'float32');
+    const feeds: TensorMap = { [this.decIn]: int64(data, [1, 1, K, n]) };
+    if (this.phaseState) {
+      const p0 = (phase ?? new DecoderPhase()).at(c.inFrom);
+      feeds.phase_in = float32(p0.data, p0.dims);
+    }
+    const result = await this.dec.run(feeds);
+    if (this.phaseState && phase) {
+      const bands = outputOf(result, 'band_phase', 'float32');
+      phase.keep(c.inFrom, bands.data, bands.dims[bands.dims.length - 1]);
+    }
+    const out = outputOf(result, this.decOut, 'float32');
     const len = out.dims[out.dims.length - 1];
     const start = (c.from - c.inFrom) * hop;
     const count = (c.to - c.from) * hop;

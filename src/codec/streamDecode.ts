@@ -1,4 +1,4 @@
-import type { Codec } from './encodec';
+import { DecoderPhase, type Codec } from './encodec';
 import type { Chunk } from './frames';
 
 /**
@@ -6,7 +6,8 @@ import type { Chunk } from './frames';
  * (column c holds frame c - q - 1 of codebook q), so after column c every frame below c - K + 1 is
  * final; each decoder window starts as soon as its last input frame is, and runs (in the ORT
  * worker) while the LM goes on. The windows are the codec's own chunking (context and alignment
- * from the spec), so the audio equals `codec.decode` of the finished codes.
+ * from the spec), decoded in order with the decoder's running phases handed on from each to the
+ * next, so the audio equals `codec.decode` of the finished codes (up to float rounding).
  */
 export class StreamingDecoder {
   private readonly codes: Int32Array; // [K, T]
@@ -15,6 +16,7 @@ export class StreamingDecoder {
   private next = 0; // first window not started
   private work: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | null = null;
+  private readonly phase = new DecoderPhase(); // the decoder's running phases, window to window
 
   /**
    * `prompt`: codes [K, P] known before generation (a continuation). `chunkFrames`: window size;
@@ -69,7 +71,7 @@ export class StreamingDecoder {
         if (this.failure) return;
         try {
           signal?.throwIfAborted();
-          const audio = await this.codec.decodeChunk(this.codes, this.T, c);
+          const audio = await this.codec.decodeChunk(this.codes, this.T, c, this.phase);
           this.pcm.set(audio, c.from * this.codec.spec.hopLength);
           this.onWindow?.(c.from * this.codec.spec.hopLength, audio);
         } catch (error) {
