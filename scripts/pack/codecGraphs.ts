@@ -78,8 +78,8 @@ export function buildEncoderGraph(codebooks: Codebooks, dims: number, opts: Enco
   return g.build('MusicGen Studio bundled codec encoder (EnCodec ONNX interface).');
 }
 
-/** Decoder graph: audio_codes [1,B,K,T] int64 -> audio_values [B,1,T*hop] float32 (EnCodec interface). */
 /**
+ * Decoder graph: audio_codes [1,B,K,T] int64 -> audio_values [B,1,T*hop] float32 (EnCodec interface).
  * `phaseState`: the bundled pack's decoder also takes `phase_in` [B,D] and gives `band_phase` [B,T,D]
  * (the running phases, carried from chunk to chunk by the Codec); without it the graph has exactly
  * the EnCodec interface (each call starts its phases at zero), as the tiny hub's stand-in needs.
