@@ -80,9 +80,10 @@ export function buildEncoderGraph(codebooks: Codebooks, dims: number, opts: Enco
 
 /**
  * Decoder graph: audio_codes [1,B,K,T] int64 -> audio_values [B,1,T*hop] float32 (EnCodec interface).
- * `phaseState`: the bundled pack's decoder also takes `phase_in` [B,D] and gives `band_phase` [B,T,D]
- * (the running phases, carried from chunk to chunk by the Codec); without it the graph has exactly
- * the EnCodec interface (each call starts its phases at zero), as the tiny hub's stand-in needs.
+ * `phaseState`: the bundled pack's decoder also takes `phase_in` [B,D] and `frame_in` [1] (the
+ * chunk's first frame in the whole audio) and gives `band_phase` [B,T,D] (the running phases, carried
+ * from chunk to chunk by the Codec); without it the graph has exactly the EnCodec interface (each
+ * call starts at frame 0 with zero phases), as the tiny hub's stand-in needs.
  */
 export function buildDecoderGraph(codebooks: Codebooks, dims: number,
   opts: { scale?: Float32Array; featuresIn?: boolean; debug?: boolean; phaseState?: boolean } = {}): Uint8Array {
@@ -116,7 +117,8 @@ export function buildDecoderGraph(codebooks: Codebooks, dims: number,
 
   const T = g.o('Slice', [g.o('Shape', [c]), g.i64('two', [1], [2]), g.i64('three', [1], [3])]); // [1] int64
   const phaseIn = phaseState ? g.input('phase_in', 'float32', ['batch_size', 'bands']) : g.f32('phase_zero', [1, 1], [0]);
-  const { re, im } = addSinusoidSynthesis(g, bandPower, phaseIn); // [B,T,bins] each
+  const frameIn = phaseState ? g.input('frame_in', 'float32', [1]) : g.f32('frame_zero', [1], [0]);
+  const { re, im } = addSinusoidSynthesis(g, bandPower, phaseIn, frameIn); // [B,T,bins] each
 
   // Hermitian completion to nFft bins, inverse DFT, keep the window's span.
   const rev = g.i64('rev', [bins - 2], Array.from({ length: bins - 2 }, (_, i) => bins - 2 - i));

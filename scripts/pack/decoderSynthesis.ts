@@ -7,8 +7,14 @@
  * loudest band within lockBands, so all the bands that carry one tone make one sinusoid, at one
  * frequency and one phase. The phase runs on from frame to frame (a sum of frequency * hop), and from
  * one decode chunk to the next: the graph takes the phases where the chunk starts (`phase_in`) and
- * gives every frame's (`band_phase`), which the Codec hands on. A sinusoid's spectrum is the analysis window's kernel
- * around its frequency, so every frame is a Hann-windowed piece of the same steady tone.
+ * gives every frame's (`band_phase`), which the Codec hands on. A sinusoid's spectrum is the analysis
+ * window's kernel around its frequency, so every frame is a Hann-windowed piece of the same steady tone.
+ *
+ * That is right for tones and wrong for noise, which it would turn into a chord of pure tones. So each
+ * band is also judged tonal or noisy by whether its lead frequency holds to the frame before or after
+ * (within TONAL_MOVE); the noisy share of its power is spread over its bins with the old decoder's
+ * phases (below), which keep noise noise. Measured in session 14 (white noise's spectral flatness over
+ * 2-8 kHz, input 0.56): sinusoids alone 0.001, with the noisy share 0.18, old decoder 0.63.
  *
  * What it replaced: a fixed phase pattern per DFT bin. A tone spread over neighbouring bins then
  * came out as several close frequencies beating against each other: a steady 440 Hz sine left the
@@ -16,12 +22,16 @@
  * the onset detector heard those swings as notes (measured in session 14: tempo within 8% on 100
  * corpus pieces through the codec 61% -> 80%, key 69% -> 78%).
  */
-import { CODEC_DESIGN, bandCentres, hann } from '../../src/codec/design.ts';
+import { CODEC_DESIGN, bandCentres, bandWeights, hann } from '../../src/codec/design.ts';
 import type { GraphBuilder } from './onnx.ts';
+import { mulberry32 } from '../../src/util/rng.ts';
 
 const d = CODEC_DESIGN;
 const RES = 64; // kernel table steps per bin
 const BLOCK = 64; // frames per partial sum of the running phase
+const NOISE_SEED = 20261224; // the old decoder's phase seed (build-pack's SEED + 99)
+const NOISE_LEVEL = 0.75; // Hann synthesis over un-windowed noise frames: 3m/8 against m/2
+const TONAL_MOVE = 0.01; // a lead frequency that moves less than this (relative) per frame is a tone
 
 /** The centred analysis window's DFT W(nu) (real), tabulated at 1/RES bin over ±kernelBins. */
 export function windowKernel(): Float32Array {
@@ -36,11 +46,24 @@ export function windowKernel(): Float32Array {
   });
 }
 
+/** Each band's bins weighted as the encoder's band analysis weighs them, rows summing to 1: [D, bins]. */
+function bandSpread(): Float32Array {
+  const { weights, bands, bins } = bandWeights(d);
+  const out = new Float32Array(bands * bins);
+  for (let b = 0; b < bands; b++) {
+    let s = 0;
+    for (let k = 0; k < bins; k++) s += weights[b * bins + k];
+    for (let k = 0; k < bins; k++) out[b * bins + k] = s > 0 ? weights[b * bins + k] / s : 0;
+  }
+  return out;
+}
+
 /**
  * Adds the resynthesis to `g`: `power` is band power [B,T,D], `phaseIn` the bands' running phases at
- * the first frame ([B,D] cycles; [1,1] for zeros). Its running phases come out as `band_phase` [B,T,D].
+ * the first frame ([B,D] cycles; [1,1] for zeros), `frameIn` that frame's index in the whole audio
+ * ([1], float). Its running phases come out as `band_phase` [B,T,D].
  */
-export function addSinusoidSynthesis(g: GraphBuilder, power: string, phaseIn: string): { re: string; im: string } {
+export function addSinusoidSynthesis(g: GraphBuilder, power: string, phaseIn: string, frameIn: string): { re: string; im: string } {
   const centres = bandCentres(d);
   const D = centres.length;
   const bins = d.nFft / 2 + 1;
@@ -95,9 +118,18 @@ export function addSinusoidSynthesis(g: GraphBuilder, power: string, phaseIn: st
   const lead = g.o('Add', [best, g.i32('syn_band_minus_l', [D], Array.from({ length: D }, (_, b) => b - L))]); // [B,T,D] band index
   const lockedFreq = g.o('GatherElements', [freq, lead], { axis: 2 });
   const lockedPhase = g.o('GatherElements', [phase, lead], { axis: 2 });
+
+  // Tonal or noisy: a tone's lead frequency holds across frames, noise's jumps. tonal is 1 when it
+  // moved less than TONAL_MOVE of itself from the frame before or to the frame after (so a note's
+  // first frame is tonal too), 0 from twice that; a missing neighbour counts as a jump.
+  const shiftT = (x: string, pads: number[], from: number, tag: string) => g.o('Slice', [g.o('Pad', [x, g.i64(`syn_tpad${tag}`, [6], pads)]), g.i64(`syn_tp0${tag}`, [1], [from]), g.o('Add', [T, g.i64(`syn_tp1${tag}`, [1], [from])]), g.i64(`syn_tpax${tag}`, [1], [1])]);
+  const steady = (other: string) => g.o('Clip', [g.o('Sub', [g.f32('syn_two', [1], [2]), g.o('Div', [g.o('Div', [g.o('Abs', [g.o('Sub', [lockedFreq, other])]), g.o('Max', [lockedFreq, g.f32('syn_hz1', [1], [1])])]), g.f32('syn_move', [1], [TONAL_MOVE])])]), g.f32('syn_clip0', [], [0]), g.f32('syn_clip1', [], [1])]);
+  const tonal = g.o('Max', [steady(shiftT(lockedFreq, [0, 1, 0, 0, 0, 0], 0, 'p')), steady(shiftT(lockedFreq, [0, 0, 0, 0, 1, 0], 1, 'n'))], {}, 'tonality'); // [B,T,D]
+  const noisy = g.o('Sub', [g.f32('syn_one', [1], [1]), tonal]);
   // Level: the bands of one tone add in phase, so each gives its share of the group's amplitude.
   const group = g.o('GatherElements', [sum(Array.from({ length: 2 * L + 3 }, (_, i) => (i === L + 1 ? P : shift(i - L - 1, 0)))), lead], { axis: 2 });
-  const amp = g.o('Div', [g.o('Mul', [P, g.f32('syn_gain', [1], [d.sineGain / 2])]), g.o('Sqrt', [g.o('Max', [group, g.f32('syn_tiny2', [1], [1e-30])])])]); // [B,T,D]
+  const toneAmp = g.o('Div', [P, g.o('Sqrt', [g.o('Max', [group, g.f32('syn_tiny2', [1], [1e-30])])])]);
+  const amp = g.o('Mul', [g.o('Mul', [tonal, toneAmp]), g.f32('syn_gain', [1], [d.sineGain / 2])]); // [B,T,D]
 
   // Each sinusoid's kernel over the 2R bins around it: bins k = floor(mu) - R + 1 .. floor(mu) + R.
   const mu = g.o('Unsqueeze', [g.o('Mul', [lockedFreq, g.f32('syn_per_bin', [1], [d.nFft / d.sampleRate])]), ax3]); // [B,T,D,1]
@@ -117,5 +149,24 @@ export function addSinusoidSynthesis(g: GraphBuilder, power: string, phaseIn: st
   const shape = g.o('Concat', [g.o('Slice', [g.o('Shape', [P]), g.i64('syn_sh0', [1], [0]), g.i64('syn_sh1', [1], [2])]), g.i64('syn_bins', [1], [bins])], { axis: 0 });
   const zeros = g.o('Expand', [g.f32('syn_zero', [1], [0]), shape]); // [B,T,bins]
   const scatter = (part: string, name: string) => g.o('ScatterElements', [zeros, idx, g.o('Reshape', [g.o('Mul', [weight, g.o(part, [angle])]), flat])], { axis: 2, reduction: 'add' }, name);
-  return { re: scatter('Cos', 'spectrum_re'), im: scatter('Sin', 'spectrum_im') };
+  // Noise: the noisy share of each band's power spread over its bins (as the band analysis weighs
+  // them). These frames are not Hann-shaped, hence NOISE_LEVEL. (A phase scrambled afresh in every
+  // frame instead of the lattice below made noise flatter, 0.10, but read as onsets: tempo 74%.)
+  const noisePower = g.o('MatMul', [g.o('Mul', [noisy, P]), g.f16('syn_band_spread', [D, bins], bandSpread())]); // [B,T,bins]
+  const noiseMag = g.o('Mul', [g.o('Sqrt', [noisePower]), g.f32('syn_noise_level', [1], [d.nFft * NOISE_LEVEL])]);
+  // The noise's phase advances per bin as if bin k sat at (k + n_k / 8) bins (n_k a fixed random
+  // integer in -2..2), from the chunk's absolute first frame: the old decoder's lattice.
+  const period = 256;
+  const rand = mulberry32(NOISE_SEED);
+  const nk = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 ? 0 : Math.floor(rand() * 5) - 2));
+  const kStep = Array.from({ length: bins }, (_, k) => ((((8 * k + nk[k]) * (d.hopLength / 128)) % period) + period) % period);
+  const phi0 = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 ? 0 : rand()));
+  const first = g.o('Sub', [frameIn, g.o('Mul', [g.o('Floor', [g.o('Mul', [frameIn, g.f32('syn_inv_period0', [1], [1 / period])])]), g.f32('syn_period0', [1], [period])])]); // frameIn mod period, exact below 2^24
+  const tf = g.o('Add', [g.o('Range', [g.f32('syn_r0', [], [0]), g.o('Squeeze', [g.o('Cast', [T], { to: 1 })]), g.f32('syn_r1', [], [1])]), first]); // [T]
+  const prod = g.o('Mul', [g.o('Unsqueeze', [tf, g.i64('syn_ax1n', [1], [1])]), g.f32('syn_k_step', [1, bins], kStep)]); // [T,bins]
+  const lattice = g.o('Add', [g.o('Mul', [g.o('Sub', [prod, g.o('Mul', [g.o('Floor', [g.o('Mul', [prod, g.f32('syn_inv_period', [1], [1 / period])])]), g.f32('syn_period', [1], [period])])]), g.f32('syn_per_period', [1], [1 / period])]), g.f32('syn_phi0', [bins], phi0)]);
+  const turn = g.o('Mul', [lattice, g.f32('syn_two_pi2', [1], [2 * Math.PI])]);
+  const re = g.o('Add', [scatter('Cos', 'tone_re'), g.o('Mul', [noiseMag, g.o('Cos', [turn])])], {}, 'spectrum_re');
+  const im = g.o('Add', [scatter('Sin', 'tone_im'), g.o('Mul', [noiseMag, g.o('Sin', [turn])])], {}, 'spectrum_im');
+  return { re, im };
 }

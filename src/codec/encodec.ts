@@ -20,7 +20,7 @@ const DEFAULT_CHUNK_FRAMES = 1500;
 
 /**
  * The decoder's running phases carried from one chunk to the next, for decoders that take them
- * (the bundled one: `phase_in` [B,D] in, `band_phase` [B,T,D] out). Chunks are decoded in order; each
+ * (the bundled one: `phase_in` [B,D] and the chunk's first frame `frame_in` in, `band_phase` [B,T,D] out). Chunks are decoded in order; each
  * keeps its input frames' phases, and the next chunk starts from the row of its own first frame.
  */
 export class DecoderPhase {
@@ -66,9 +66,9 @@ export class Codec {
     this.hasPaddingMask = enc.inputNames.includes('padding_mask');
     this.encIn = pick(enc.inputNames.filter((n) => n !== 'padding_mask'), 'input_values', 'encoder');
     this.encOut = pick(enc.outputNames, 'audio_codes', 'encoder');
-    this.decIn = pick(dec.inputNames.filter((n) => n !== 'phase_in'), 'audio_codes', 'decoder');
+    this.decIn = pick(dec.inputNames.filter((n) => n !== 'phase_in' && n !== 'frame_in'), 'audio_codes', 'decoder');
     this.decOut = pick(dec.outputNames.filter((n) => n !== 'band_phase'), 'audio_values', 'decoder');
-    this.phaseState = dec.inputNames.includes('phase_in') && dec.outputNames.includes('band_phase');
+    this.phaseState = dec.inputNames.includes('phase_in') && dec.inputNames.includes('frame_in') && dec.outputNames.includes('band_phase');
   }
 
   /** Mono PCM at spec.sampleRate -> codes [K, T], T = ceil(N / hop). */
@@ -139,6 +139,7 @@ export class Codec {
     if (this.phaseState) {
       const p0 = (phase ?? new DecoderPhase()).at(c.inFrom);
       feeds.phase_in = float32(p0.data, p0.dims);
+      feeds.frame_in = float32(Float32Array.of(c.inFrom), [1]);
     }
     const result = await this.dec.run(feeds);
     if (this.phaseState && phase) {

@@ -53,7 +53,7 @@ describe('ONNX sessions in their own worker', () => {
   it('reports the graph names and keeps error codes across the channel', async () => {
     const { create } = pair();
     const s = await create(bytes(manifest.codec.decoder), 'cpu');
-    expect(s.inputNames).toEqual(['audio_codes', 'phase_in']); // the bundled decoder also takes its running phases (src/codec/encodec.ts)
+    expect(s.inputNames).toEqual(['audio_codes', 'phase_in', 'frame_in']); // the bundled decoder also takes its running phases and first frame (src/codec/encodec.ts)
     const err = await s.run({ wrong: { type: 'float32', data: new Float32Array(1), dims: [1] } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StudioError);
     expect((err as StudioError).code).toBe('MODEL_INTERFACE');

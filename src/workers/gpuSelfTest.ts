@@ -64,7 +64,7 @@ export async function checkGpuDecoder(manifest: Manifest, create: CreateSession,
       await wasm.release();
       return { decoder: gpuDecoder, notice: null };
     }
-    why = `differed from WASM by ${(err * 100).toPrecision(2)}% of the peak`;
+    why = `differed from WASM by ${err >= 0.1 ? Math.round(err * 100) : (err * 100).toPrecision(2)}% of the peak`;
   } catch (e) {
     why = `failed (${e instanceof Error ? e.message : String(e)})`;
   }
