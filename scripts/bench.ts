@@ -105,7 +105,7 @@ async function quality() {
   const m = parseManifest(JSON.parse(readFileSync(PACK + 'manifest.json', 'utf8')));
   const enc = await createNodeOrtSession(new Uint8Array(readFileSync(PACK + m.files[m.codec.encoder].path)));
   const dec = await createNodeOrtSession(new Uint8Array(readFileSync(PACK + m.files[m.codec.decoder].path)));
-  return scoreFixtures(new Codec(m.codec, enc, dec), m.codec.sampleRate);
+  return scoreFixtures(new Codec(m.codec, enc, dec));
 }
 
 const lmc = parseManifest(JSON.parse(readFileSync(PACK + 'manifest.json', 'utf8'))).lm!.config; // the table names the LM's shape

@@ -156,15 +156,20 @@ export function addSinusoidSynthesis(g: GraphBuilder, power: string, phaseIn: st
   const noiseMag = g.o('Mul', [g.o('Sqrt', [noisePower]), g.f32('syn_noise_level', [1], [d.nFft * NOISE_LEVEL])]);
   // The noise's phase advances per bin as if bin k sat at (k + n_k / 8) bins (n_k a fixed random
   // integer in -2..2), from the chunk's absolute first frame: the old decoder's lattice.
-  const period = 256;
+  // Bin k turns (8k + n_k) * hop / (8 nFft) cycles per frame; in units of 1/period with
+  // q = gcd(hop, 8 nFft), that is an integer step, so (step * t) mod period is exact in float32.
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+  const q = gcd(d.hopLength, 8 * d.nFft);
+  const period = (8 * d.nFft) / q; // 256 frames for hop 640, nFft 4096
   const rand = mulberry32(NOISE_SEED);
   const nk = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 ? 0 : Math.floor(rand() * 5) - 2));
-  const kStep = Array.from({ length: bins }, (_, k) => ((((8 * k + nk[k]) * (d.hopLength / 128)) % period) + period) % period);
+  const kStep = Array.from({ length: bins }, (_, k) => ((((8 * k + nk[k]) * (d.hopLength / q)) % period) + period) % period);
   const phi0 = Array.from({ length: bins }, (_, k) => (k === 0 || k === bins - 1 ? 0 : rand()));
-  const first = g.o('Sub', [frameIn, g.o('Mul', [g.o('Floor', [g.o('Mul', [frameIn, g.f32('syn_inv_period0', [1], [1 / period])])]), g.f32('syn_period0', [1], [period])])]); // frameIn mod period, exact below 2^24
+  const modPeriod = (x: string, tag: string) => g.o('Sub', [x, g.o('Mul', [g.o('Floor', [g.o('Mul', [x, g.f32(`syn_inv_period${tag}`, [1], [1 / period])])]), g.f32(`syn_period${tag}`, [1], [period])])]);
+  const first = modPeriod(frameIn, '0'); // exact below 2^24
   const tf = g.o('Add', [g.o('Range', [g.f32('syn_r0', [], [0]), g.o('Squeeze', [g.o('Cast', [T], { to: 1 })]), g.f32('syn_r1', [], [1])]), first]); // [T]
   const prod = g.o('Mul', [g.o('Unsqueeze', [tf, g.i64('syn_ax1n', [1], [1])]), g.f32('syn_k_step', [1, bins], kStep)]); // [T,bins]
-  const lattice = g.o('Add', [g.o('Mul', [g.o('Sub', [prod, g.o('Mul', [g.o('Floor', [g.o('Mul', [prod, g.f32('syn_inv_period', [1], [1 / period])])]), g.f32('syn_period', [1], [period])])]), g.f32('syn_per_period', [1], [1 / period])]), g.f32('syn_phi0', [bins], phi0)]);
+  const lattice = g.o('Add', [g.o('Mul', [modPeriod(prod, ''), g.f32('syn_per_period', [1], [1 / period])]), g.f32('syn_phi0', [bins], phi0)]);
   const turn = g.o('Mul', [lattice, g.f32('syn_two_pi2', [1], [2 * Math.PI])]);
   const re = g.o('Add', [scatter('Cos', 'tone_re'), g.o('Mul', [noiseMag, g.o('Cos', [turn])])], {}, 'spectrum_re');
   const im = g.o('Add', [scatter('Sin', 'tone_im'), g.o('Mul', [noiseMag, g.o('Sin', [turn])])], {}, 'spectrum_im');

@@ -25,7 +25,8 @@ export function siSnr(ref: Float32Array, est: Float32Array): number {
 }
 
 /** Encodes and decodes each shared fixture (through the Codec, as the studio does) and scores the reconstruction. */
-export async function scoreFixtures(codec: Codec, sampleRate: number): Promise<CodecScore[]> {
+export async function scoreFixtures(codec: Codec): Promise<CodecScore[]> {
+  const { sampleRate } = codec.spec;
   const out: CodecScore[] = [];
   for (const name of fixtureNames()) {
     const f = await readFlac(fixturePath(name));

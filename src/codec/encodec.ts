@@ -115,9 +115,9 @@ export class Codec {
     return pcm;
   }
 
-  /** The decoder's windows for T frames (`chunkFrames` each, default the codec's), with the spec's context and alignment. */
+  /** The decoder's windows for T frames (`chunkFrames` each, default the codec's), with the spec's context. */
   decodePlan(T: number, chunkFrames = this.chunkFrames): Chunk[] {
-    return planChunks(T, chunkFrames, this.spec.contextFrames ?? 0, this.spec.decodeAlignFrames ?? 1);
+    return planChunks(T, chunkFrames, this.spec.contextFrames ?? 0);
   }
 
   /**

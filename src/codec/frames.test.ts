@@ -14,11 +14,6 @@ describe('planChunks', () => {
     expect(planChunks(0, 4, 1)).toEqual([]);
     expect(planChunks(3, 4, 1)).toEqual([{ from: 0, to: 3, inFrom: 0, inTo: 3 }]);
   });
-  it('starts chunk inputs on multiples of align', () => {
-    const c = planChunks(20, 8, 1, 4);
-    expect(c.map((x) => x.inFrom)).toEqual([0, 4, 12]);
-    expect(c.map((x) => [x.from, x.to])).toEqual([[0, 8], [8, 16], [16, 20]]);
-  });
   it('rejects a zero chunk size', () => {
     expect(() => planChunks(3, 0, 1)).toThrow();
   });

@@ -12,16 +12,12 @@ export interface Chunk {
   inTo: number;
 }
 
-/**
- * `align`: each chunk's input starts at a multiple of `align` frames (for codecs whose output
- * depends on the absolute frame index modulo a period, like the bundled decoder's phase).
- */
-export function planChunks(totalFrames: number, chunkFrames: number, context: number, align = 1): Chunk[] {
-  if (!(chunkFrames > 0) || context < 0 || !(align >= 1)) throw new Error('planChunks: chunkFrames and align must be > 0, context >= 0');
+export function planChunks(totalFrames: number, chunkFrames: number, context: number): Chunk[] {
+  if (!(chunkFrames > 0) || context < 0) throw new Error('planChunks: chunkFrames must be > 0, context >= 0');
   const out: Chunk[] = [];
   for (let from = 0; from < totalFrames; from += chunkFrames) {
     const to = Math.min(totalFrames, from + chunkFrames);
-    const inFrom = Math.max(0, Math.floor((from - context) / align) * align);
+    const inFrom = Math.max(0, from - context);
     out.push({ from, to, inFrom, inTo: Math.min(totalFrames, to + context) });
   }
   return out;

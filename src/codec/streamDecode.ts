@@ -5,8 +5,7 @@ import type { Chunk } from './frames';
  * Decodes a take while the LM is still writing it. The LM samples one delayed column at a time
  * (column c holds frame c - q - 1 of codebook q), so after column c every frame below c - K + 1 is
  * final; each decoder window starts as soon as its last input frame is, and runs (in the ORT
- * worker) while the LM goes on. The windows are the codec's own chunking (context and alignment
- * from the spec), decoded in order with the decoder's running phases handed on from each to the
+ * worker) while the LM goes on. The windows are the codec's own chunking (context from the spec), decoded in order with the decoder's running phases handed on from each to the
  * next, so the audio equals `codec.decode` of the finished codes (up to float rounding).
  */
 export class StreamingDecoder {
@@ -20,7 +19,7 @@ export class StreamingDecoder {
 
   /**
    * `prompt`: codes [K, P] known before generation (a continuation). `chunkFrames`: window size;
-   * the default suits streaming: about 5 s, at least 4x the context, a multiple of the alignment.
+   * the default suits streaming: about 5 s, at least 4x the context.
    * `onWindow`: each window's audio as soon as it is decoded, in order (`from`: its first sample),
    * for listening while the take is generated.
    */
@@ -82,9 +81,9 @@ export class StreamingDecoder {
   }
 }
 
-/** About 5 s per window (at least 4x the context), rounded up to the decoder's alignment. */
+/** About 5 s per window (at least 4x the context). */
 export function streamChunkFrames(codec: Codec): number {
-  const { frameRate, contextFrames = 0, decodeAlignFrames: align = 1 } = codec.spec;
+  const { frameRate, contextFrames = 0 } = codec.spec;
   const want = Math.max(Math.round(5 * frameRate), 4 * contextFrames);
-  return Math.ceil(want / align) * align;
+  return want;
 }

@@ -47,8 +47,6 @@ export interface CodecSpec {
   specialToken: number;
   /** Frames of context on each side when long audio is processed in chunks. */
   contextFrames?: number;
-  /** Decode chunks start at multiples of this many frames (a decoder with periodic state). */
-  decodeAlignFrames?: number;
 }
 
 export interface ChromaSpec {
@@ -198,7 +196,6 @@ function parseCodec(x: unknown, files: Record<string, PackFile>): CodecSpec {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(`${w}.contextFrames`, 'expected a non-negative integer');
     c.contextFrames = v;
   }
-  if (o.decodeAlignFrames !== undefined) c.decodeAlignFrames = posInt(o, 'decodeAlignFrames', w);
   if (Math.abs(c.sampleRate / c.hopLength - c.frameRate) > 1e-6) {
     fail(w, `frameRate ${c.frameRate} is not sampleRate / hopLength (${c.sampleRate / c.hopLength})`);
   }
