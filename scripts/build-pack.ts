@@ -61,7 +61,7 @@ const manifest = {
     cardinality: d.cardinality,
     specialToken: d.cardinality,
     /** Frames of context each side when long audio is processed in chunks (window reach). */
-    contextFrames: 4, // the window's reach (3), and one more: the decoder compares each frame with the one before
+    contextFrames: 3, // the synthesis window reaches 3 frames back
   },
   text: { encoder: 'textEncoder', tokenizer: 'tokenizer', hiddenSize: text.hiddenSize, maxTokens: text.maxTokens },
   lm: {

@@ -7,6 +7,7 @@ import { fromHalf, toHalf } from '../../src/util/half';
 import { mulberry32 } from '../../src/util/rng';
 import { buildEncoderGraph, type Codebooks } from './codecGraphs';
 import { readCodebooks } from './readCodebooks';
+import { GraphBuilder } from './onnx';
 
 const { bands: dims } = bandWeights();
 const card = 64;
@@ -70,5 +71,20 @@ describe('codec encoder graph', () => {
     expect(Array.from(back.scale!)).toEqual(Array.from(scale));
     expect(sha(buildEncoderGraph(back.codebooks, back.dims, { scale: back.scale, gainStep: 8 }))).toBe(sha(bytes));
     expect(() => readCodebooks(new Uint8Array([8, 7]))).toThrow();
+  });
+});
+
+describe('graph builder', () => {
+  // ONNX Runtime keeps the last of two initializers with one name and warns on every load (the
+  // session-14 decoder had five such pairs).
+  it('refuses a name given twice, for initializers, nodes and inputs alike', () => {
+    const g = new GraphBuilder('t');
+    g.f32('a', [1], [1]);
+    expect(() => g.f32('a', [1], [2])).toThrow(/a is already taken/);
+    expect(() => g.i64('a', [1], [2])).toThrow(/already taken/);
+    g.input('x', 'float32', [1]);
+    expect(() => g.o('Add', ['x', 'a'], {}, 'x')).toThrow(/x is already taken/);
+    expect(() => g.input('a', 'float32', [1])).toThrow(/already taken/);
+    expect(g.o('Add', ['x', 'a'])).not.toBe(g.o('Add', ['x', 'a']));
   });
 });

@@ -25,13 +25,21 @@ export class GraphBuilder {
   private inputs: ReturnType<typeof onnx.ValueInfoProto.create>[] = [];
   private outputs: ReturnType<typeof onnx.ValueInfoProto.create>[] = [];
   private counter = 0;
+  /** Every value name given so far: ONNX needs them unique (ORT warns and keeps the last otherwise). */
+  private names = new Set<string>();
 
   constructor(private readonly name: string) {}
+
+  private claim(name: string): string {
+    if (this.names.has(name)) throw new Error(`GraphBuilder ${this.name}: the name ${name} is already taken`);
+    this.names.add(name);
+    return name;
+  }
 
   f32(name: string, dims: number[], data: ArrayLike<number>): string {
     const arr = Float32Array.from(data);
     if (arr.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${arr.length} values for dims ${dims}`);
-    this.inits.push(onnx.TensorProto.create({ name, dims, dataType: FLOAT, rawData: new Uint8Array(arr.buffer) }));
+    this.inits.push(onnx.TensorProto.create({ name: this.claim(name), dims, dataType: FLOAT, rawData: new Uint8Array(arr.buffer) }));
     return name;
   }
 
@@ -42,25 +50,25 @@ export class GraphBuilder {
   f16(name: string, dims: number[], data: ArrayLike<number>): string {
     const half = Uint16Array.from(Array.from(data, toHalf));
     if (half.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${half.length} values for dims ${dims}`);
-    this.inits.push(onnx.TensorProto.create({ name: `${name}_f16`, dims, dataType: FLOAT16, rawData: new Uint8Array(half.buffer) }));
+    this.inits.push(onnx.TensorProto.create({ name: this.claim(`${name}_f16`), dims, dataType: FLOAT16, rawData: new Uint8Array(half.buffer) }));
     return this.o('Cast', [`${name}_f16`], { to: FLOAT }, name);
   }
 
   i32(name: string, dims: number[], data: ArrayLike<number>): string {
     const arr = Int32Array.from(data);
-    this.inits.push(onnx.TensorProto.create({ name, dims, dataType: INT32, rawData: new Uint8Array(arr.buffer) }));
+    this.inits.push(onnx.TensorProto.create({ name: this.claim(name), dims, dataType: INT32, rawData: new Uint8Array(arr.buffer) }));
     return name;
   }
 
   i64(name: string, dims: number[], data: ArrayLike<number>): string {
     const arr = BigInt64Array.from(Array.from(data, (v) => BigInt(v)));
-    this.inits.push(onnx.TensorProto.create({ name, dims, dataType: INT64, rawData: new Uint8Array(arr.buffer) }));
+    this.inits.push(onnx.TensorProto.create({ name: this.claim(name), dims, dataType: INT64, rawData: new Uint8Array(arr.buffer) }));
     return name;
   }
 
   /** Adds a node; returns its output names (generated unless given). */
   op(opType: string, input: string[], attrs: Record<string, Attr> = {}, outputs = 1, names?: string[]): string[] {
-    const output = names ?? Array.from({ length: outputs }, () => `${opType.toLowerCase()}_${this.counter++}`);
+    const output = (names ?? Array.from({ length: outputs }, () => `${opType.toLowerCase()}_${this.counter++}`)).map((n) => this.claim(n));
     const attribute = Object.entries(attrs).map(([name, v]) => {
       if (typeof v === 'number') return Number.isInteger(v) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
       if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
@@ -77,7 +85,7 @@ export class GraphBuilder {
   }
 
   input(name: string, elemType: 'float32' | 'int64', dims: Dim[]): string {
-    this.inputs.push(valueInfo(name, elemType, dims));
+    this.inputs.push(valueInfo(this.claim(name), elemType, dims));
     return name;
   }
 

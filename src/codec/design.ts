@@ -5,10 +5,10 @@
  * residual vector quantizers (RVQ), so it is reproducible from code and seeds alone:
  *   encode: STFT (Hann 2560, hop 640, DFT 4096) -> power -> log band energies
  *           (linear 12.5 Hz bands low down, half-semitone bands above) -> RVQ, K stages.
- *   decode: sum of codewords -> band power -> one sinusoid per band at the frequency its
- *           neighbourhood's power points to, locked to the loudest band nearby, with a phase
- *           that runs on from frame to frame (and from chunk to chunk) -> windowed-sinusoid
- *           spectra -> inverse DFT -> overlap-add.
+ *   decode: sum of codewords -> band power -> per band a tonal share (one sinusoid at the frequency
+ *           its neighbourhood's power points to, locked to the loudest band nearby, with a phase
+ *           that runs on from frame to frame and from chunk to chunk) and a noisy share (spread
+ *           over the band's bins with random phases) -> spectra -> inverse DFT -> overlap-add.
  * Pitch lives in which bands carry energy, which the RVQ preserves; phase is resynthesised.
  */
 export const CODEC_DESIGN = {
@@ -57,6 +57,23 @@ export const CODEC_DESIGN = {
   kernelBins: 4,
   /** Decoder: sinusoid level per unit of sqrt(band power), set so a steady sine keeps its level. */
   sineGain: 2.4,
+  /**
+   * Decoder: a band is tonal by how peaked its neighbourhood is: (lead band + its louder neighbour)
+   * over the lead band's ±peakBands, noisy at tonalLow or under, tonal at tonalHigh or over, a mix
+   * between. Measured in session 15 through the codec: white noise 0.30-0.51 (10th-90th percentile),
+   * sines 0.79-1.0. On 96 generated takes and 100 corpus pieces, the thresholds 0.5/0.7, 0.45/0.6,
+   * 0.4/0.55 and 0.35/0.5 gave tempo within 8% 65-76% and 78-87%, white noise's flatness 0.49-0.37:
+   * the more it calls tonal, the better the tempo and the more noise rings.
+   */
+  peakBands: 3,
+  tonalLow: 0.4,
+  tonalHigh: 0.55,
+  /**
+   * Decoder: the noisy share of a band is heard only above this fraction of the frame's loudest band.
+   * Noise everywhere under the music (the quantizers' leftovers, judged noisy) read as onsets: on 96
+   * generated takes, tempo within 8% was 54% with no noise gate, 63% at 0.05 and 74% at 0.1.
+   */
+  noiseGate: 0.1,
 } as const;
 
 export type CodecDesign = typeof CODEC_DESIGN;
