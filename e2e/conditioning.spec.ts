@@ -63,6 +63,31 @@ test('with the bundled LM\'s beat clock, the prompt box says which tempo the tak
   await expect(tempo).toHaveAttribute('data-bpm', '110');
 });
 
+test('with the bundled LM\'s key input, the prompt box says which key the take plays in', async ({ page }) => {
+  await openStudio(page);
+  const box = page.getByTestId('prompt-input');
+  const key = page.getByTestId('prompt-key');
+  await expect(page.getByTestId('generate-button')).toBeEnabled(); // the pack (and its LM) is loaded
+  await expect(key).toHaveText(/Name a key/);
+  await box.fill('warm pad chord progression in the key of F sharp minor');
+  await expect(key).toHaveText('The take plays in F# minor.');
+  await expect(key).toHaveAttribute('data-key', 'F# minor');
+  await box.fill('funky bass in Bb major, 100 bpm');
+  await expect(key).toHaveAttribute('data-key', 'Bb major');
+  // Continuing a clip whose card names its key clearly: its key wins over the prompt's, as the engine decides (takeClock).
+  await dropFiles(page, [fixture('demo.flac')]);
+  const card = page.getByTestId('clip').filter({ hasText: 'demo.flac' });
+  await expect(card).toHaveAttribute('data-status', 'ready');
+  const heard = await card.getByTestId('clip-facts').getAttribute('data-key');
+  expect(heard).toMatch(/^[A-G][#b]? (major|minor)$/); // clear, and no runner-up named
+  await page.getByTestId('continue-select').selectOption({ label: 'demo.flac' });
+  await expect(key).toHaveText(`The take stays in the key of the audio it continues (${heard}).`);
+  await page.getByTestId('continue-select').selectOption({ value: '' });
+  await expect(key).toHaveAttribute('data-key', 'Bb major');
+  await box.fill('warm pad');
+  await expect(key).toHaveAttribute('data-key', '');
+});
+
 test('an over-long prompt is cut, and says so', async ({ page }) => {
   await openStudio(page);
   const words = ['piano', 'drums', 'bass', 'strings', 'warm', 'calm', 'fast', 'slow', 'guitar', 'synth'];

@@ -14,7 +14,7 @@ import { CHECKED_EXAMPLES, KEY_EXAMPLES } from '../src/state/examples';
  * browser's take for a seed is the one the sweep measured in Node (the same tfjs kernels); key and
  * tempo are detected in Node with the benchmark's own detectors (src/eval).
  */
-const KEY_CASE = { text: 'slow piano melody in D minor', seed: 1, sweep: '8/10' };
+const KEY_CASE = { text: 'slow piano melody in D minor', seed: 1, sweep: '10/10' };
 const TEMPO_CASE = { text: 'upbeat funk bass line with drums, 110 bpm', bpm: 110, seed: 7, sweep: '9/10' };
 
 /** Generate `text` with `seed` offline on WASM; the take's card and its downloaded mono PCM. */
@@ -64,6 +64,10 @@ test(`"${TEMPO_CASE.text}" (seed ${TEMPO_CASE.seed}; within 8% for ${TEMPO_CASE.
   const { take, pcm, rate } = await generateOffline(page, context, TEMPO_CASE.text, TEMPO_CASE.seed);
   const { tempo } = analyzeClip(pcm, rate);
   expect(Math.abs(tempo.bpm / TEMPO_CASE.bpm - 1)).toBeLessThanOrEqual(TEMPO_TOLERANCE);
+  // The card checks the tempo only when it hears a steady beat (onset periodicity >= 0.15); this
+  // pack's 8 s funk takes stay under it (0.03-0.14 over seeds 1-10), so it says it cannot tell rather
+  // than claim a miss.
   const facts = take.getByTestId('take-facts');
-  await expect(facts.locator('[data-asked="tempo"]')).toHaveAttribute('data-verdict', 'match');
+  await expect(facts).toContainText('no steady beat');
+  await expect(facts.locator('[data-asked="tempo"]')).toHaveAttribute('data-verdict', 'unclear');
 });

@@ -6,7 +6,7 @@
  *   npm run pretrain:verify -- C D     some of them
  *   npm run pretrain:verify -- --list  what each segment trains and checks
  *
- * The chain restarts (or grows) three times from weights that an earlier session committed with the
+ * The chain restarts (or grows) four times from weights that an earlier session committed with the
  * pack, and each of those stages checks the F16 hash of the weights it starts from. So each segment
  * starts from its committed file (PRETRAIN_BASE, read out of git history) and trains up to the next
  * such stage (PRETRAIN_UNTIL), whose hash check is the segment's verdict; the last one trains to the
@@ -31,10 +31,11 @@ const SEGMENTS: readonly Segment[] = [
   { name: 'A', until: 'deeper', what: 'stage 1 (seeded init) to opening-again, 2 blocks, 3,400 steps; ends at the session-9 pack (10446f9)' },
   { name: 'B', from: '10446f9', until: 'coarse-gain', what: 'deeper to opening-deeper, 4 blocks, 2,400 steps; ends at the session-10 pack (dab42ac)' },
   { name: 'C', from: 'dab42ac', until: 'beat-clock', what: 'coarse-gain and opening-coarse, 1,000 steps; ends at the session-11 pack (c0f44c2)' },
-  { name: 'D', from: 'c0f44c2', what: 'beat-clock to opening-clock-again, 1,900 steps; ends at the committed pack' },
+  { name: 'D', from: 'c0f44c2', until: 'key', what: 'beat-clock to opening-clock-again, 1,900 steps; ends at the session-14 pack (2ed20bb)' },
+  { name: 'E', from: '2ed20bb', what: 'key and opening-key, 800 steps; ends at the committed pack' },
 ];
 const PARALLEL = 2;
-const ORDER = ['A', 'B', 'D', 'C'];
+const ORDER = ['A', 'B', 'D', 'C', 'E'];
 const ROOT = new URL('../', import.meta.url).pathname;
 const OUT = `${ROOT}.cache/verify`;
 

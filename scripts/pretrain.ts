@@ -24,8 +24,9 @@ import { disposeLm, evalLoss, initLm, loadLm, makeBatch, disposeBatch, readCheck
 import { patchWasmKernels } from '../src/runtime/wasmKernels.ts';
 import { packDescription, studioLmConfig } from './pack/lmPack.ts';
 import { corpusCodes, type CorpusPiece } from './pretrain/corpusCodes.ts';
-import { clockAt } from '../src/lm/beatClock.ts';
-import { growLm, withBeatClock } from './pretrain/grow.ts';
+import { clockAt, keyIndex, withKey } from '../src/lm/beatClock.ts';
+import { growLm, withBeatClock, withKeyChannel } from './pretrain/grow.ts';
+import { pitchClassOf } from '../src/corpus/theory.ts';
 import { loadFullGainTools, loadStudioTools, type StudioTools } from './pretrain/studioPack.ts';
 
 const PACK_DIR = process.env.PACK_DIR ?? new URL('../public/models/studio/', import.meta.url).pathname;
@@ -95,7 +96,7 @@ interface Stage {
   /** Before training: round the weights to F16 (what a pack stores), check them against `base` (sha256 of saveLm(lm, {}, 'F16')), then add blocks on top (grow.ts). */
   grow?: { layers: number; seed: number; base: string };
   /** Before training: round the weights to F16 and check them against `base`, as for `grow`, without adding blocks (a place PRETRAIN_BASE can start from). */
-  restart?: { layers: number; base: string };
+  restart?: { layers: number; base: string; clocked?: boolean };
   /**
    * From this stage on, the corpus (every piece so far, and the held-out set) is tokenized by the pack's
    * codec as it is; before it, by the same codec at the full gain resolution (loadFullGainTools).
@@ -103,6 +104,8 @@ interface Stage {
   retokenize?: boolean;
   /** From this stage on the LM takes a beat clock (withBeatClock: zero-initialised, function-preserving); every clip's comes from its piece's tempo. */
   clock?: boolean;
+  /** From this stage on the LM takes a key (withKeyChannel, likewise); every clip's is its piece's. */
+  key?: boolean;
 }
 const STAGES: Record<string, Stage> = {
   short: { name: 'stage 2', prefix: 'q', corpusSeed: 7_100_000, pieces: 900, train: { ...SETTINGS.train, steps: 800, lr: 1e-3, warmup: 30, batchSize: 40, cropFrames: 50, seed: 12 } },
@@ -173,6 +176,16 @@ const STAGES: Record<string, Stage> = {
     train: { ...SETTINGS.train, steps: Number(process.env.CLOCK_MORE_STEPS ?? 600), lr: 1e-3, warmup: 30, seed: 30 },
   },
   'opening-clock-again': { name: 'opening-clock-again', prefix: 'k', corpusSeed: 7_700_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_STEPS ?? 400), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 31 } },
+  // Session 15: the key, handed to the LM as the clock is (beatClock.ts), since the seeded text encoder leaves the
+  // LM to learn what "D minor" means from its states alone (key 71%, the tonic 75% at cfg 3 before). The
+  // session-14 pack's LM (F16) gains a zero-initialised key input and trains on the same pieces with every clip's
+  // key (30% of rows without, with their clock), 5 s crops anywhere, then the openings.
+  key: {
+    name: 'key', prefix: 'k', corpusSeed: 7_700_000, pieces: 0, key: true,
+    restart: { layers: 4, base: '7d7cd68befd9ce72acb3b00fd2cb88b85ee09e01e66620ac993ed93477a7b059', clocked: true },
+    train: { ...SETTINGS.train, steps: Number(process.env.KEY_STEPS ?? 500), lr: 1e-3, warmup: 30, seed: 34 },
+  },
+  'opening-key': { name: 'opening-key', prefix: 'k', corpusSeed: 7_700_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_KEY_STEPS ?? 300), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 35 } },
   // Session 13: a third pair (the held-out loss was still falling): 5 s crops anywhere on 1,500 more pieces, then the openings.
   'clock-more': {
     name: 'clock-more', prefix: 'l', corpusSeed: 7_800_000, pieces: Number(process.env.CLOCK_MORE2_PIECES ?? 1500),
@@ -185,7 +198,7 @@ const STAGES: Record<string, Stage> = {
  * The stages after stage 1, in order, each resuming from the one before: PRETRAIN_STAGES=a,b (names
  * in STAGES; "1" = stage 1 alone). The pack is built from PACK_STAGES; the rest are measured experiments.
  */
-const PACK_STAGES: string[] = ['head', 'opening', 'anywhere', 'anywhere-more', 'opening-again', 'deeper', 'deeper-more', 'opening-deeper', 'coarse-gain', 'opening-coarse', 'beat-clock', 'opening-clock', 'clock-anywhere', 'opening-clock-again'];
+const PACK_STAGES: string[] = ['head', 'opening', 'anywhere', 'anywhere-more', 'opening-again', 'deeper', 'deeper-more', 'opening-deeper', 'coarse-gain', 'opening-coarse', 'beat-clock', 'opening-clock', 'clock-anywhere', 'opening-clock-again', 'key', 'opening-key'];
 const STAGE_NAMES = process.env.PRETRAIN_STAGES ? process.env.PRETRAIN_STAGES.split(',').map((n) => n.trim()).filter((n) => n !== '1') : PACK_STAGES;
 const LATER_STAGES: Stage[] = STAGE_NAMES.map((n) => {
   const st = STAGES[n];
@@ -204,8 +217,8 @@ async function clipsOf(tools: StudioTools, pieces: CorpusPiece[], prefix: string
   for (const [i, p] of pieces.entries()) {
     for (const [j, caption] of p.captions.slice(0, captions).entries()) {
       const c = await tools.caption(caption);
-      // Every clip knows its clock (beat 0 at frame 0); an LM without one ignores it.
-      const clock = clockAt(p.facts.bpm, tools.manifest.codec.frameRate);
+      // Every clip knows its clock (beat 0 at frame 0) and key; an LM without them ignores them.
+      const clock = withKey(clockAt(p.facts.bpm, tools.manifest.codec.frameRate), keyIndex(pitchClassOf(p.facts.tonic), p.facts.mode));
       clips.push({ name: `${prefix}${i}.${j}`, caption, codes: p.codes, frames: p.frames, text: { states: c.states, tokens: c.dims.s, mask: Uint8Array.from(c.mask) }, clock });
     }
   }
@@ -235,7 +248,8 @@ async function main(): Promise<void> {
   log(`${train.length} training clips (${SETTINGS.pieces} pieces x ${SETTINGS.captionsPerPiece} captions), ${val.length} validation clips`);
 
   // The run depends on the pack's codec and text encoder, not on the LM weights this run writes.
-  const inputs = Object.fromEntries(Object.entries(tools.manifest.files).filter(([role]) => role !== tools.manifest.lm!.weights));
+  // Not the codec's decoder, which training never runs (since session 15; before, a new decoder renamed the runs).
+  const inputs = Object.fromEntries(Object.entries(tools.manifest.files).filter(([role]) => role !== tools.manifest.lm!.weights && role !== tools.manifest.codec.decoder));
   const runId = createHash('sha256').update(JSON.stringify({ SETTINGS, cfg, codec: inputs })).digest('hex').slice(0, 10);
   const ckptFile = `${DIR}/ckpt-${runId}.bin`;
   const logFile = `${DIR}/log-${runId}.jsonl`;
@@ -293,7 +307,7 @@ async function main(): Promise<void> {
     if (i === UNTIL) {
       if (!based) throw new Error(`PRETRAIN_UNTIL: the chain starts at or after ${STAGE_NAMES[i]} (PRETRAIN_BASE): nothing to train before it`);
       const at = st.grow ? { layers: lm.config.layers, base: st.grow.base } : st.restart!;
-      disposeLm(await checkedBase(lm, at.layers, at.base));
+      disposeLm(await checkedBase(lm, at.layers, at.base, undefined, !!st.restart?.clocked));
       log(`${st.name}: the chain's weights reached this stage's base as committed; stopping here (PRETRAIN_UNTIL) after ${steps} steps`);
       return;
     }
@@ -314,7 +328,7 @@ async function main(): Promise<void> {
     if (i === startAt || based) {
       // PRETRAIN_BASE stands in for its stage's start only
       if (st.grow) lm = await grow(lm, st.grow, based ? undefined : BASE);
-      else if (st.restart) lm = await checkedBase(lm, st.restart.layers, st.restart.base, based ? undefined : BASE);
+      else if (st.restart) lm = await checkedBase(lm, st.restart.layers, st.restart.base, based ? undefined : BASE, !!st.restart.clocked);
       based = true;
     }
     if (based && st.clock && !lm.config.beatClock) {
@@ -322,6 +336,12 @@ async function main(): Promise<void> {
       disposeLm(lm);
       lm = clocked;
       log(`${st.name}: the LM takes a beat clock from here on`);
+    }
+    if (based && st.key && !lm.config.keyChannel) {
+      const keyed = withKeyChannel(lm);
+      disposeLm(lm);
+      lm = keyed;
+      log(`${st.name}: the LM takes a key from here on`);
     }
     if (!based) {
       log(`${st.name}: skipped (PRETRAIN_BASE starts after it)`);
@@ -361,7 +381,7 @@ async function baseStage(file: string, cfg: Lm['config']): Promise<number> {
     tried.push(st.name);
     let hash = '';
     try {
-      const lm = loadLm({ ...cfg, layers: at.layers }, bytes, { positions: 'computed' });
+      const lm = loadLm({ ...cfg, layers: at.layers, beatClock: !!(at as { clocked?: boolean }).clocked }, bytes, { positions: 'computed' });
       hash = createHash('sha256').update(await saveLm(lm, {}, 'F16')).digest('hex');
       disposeLm(lm);
     } catch {
@@ -373,10 +393,10 @@ async function baseStage(file: string, cfg: Lm['config']): Promise<number> {
 }
 
 /** The weights rounded to F16 as a pack stores them (or `baseFile`'s, `layers` blocks), checked against the chain's hash; `lm` is disposed. */
-async function checkedBase(lm: Lm, layers: number, want: string, baseFile?: string): Promise<Lm> {
+async function checkedBase(lm: Lm, layers: number, want: string, baseFile?: string, clocked = lm.config.beatClock): Promise<Lm> {
   if (!baseFile && lm.config.layers !== layers) throw new Error(`the chain's LM has ${lm.config.layers} blocks here, the stage expects ${layers}`);
   const bytes = baseFile ? new Uint8Array(readFileSync(baseFile)) : await saveLm(lm, {}, 'F16');
-  const base = loadLm({ ...lm.config, layers }, bytes, { positions: 'computed' });
+  const base = loadLm({ ...lm.config, layers, beatClock: clocked }, bytes, { positions: 'computed' });
   disposeLm(lm);
   const hash = createHash('sha256').update(await saveLm(base, {}, 'F16')).digest('hex');
   if (hash !== want) throw new Error(`the weights here are not the chain's (${hash} vs ${want})${baseFile ? `: ${baseFile} is not the expected base` : ''}`);
@@ -411,7 +431,7 @@ function writePackWeights(weights: Uint8Array, cfg: Lm['config'], steps: number,
   writeFileSync(`${PACK_DIR}/${entry.path}`, weights);
   entry.bytes = weights.length;
   entry.sha256 = createHash('sha256').update(weights).digest('hex');
-  manifest.lm.config = { ...manifest.lm.config, layers: cfg.layers, ...(cfg.beatClock ? { beatClock: true } : {}) };
+  manifest.lm.config = { ...manifest.lm.config, layers: cfg.layers, ...(cfg.beatClock ? { beatClock: true } : {}), ...(cfg.keyChannel ? { keyChannel: true } : {}) };
   manifest.lm.pretraining = { script: 'scripts/pretrain.ts', steps, pieces, seconds: SETTINGS.seconds };
   manifest.description = packDescription(true);
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');

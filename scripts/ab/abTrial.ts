@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { tempoField } from '../../src/eval/describe.ts';
+import { heardFields } from '../../src/eval/describe.ts';
 import { tokenDistance } from '../../src/eval/tokenStats.ts';
 import { memoryModelStore } from '../../src/runtime/modelStore.ts';
 import { createNodeOrtSession } from '../../src/runtime/ortSessionNode.ts';
@@ -73,8 +73,8 @@ export async function abTrial(h: EngineHandlers, a: AbClip, b: AbClip, options: 
   const t0 = performance.now();
   const summary = await h.train({
     name: 'ab',
-    // as the Train panel sends them (src/state/trainingSlice.ts trainClips): with each clip's steady tempo, if any
-    clips: [a, b].map((c) => ({ name: c.name, caption: c.caption, codes: c.tokens.codes, k: c.tokens.k, t: c.tokens.t, ...tempoField(c.tokens.facts) })),
+    // as the Train panel sends them (src/state/trainingSlice.ts trainClips): with each clip's steady tempo and clear key, if any
+    clips: [a, b].map((c) => ({ name: c.name, caption: c.caption, codes: c.tokens.codes, k: c.tokens.k, t: c.tokens.t, ...heardFields(c.tokens.facts) })),
     options: { evalEvery: 0, checkpointEvery: 0, valFraction: 0, ...options },
   }, abCtx((p) => p.training && losses.push(p.training.loss)));
   const trainSeconds = (performance.now() - t0) / 1000;

@@ -33,7 +33,7 @@ export const TINY_T5 = { dModel: 32, numHeads: 2, dKv: 16, dFf: 64, numLayers: 2
 export function tinyLmConfig(textDim: number): LmConfig {
   return {
     dim: 64, layers: 2, heads: 4, ffn: 256, codebooks: 4, card: 2048, textDim, maxPositions: 2048,
-    conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf', beatClock: false,
+    conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf', beatClock: false, keyChannel: false,
   };
 }
 

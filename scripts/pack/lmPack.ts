@@ -11,7 +11,7 @@ export function studioLmConfig(textDim: number, card: number, codebooks: number)
   return {
     dim: 128, layers: 2, heads: 2, ffn: 512, codebooks, card, textDim,
     maxPositions: 1504, // 30 s at 50 Hz + K columns of the delay pattern
-    conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf', beatClock: false,
+    conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf', beatClock: false, keyChannel: false,
   };
 }
 

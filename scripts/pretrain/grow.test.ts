@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeLm, forward, type Lm } from '../../src/lm/index.ts';
 import { disposeCond, loadTiny, tinyCond, tinySequence } from '../../src/lm/testdata/lmTiny.ts';
 import { useTfLeakCheck } from '../../src/lm/testdata/tfLeakCheck.ts';
-import { clockAt } from '../../src/lm/beatClock.ts';
-import { growLm, withBeatClock } from './grow.ts';
+import { clockAt, NO_CLOCK, withKey } from '../../src/lm/beatClock.ts';
+import { growLm, withBeatClock, withKeyChannel } from './grow.ts';
 
 useTfLeakCheck();
 
@@ -64,5 +64,32 @@ describe('withBeatClock', () => {
     expect(() => withBeatClock(clocked)).toThrow(/already/);
     disposeLm(lm);
     disposeLm(clocked);
+  });
+});
+
+describe('withKeyChannel', () => {
+  it('adds a zero key input beside the clock: the same logits with or without keys, until it trains', async () => {
+    const tiny = loadTiny({}, 'computed');
+    const lm = withBeatClock(tiny);
+    disposeLm(tiny);
+    const keyed = withKeyChannel(lm);
+    expect(keyed.config.keyChannel).toBe(true);
+    expect(keyed.named.size).toBe(lm.named.size + 1);
+    const withKeys = async (m: Lm) => {
+      const cond = { ...tinyCond('cond'), beat: [withKey(clockAt(120, 50), 3), withKey(NO_CLOCK, 20)] };
+      const codes = tinySequence();
+      const out = forward(m, codes, cond);
+      const data = (await out.data()) as Float32Array;
+      tf.dispose([out, codes]);
+      disposeCond(cond);
+      return data;
+    };
+    const before = await withKeys(lm);
+    expect(maxDiff(await withKeys(keyed), before)).toBe(0);
+    tf.tidy(() => keyed.params.keyProj!.assign(tf.randomNormal(keyed.params.keyProj!.shape, 0, 0.1, 'float32', 3)));
+    expect(maxDiff(await withKeys(keyed), before)).toBeGreaterThan(1e-3);
+    expect(() => withKeyChannel(keyed)).toThrow(/already/);
+    disposeLm(lm);
+    disposeLm(keyed);
   });
 });

@@ -20,7 +20,17 @@ const RESIDUAL_OUTPUTS = ['self_attn.out_proj.weight', 'encoder_attn.out_proj.we
  */
 export function withBeatClock(lm: Lm): Lm {
   if (lm.config.beatClock) throw new Error('withBeatClock: the LM already has a beat clock');
-  const out = initLm({ ...lm.config, beatClock: true }, 0);
+  return copiedInto(lm, initLm({ ...lm.config, beatClock: true }, 0));
+}
+
+/** A new LM that also takes a key (`key_proj` at zero, beatClock.ts); as withBeatClock. */
+export function withKeyChannel(lm: Lm): Lm {
+  if (lm.config.keyChannel) throw new Error('withKeyChannel: the LM already takes a key');
+  return copiedInto(lm, initLm({ ...lm.config, keyChannel: true }, 0));
+}
+
+/** `out` with every weight `lm` has copied in and the rest at zero. */
+function copiedInto(lm: Lm, out: Lm): Lm {
   for (const [name, v] of out.named) {
     const old = lm.named.get(name);
     if (old) v.assign(old);

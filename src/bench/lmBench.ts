@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Codec } from '../codec/encodec';
 import { createCache, disposeCache, disposeLm, extend, forward, generate, loadLm, step } from '../lm';
 import { createStepper } from '../lm/stepper';
-import { clockAt, NO_CLOCK } from '../lm/beatClock';
+import { clockAt, NO_CLOCK, withKey } from '../lm/beatClock';
 import { fetchPackFile } from '../packs/fetchFile';
 import { fileUrl, type Manifest } from '../packs/manifest';
 import { fetchManifest } from '../workers/packFiles';
@@ -120,7 +120,7 @@ export async function lmLogits(backend: BackendName, path: 'ops' | 'stepper' = '
   const { codebooks: K, card, textDim } = lm.config;
   const textStates = tf.randomNormal([2, 5, textDim], 0, 1, 'float32', 9) as tf.Tensor3D; // [2, 5, textDim]
   const textMask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]); // [2, 5]
-  const beat = [clockAt(133, 50, 3), NO_CLOCK]; // row 0 with a beat clock (when the LM has one)
+  const beat = [withKey(clockAt(133, 50, 3), 9), NO_CLOCK]; // row 0 with a beat clock and a key (when the LM takes them)
   const ids = Array.from({ length: 2 * K * 9 }, (_, i) => (i * 131 + 7) % (card + 1)); // [2, K, 9]
   const codes = tf.tensor3d(ids, [2, K, 9], 'int32');
   const feeds = [[0, 6], [6, 1], [7, 1], [8, 1]];

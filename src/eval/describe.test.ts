@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gaussian, mulberry32 } from '../util/rng';
-import { DESCRIBE_MAX_SECONDS, describeAudio } from './describe';
+import { DESCRIBE_MAX_SECONDS, describeAudio, heardFields, type AudioFacts } from './describe';
 import { addClick, addTone, SR } from './testSignals';
 
 /** A G major scale and triads over a click every beat at `bpm`. */
@@ -61,5 +61,14 @@ describe('describeAudio', () => {
     for (let t = 0; t < 6; t += 1) { addTone(pcm, 55, t, 1); addTone(pcm, 59, t, 1); }
     const f = describeAudio(pcm, SR)!;
     expect(f.key).toEqual({ tonic: 11, mode: 'minor', clear: true, or: { tonic: 7, mode: 'major' } });
+  });
+
+  it('hands on a clear key without a runner-up, and a steady tempo, to condition on', () => {
+    const facts = (key: AudioFacts['key'], tempo: AudioFacts['tempo']) => ({ key, tempo, seconds: 10 }) as AudioFacts;
+    const steady = { bpm: 96, clear: true, downbeat: 0.25 } as AudioFacts['tempo'];
+    expect(heardFields(facts({ tonic: 2, mode: 'minor', clear: true, or: null }, steady))).toEqual({ tempo: { bpm: 96, downbeat: 0.25 }, key: { tonic: 2, mode: 'minor' } });
+    expect(heardFields(facts({ tonic: 11, mode: 'minor', clear: true, or: { tonic: 7, mode: 'major' } }, steady))).toEqual({ tempo: { bpm: 96, downbeat: 0.25 } });
+    expect(heardFields(facts({ tonic: 2, mode: 'minor', clear: false, or: null }, { ...steady, clear: false }))).toEqual({});
+    expect(heardFields(null)).toEqual({});
   });
 });

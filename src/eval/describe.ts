@@ -40,6 +40,17 @@ export function tempoField(f: AudioFacts | null | undefined): { tempo?: SteadyTe
   return tempo ? { tempo } : {};
 }
 
+/** The facts' key when it is clear (KEY_CLEAR) and has no runner-up about as likely; undefined otherwise. */
+export function clearKey(f: AudioFacts | null | undefined): Key | undefined {
+  return f?.key.clear && !f.key.or ? { tonic: f.key.tonic, mode: f.key.mode } : undefined;
+}
+
+/** `{ tempo, key }`, each when the facts have it steady or clear: to spread into a clip, source or request. */
+export function heardFields(f: AudioFacts | null | undefined): { tempo?: SteadyTempo; key?: Key } {
+  const key = clearKey(f);
+  return { ...tempoField(f), ...(key ? { key } : {}) };
+}
+
 /** Key profile correlation below which the key is "unclear" (white noise ~0.3, corpus pieces 0.6-0.9). */
 export const KEY_CLEAR = 0.5;
 /** Best minus second-best correlation under which the runner-up is named too. */

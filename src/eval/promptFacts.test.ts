@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { askedTempoLabel, promptBpm, promptFacts, takeTempo } from './promptFacts';
+import { askedTempoLabel, promptBpm, promptFacts, takeKey, takeTempo } from './promptFacts';
 
 describe('promptFacts', () => {
   it.each([
@@ -65,6 +65,12 @@ describe('promptFacts', () => {
     expect(askedTempoLabel(promptFacts('funk, 110 bpm'))).toBe('110 bpm');
     expect(askedTempoLabel(promptFacts('upbeat funk'))).toBe('upbeat (130–155 bpm)');
     expect(askedTempoLabel(promptFacts('warm pad'))).toBeUndefined();
+  });
+
+  it('decides a take\'s key: the continued audio\'s, else the prompt\'s', () => {
+    expect(takeKey('funk in F sharp minor', { tonic: 0, mode: 'major' })).toEqual({ key: { tonic: 0, mode: 'major' }, from: 'continued' });
+    expect(takeKey('warm pad in the key of F sharp minor')).toEqual({ key: { tonic: 6, mode: 'minor' }, from: 'prompt' });
+    expect(takeKey('warm pad')).toBeUndefined();
   });
 
   it('reads both from one prompt', () => {

@@ -58,6 +58,13 @@ export function takeTempo(prompt: string, continuedBpm?: number): TakeTempo | un
   return f.tempoWord ? { bpm: promptBpm(f)!, from: 'word', word: f.tempoWord } : undefined;
 }
 
+/** Where a take's key comes from: the audio it continues (its clear key) wins over the prompt's, as for the tempo. */
+export function takeKey(prompt: string, continued?: Key): { key: Key; from: 'continued' | 'prompt' } | undefined {
+  if (continued) return { key: continued, from: 'continued' };
+  const { key } = promptFacts(prompt);
+  return key ? { key, from: 'prompt' } : undefined;
+}
+
 /** The tempo a prompt asks for, as the take card and the seed sweeps name it: "110 bpm", "slow (60–80 bpm)". */
 export function askedTempoLabel(f: PromptFacts): string | undefined {
   if (f.bpm) return `${f.bpm} bpm`;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { BEAT_FEATURES, BEAT_HARMONICS, beatFeatures, clockAt, clockOnDownbeat, NO_CLOCK, shiftClock, type BeatClock } from './beatClock';
+import { BEAT_FEATURES, BEAT_HARMONICS, beatFeatures, beatInput, clockAt, clockOnDownbeat, KEY_FEATURES, keyFeatures, keyIndex, NO_CLOCK, shiftClock, withKey, type BeatClock } from './beatClock';
 import { createCache, disposeCache, extend, type CacheLayout } from './cache';
 import { parseLmConfig } from './config';
 import { generate } from './generate';
@@ -159,5 +159,73 @@ describe('training batches with clocks', () => {
     b = makeBatch([clip('b')], [{ clip: 0, start: 0, frames: 8 }], shape);
     expect(b.cond.beat).toBeUndefined();
     disposeBatch(b);
+  });
+});
+
+describe('the key input', () => {
+  it('indexes the 24 keys (minor after major) and rides with the clock through shifts', () => {
+    expect(keyIndex(2, 'minor')).toBe(14);
+    expect(keyIndex(0, 'major')).toBe(0);
+    expect(keyIndex(-1, 'major')).toBe(11);
+    const c = withKey(clockAt(90, 50), keyIndex(9, 'minor'));
+    expect(shiftClock(c, 40).key).toBe(21);
+    expect(shiftClock(withKey(NO_CLOCK, 3), 40)).toEqual({ perColumn: 0, phase: 0, key: 3 });
+    expect(withKey(NO_CLOCK, undefined)).toBe(NO_CLOCK);
+    const f = keyFeatures([withKey(NO_CLOCK, 14), NO_CLOCK]); // [2, 24]
+    expect(f.length).toBe(2 * KEY_FEATURES);
+    expect(Array.from(f).flatMap((v, i) => (v ? [i] : []))).toEqual([14]);
+  });
+
+  describe('in an LM that takes one (beside its clock)', () => {
+    const cfg = parseLmConfig({ dim: 32, layers: 2, heads: 2, ffn: 64, codebooks: 4, card: 16, textDim: 8, maxPositions: 64, beatClock: true, keyChannel: true });
+    let lm: Lm;
+    beforeAll(async () => {
+      await tf.setBackend('cpu');
+      lm = initLm(cfg, 3);
+    });
+    afterAll(() => disposeLm(lm));
+    const logits = async (beat?: readonly BeatClock[]) => {
+      const textStates = tf.randomNormal([2, 3, 8], 0, 1, 'float32', 5) as tf.Tensor3D;
+      const textMask = tf.tensor2d([[1, 1, 1], [1, 1, 0]]);
+      const x = tf.tensor3d(Array.from({ length: 2 * 4 * 10 }, (_, i) => (i * 7) % 17), [2, 4, 10], 'int32');
+      const y = forward(lm, x, { textStates, textMask, ...(beat ? { beat } : {}) });
+      const out = (await y.data()) as Float32Array;
+      tf.dispose([x, y, textStates, textMask]);
+      return out;
+    };
+    const half = (a: Float32Array, r: number) => a.subarray((r * a.length) / 2, ((r + 1) * a.length) / 2);
+
+    it('starts silent (key_proj zero), then moves only the keyed rows, by the same vector in every column', async () => {
+      const keyed = [withKey(NO_CLOCK, keyIndex(2, 'minor')), NO_CLOCK];
+      expect(await logits(keyed)).toEqual(await logits());
+      const w = tf.randomNormal([32, KEY_FEATURES], 0, 0.5, 'float32', 11);
+      lm.params.keyProj!.assign(w);
+      w.dispose();
+      const plain = await logits();
+      const withIt = await logits(keyed);
+      expect(maxAbsDiff(half(withIt, 0), half(plain, 0))).toBeGreaterThan(1e-2);
+      expect(maxAbsDiff(half(withIt, 1), half(plain, 1))).toBe(0);
+      const v = beatInput(lm, keyed, 5, 3)!; // [2, 3, 32]
+      const a = (await v.data()) as Float32Array;
+      v.dispose();
+      const col = (b: number, l: number) => a.subarray((b * 3 + l) * 32, (b * 3 + l + 1) * 32);
+      expect(Array.from(col(0, 2))).toEqual(Array.from(col(0, 0)));
+      expect(Array.from(col(1, 1)).every((x) => x === 0)).toBe(true);
+      expect(maxAbsDiff(col(0, 0), (await lm.params.keyProj!.data()).filter((_, i) => i % KEY_FEATURES === 14) as Float32Array)).toBeLessThan(1e-6);
+    });
+
+    it('saves key_proj under its own name; a file without one loads with it at zero, a config without one refuses it', async () => {
+      const bytes = await saveLm(lm);
+      const back = loadLm(cfg, bytes);
+      expect(await back.params.keyProj!.data()).toEqual(await lm.params.keyProj!.data());
+      disposeLm(back);
+      expect(() => loadLm({ ...cfg, keyChannel: false }, bytes)).toThrow(/unexpected tensors decoder.model.decoder.key_proj.weight/);
+      const before = initLm({ ...cfg, keyChannel: false }, 1);
+      const beforeBytes = await saveLm(before);
+      disposeLm(before);
+      const old = loadLm(cfg, beforeBytes);
+      expect(await old.params.keyProj!.data()).toEqual(new Float32Array(32 * KEY_FEATURES));
+      disposeLm(old);
+    });
   });
 });

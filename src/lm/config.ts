@@ -33,6 +33,8 @@ export interface LmConfig {
   textMasking: 'hf' | 'audiocraft';
   /** The bundled LM's beat clock (beatClock.ts: a `beat_proj` weight, not in MusicGen); false for real MusicGen packs. */
   beatClock: boolean;
+  /** The bundled LM's key input (beatClock.ts: a `key_proj` weight, not in MusicGen); false for real MusicGen packs. */
+  keyChannel: boolean;
 }
 
 /** Layer-norm epsilon of every MusicGen checkpoint (torch nn.LayerNorm default). */
@@ -63,6 +65,8 @@ export function parseLmConfig(raw: unknown): LmConfig {
   if (textMasking !== 'hf' && textMasking !== 'audiocraft') invalid(`textMasking must be 'hf' or 'audiocraft'`);
   const beatClock = o.beatClock ?? false;
   if (typeof beatClock !== 'boolean') invalid('beatClock must be true or false');
+  const keyChannel = o.keyChannel ?? false;
+  if (typeof keyChannel !== 'boolean') invalid('keyChannel must be true or false');
   const cfg = {
     dim: o.dim as number,
     layers: o.layers as number,
@@ -77,6 +81,7 @@ export function parseLmConfig(raw: unknown): LmConfig {
     dropout,
     textMasking,
     beatClock,
+    keyChannel,
   } satisfies LmConfig;
   if (cfg.dim % cfg.heads !== 0) invalid(`dim ${cfg.dim} is not divisible by heads ${cfg.heads}`);
   if (cfg.dim % 2 !== 0 || cfg.dim < 4) invalid(`dim ${cfg.dim} must be even and >= 4 (sinusoidal positions)`);

@@ -36,6 +36,7 @@ export interface LmParams {
   textProj: Linear; // enc_to_dec_proj [d, textDim]
   chromaProj?: Linear; // audio_enc_to_dec_proj [d, chromaBins], prefix mode only
   beatProj?: tf.Variable; // beat_proj [d, BEAT_FEATURES], config.beatClock only (beatClock.ts)
+  keyProj?: tf.Variable; // key_proj [d, KEY_FEATURES], config.keyChannel only (beatClock.ts)
 }
 
 /**
@@ -63,7 +64,7 @@ export interface LmCondition {
   textStates: tf.Tensor3D; // [B, Tt, textDim] raw T5 encoder states
   textMask: tf.Tensor2D; // [B, Tt] 1 = real token, 0 = padding
   chroma?: tf.Tensor3D; // [B, Tc, chromaBins] one-hot chroma, prefix mode only
-  /** Per row, the beat clock of column 0 (beatClock.ts); ignored by an LM without one. Absent = no clock. */
+  /** Per row, the beat clock of column 0 and the key (beatClock.ts); ignored by an LM without them. Absent = none. */
   beat?: readonly BeatClock[];
 }
 

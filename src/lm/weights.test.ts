@@ -23,7 +23,7 @@ describe('LmConfig', () => {
   it('reads the Hugging Face decoder config of lm_tiny', () => {
     expect(tinyConfig()).toEqual({
       dim: 64, layers: 2, heads: 4, ffn: 256, codebooks: 4, card: 64, textDim: 32, maxPositions: 256,
-      conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf', beatClock: false,
+      conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf', beatClock: false, keyChannel: false,
     });
   });
 

@@ -11,11 +11,12 @@
  *   audio_enc_to_dec_proj.{weight [d, chromaBins], bias [d]}   (prefix mode)
  *   D.embed_positions.weights [n, d]: the sinusoid table HF checkpoints carry (optional, not a variable).
  *   D.beat_proj.weight [d, BEAT_FEATURES]: the bundled LM's beat clock (config.beatClock only; beatClock.ts).
+ *   D.key_proj.weight [d, KEY_FEATURES]: the bundled LM's key input (config.keyChannel only; beatClock.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors/StudioError';
 import { gaussian, mulberry32 } from '../util/rng';
-import { BEAT_FEATURES, BEAT_PROJ_NAME } from './beatClock';
+import { BEAT_FEATURES, BEAT_PROJ_NAME, KEY_FEATURES, KEY_PROJ_NAME } from './beatClock';
 import type { LmConfig } from './config';
 import { disposeLm, sinusoidTable, type Attn, type Lm, type LmParams, type Norm } from './model';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
@@ -65,6 +66,7 @@ function buildLm(cfg: LmConfig, make: Maker, positions: Float32Array): Lm {
     textProj: { weight: v('enc_to_dec_proj.weight', [d, cfg.textDim], 'linear'), bias: v('enc_to_dec_proj.bias', [d], 'bias') },
     chromaProj: cross ? undefined : { weight: v('audio_enc_to_dec_proj.weight', [d, cfg.chromaBins], 'linear'), bias: v('audio_enc_to_dec_proj.bias', [d], 'bias') },
     beatProj: cfg.beatClock ? v(BEAT_PROJ_NAME, [d, BEAT_FEATURES], 'zero') : undefined,
+    keyProj: cfg.keyChannel ? v(KEY_PROJ_NAME, [d, KEY_FEATURES], 'zero') : undefined,
   });
   try {
     return { config: cfg, params: makeParams(), named, positions: tf.tensor2d(positions, [cfg.maxPositions, d]) };
@@ -102,7 +104,7 @@ export function lmFromTensors(cfg: LmConfig, tensors: Map<string, NamedTensor>, 
     (name, shape) => {
       const t = tensors.get(name);
       // A file from before the beat clock (a model fine-tuned on an older pack) is that LM with its clock at zero.
-      if (!t && name === BEAT_PROJ_NAME) return tf.zeros(shape);
+      if (!t && (name === BEAT_PROJ_NAME || name === KEY_PROJ_NAME)) return tf.zeros(shape);
       if (!t) throw new StudioError('MODEL_INTEGRITY', `LM weights: missing tensor ${name}`);
       if (!sameShape(t.shape, shape)) throw new StudioError('MODEL_INTEGRITY', `LM weights: ${name} has shape [${t.shape}], config wants [${shape}]`);
       return tf.tensor(t.data, shape, 'float32');

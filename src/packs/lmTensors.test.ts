@@ -5,7 +5,7 @@ import { disposeLm, initLm } from '../lm';
 import { expectedLmTensors, LM_POSITIONS, selectLmTensors } from './lmTensors';
 import type { TensorEntry } from './safetensorsRange';
 
-const cross: LmConfig = { dim: 16, layers: 2, heads: 2, ffn: 32, codebooks: 4, card: 8, textDim: 12, maxPositions: 20, conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf', beatClock: false };
+const cross: LmConfig = { dim: 16, layers: 2, heads: 2, ffn: 32, codebooks: 4, card: 8, textDim: 12, maxPositions: 20, conditioning: 'cross', chromaBins: 0, dropout: 0, textMasking: 'hf', beatClock: false, keyChannel: false };
 const prefix: LmConfig = { ...cross, conditioning: 'prefix', chromaBins: 12 };
 
 /** Header entries as a checkpoint for `cfg` would list them (plus T5 / EnCodec tensors the LM ignores). */

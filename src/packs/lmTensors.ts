@@ -5,7 +5,7 @@
  * which checks them again); lmTensors.test.ts keeps the two in step.
  */
 import { StudioError } from '../errors/StudioError';
-import { BEAT_FEATURES, BEAT_PROJ_NAME } from '../lm/beatClock';
+import { BEAT_FEATURES, BEAT_PROJ_NAME, KEY_FEATURES, KEY_PROJ_NAME } from '../lm/beatClock';
 import type { LmConfig } from '../lm/config';
 import type { TensorEntry } from './safetensorsRange';
 
@@ -43,6 +43,7 @@ export function expectedLmTensors(cfg: LmConfig): Map<string, number[]> {
     m.set('audio_enc_to_dec_proj.bias', [d]);
   }
   if (cfg.beatClock) m.set(BEAT_PROJ_NAME, [d, BEAT_FEATURES]); // the bundled LM's beat clock (not in MusicGen)
+  if (cfg.keyChannel) m.set(KEY_PROJ_NAME, [d, KEY_FEATURES]); // and its key input
   return m;
 }
 
@@ -72,7 +73,7 @@ export function selectLmTensors(cfg: LmConfig, entries: readonly TensorEntry[]):
   const out: TensorEntry[] = [];
   for (const [name, shape] of want) {
     const e = byName.get(name);
-    if (!e && name === BEAT_PROJ_NAME) continue; // as loadLm: a file without a clock loads with it at zero
+    if (!e && (name === BEAT_PROJ_NAME || name === KEY_PROJ_NAME)) continue; // as loadLm: a file without a clock loads with it at zero
     if (!e) problems.push(`missing ${name}`);
     else if (e.shape.length !== shape.length || e.shape.some((v, i) => v !== shape[i])) problems.push(`${name} is [${e.shape}], the config wants [${shape}]`);
     else if (!LOADABLE.has(e.dtype)) problems.push(`${name} is ${e.dtype}; only F32, F16 and BF16 load`);

@@ -33,7 +33,7 @@ export const PACKS: readonly PackEntry[] = [
     id: 'studio',
     name: 'Studio (bundled)',
     bundled: true,
-    approxBytes: 20_547_810,
+    approxBytes: 20_554_066,
     memory: 'under 100 MB',
     notes: 'Built into the app from code and seeds; works offline. Its small language model is only briefly pretrained on a synthetic corpus: takes have its textures but do not follow key or tempo yet.',
     licence: 'same as the app',

@@ -256,7 +256,7 @@ describe('generation', () => {
   });
 });
 
-it('sends the continued clip\'s steady tempo and downbeat with the continuation (the beat clock starts there)', async () => {
+it('sends the continued clip\'s steady tempo and downbeat, and its clear key, with the continuation (the beat clock starts there)', async () => {
   const facts = { key: { tonic: 2, mode: 'minor' as const, clear: true, or: null }, tempo: { bpm: 96, clear: true, downbeat: 0.31 }, seconds: 2 };
   const { fake, store } = await readyStore({ facts });
   const s = () => store.getState();
@@ -265,6 +265,7 @@ it('sends the continued clip\'s steady tempo and downbeat with the continuation 
   s().setGenSettings({ seconds: 2, seed: '3' });
   await s().generate();
   expect(fake.generates[0].args.continuation!.tempo).toEqual({ bpm: 96, downbeat: 0.31 });
+  expect(fake.generates[0].args.continuation!.key).toEqual({ tonic: 2, mode: 'minor' });
 });
 
 describe('sources helpers', () => {

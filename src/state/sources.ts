@@ -1,4 +1,5 @@
-import { tempoField, type SteadyTempo } from '../eval/describe';
+import { heardFields, type SteadyTempo } from '../eval/describe';
+import type { Key } from '../corpus/theory';
 import type { AudioSource, Clip, StudioState, Take } from './types';
 
 export function clipSource(c: Clip): AudioSource | null {
@@ -6,7 +7,7 @@ export function clipSource(c: Clip): AudioSource | null {
   const r = c.result;
   return {
     id: c.id, kind: 'clip', name: c.name, pcm: r.pcm, sampleRate: r.sampleRate,
-    codes: r.codes, k: r.k, t: r.t, durationSec: r.sampleRate > 0 ? r.pcm.length / r.sampleRate : 0, ...tempoField(r.facts),
+    codes: r.codes, k: r.k, t: r.t, durationSec: r.sampleRate > 0 ? r.pcm.length / r.sampleRate : 0, ...heardFields(r.facts),
   };
 }
 
@@ -19,7 +20,7 @@ export function takeSource(take: Take): AudioSource {
   const r = take.result;
   return {
     id: take.id, kind: 'take', name: takeName(take), pcm: r.pcm, sampleRate: r.sampleRate,
-    codes: r.codes, k: r.k, t: r.t, durationSec: take.durationSec, ...tempoField(r.facts),
+    codes: r.codes, k: r.k, t: r.t, durationSec: take.durationSec, ...heardFields(r.facts),
   };
 }
 
@@ -51,15 +52,15 @@ export function sourceFrameRate(src: Pick<AudioSource, 't' | 'durationSec'>): nu
  * t = the frames up to `startSec` (rounded, at least 1, at most the source's length).
  */
 export function continuationArgs(
-  src: Pick<AudioSource, 'codes' | 'k' | 't' | 'tempo'>,
+  src: Pick<AudioSource, 'codes' | 'k' | 't' | 'tempo' | 'key'>,
   startSec: number,
   frameRate: number,
-): { codes: Int32Array; k: number; t: number; tempo?: SteadyTempo } {
+): { codes: Int32Array; k: number; t: number; tempo?: SteadyTempo; key?: Key } {
   const T = src.t;
   const t = Math.max(1, Math.min(T, Math.round(Math.max(0, startSec) * frameRate)));
   const codes = new Int32Array(src.k * t);
   for (let q = 0; q < src.k; q++) codes.set(src.codes.subarray(q * T, q * T + t), q * t);
-  return { codes, k: src.k, t, ...(src.tempo ? { tempo: src.tempo } : {}) };
+  return { codes, k: src.k, t, ...(src.tempo ? { tempo: src.tempo } : {}), ...(src.key ? { key: src.key } : {}) };
 }
 
 /** FNV-1a (32-bit) over the shape and the codes, as 8 hex digits: equal codes, equal hash. */

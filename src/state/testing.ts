@@ -18,7 +18,7 @@ export const codec = {
 };
 
 export const lmInfo: LmInfo = {
-  modelId: null, modelName: 'Tiny LM', params: 1000, maxSeconds: 30, conditioning: 'cross', beatClock: false,
+  modelId: null, modelName: 'Tiny LM', params: 1000, maxSeconds: 30, conditioning: 'cross', beatClock: false, keyChannel: false,
   loraParamsPerRank: { selfAttention: 10, crossAttention: 10, feedForward: 20, conditionProjection: 1, outputHeads: 4, embeddings: 4 },
   memory: { fixedBytes: 4e6, bytesPerSecond: 1e5, budgetBytes: 4 * 2 ** 30, fitSeconds: 30 },
   defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3 },

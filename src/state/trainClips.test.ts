@@ -18,14 +18,14 @@ function clip(id: string, f: AudioFacts | null, status: Clip['status'] = 'ready'
 }
 
 describe('trainClips', () => {
-  it('sends each ready clip with its caption, and its tempo and downbeat only when the beat is clear', () => {
+  it('sends each ready clip with its caption, its tempo and downbeat only when the beat is clear, and its key when clear', () => {
     const clips = [clip('a', facts(true, 0.42)), clip('b', facts(false, 0.1)), clip('c', null), clip('d', facts(true)), clip('e', facts(true, 0), 'tokenizing')];
     const out = trainClips({ clips, captions: { a: ' warm pad ', b: 'drums' } });
-    expect(out.map((c) => [c.name, c.caption, c.tempo])).toEqual([
-      ['a.wav', 'warm pad', { bpm: 96, downbeat: 0.42 }],
-      ['b.wav', 'drums', undefined],
-      ['c.wav', '', undefined],
-      ['d.wav', '', undefined], // facts saved before downbeats existed
+    expect(out.map((c) => [c.name, c.caption, c.tempo, c.key])).toEqual([
+      ['a.wav', 'warm pad', { bpm: 96, downbeat: 0.42 }, { tonic: 2, mode: 'minor' }],
+      ['b.wav', 'drums', undefined, { tonic: 2, mode: 'minor' }],
+      ['c.wav', '', undefined, undefined],
+      ['d.wav', '', undefined, { tonic: 2, mode: 'minor' }], // facts saved before downbeats existed
     ]);
   });
 });

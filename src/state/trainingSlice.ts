@@ -1,4 +1,4 @@
-import { tempoField } from '../eval/describe';
+import { heardFields } from '../eval/describe';
 import { StudioError } from '../errors/StudioError';
 import { DEFAULT_LORA_LR, DEFAULT_TRAIN_OPTIONS } from '../lm/train/options'; // plain constants: no tfjs in the UI bundle
 import { availableGroups, DEFAULT_LORA_ALPHA, DEFAULT_LORA_RANK, targetsOfGroups, type LoraGroup } from '../lm/loraTargets'; // no tfjs
@@ -73,7 +73,7 @@ export function trainClips(s: Pick<StudioState, 'clips' | 'captions'>): TrainCli
   for (const c of s.clips) {
     if (c.status !== 'ready' || !c.result) continue;
     const { codes, k, t, facts } = c.result;
-    out.push({ name: c.name, caption: (s.captions[c.id] ?? '').trim(), codes, k, t, ...tempoField(facts) });
+    out.push({ name: c.name, caption: (s.captions[c.id] ?? '').trim(), codes, k, t, ...heardFields(facts) });
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { SteadyTempo } from '../eval/describe';
+import type { Key } from '../corpus/theory';
 import type { StudioError } from '../errors/StudioError';
 import type { ErrorCode } from '../errors/codes';
 import type { BackendChoice } from '../runtime/backend';
@@ -173,6 +174,8 @@ export interface AudioSource {
   durationSec: number;
   /** Its steady tempo and first downbeat, when its facts found one (a continuation's beat clock starts there). */
   tempo?: SteadyTempo;
+  /** Its key, when its facts name it clearly (a continuation's key input, for an LM that takes one). */
+  key?: Key;
 }
 
 export type ChromaEntry =

@@ -5,6 +5,7 @@ const MARK: Record<Verdict, { sign: string; words: string }> = {
   match: { sign: '✓', words: 'matches' },
   close: { sign: '≈', words: 'close' },
   miss: { sign: '✗', words: 'does not match' },
+  unclear: { sign: '?', words: 'cannot tell' },
 };
 
 function Asked({ label, verdict, what }: { label: string; verdict: Verdict; what: 'key' | 'tempo' }) {

@@ -1,5 +1,7 @@
 import { useId, useMemo, useRef } from 'react';
-import { takeTempo } from '../eval/promptFacts';
+import { keyName } from '../corpus/theory';
+import { keyIndex } from '../lm/beatClock';
+import { takeKey, takeTempo } from '../eval/promptFacts';
 import { EXAMPLE_PROMPTS } from '../state/examples';
 import { findSource, listSources } from '../state/sources';
 import { GENERATE_BUTTON_ID } from './GeneratePanel';
@@ -84,6 +86,13 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
   // As the engine decides (takeClock): a continued source's steady tempo wins over the prompt's.
   const heardBpm = useStudio((s) => (s.genSettings.continueFrom ? findSource(s, s.genSettings.continueFrom.sourceId)?.tempo?.bpm : undefined));
   const tempo = engineInfo?.lm?.beatClock ? takeTempo(text, heardBpm) : undefined;
+  // A primitive from the store (a fresh object each time would re-render for ever): the key's index, or -1.
+  const heardIndex = useStudio((s) => {
+    const k = s.genSettings.continueFrom ? findSource(s, s.genSettings.continueFrom.sourceId)?.key : undefined;
+    return k ? keyIndex(k.tonic, k.mode) : -1;
+  });
+  const heardKey = heardIndex < 0 ? undefined : { tonic: heardIndex % 12, mode: heardIndex < 12 ? 'major' as const : 'minor' as const };
+  const key = engineInfo?.lm?.keyChannel ? takeKey(text, heardKey) : undefined;
   return (
     <div className="prompt-meta">
       <span
@@ -102,6 +111,13 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
               : tempo.from === 'continued' ? `The take keeps the beat of the audio it continues (${tempo.bpm} bpm).`
               : tempo.from === 'word' ? `The take keeps the beat at ${tempo.bpm} bpm, the middle of “${tempo.word.word}” (${tempo.word.from}–${tempo.word.to} bpm).`
               : `The take keeps the beat at ${tempo.bpm} bpm.`}
+          </p>
+        )}
+        {engineInfo?.lm?.keyChannel && (
+          <p className="hint" data-testid="prompt-key" data-key={key ? keyName(key.key) : ''}>
+            {!key ? 'Name a key (“D minor”) and the take plays in it.'
+              : key.from === 'continued' ? `The take stays in the key of the audio it continues (${keyName(key.key)}).`
+              : `The take plays in ${keyName(key.key)}.`}
           </p>
         )}
         {info?.truncated && (

@@ -40,10 +40,10 @@ describe('checkAsked', () => {
     expect(checkAsked(dMinor70, facts({ bpm: 90 })).tempo?.verdict).toBe('miss');
   });
 
-  it('counts an unclear key or beat as a miss, and checks only what the prompt named', () => {
+  it('claims neither a match nor a miss for an unclear key or beat, and checks only what the prompt named', () => {
     expect(checkAsked(dMinor70, facts({ clear: false, beat: false }))).toEqual({
-      key: { label: 'D minor', verdict: 'miss' },
-      tempo: { label: '70 bpm', verdict: 'miss' },
+      key: { label: 'D minor', verdict: 'unclear' },
+      tempo: { label: '70 bpm', verdict: 'unclear' },
     });
     expect(checkAsked({ bpm: 120 }, facts({ bpm: 120 }))).toEqual({ tempo: { label: '120 bpm', verdict: 'match' } });
     expect(checkAsked({}, facts())).toEqual({});
@@ -55,7 +55,7 @@ describe('checkAsked', () => {
     expect(checkAsked(slow, facts({ bpm: 85 })).tempo?.verdict).toBe('match'); // 80 + 8%
     expect(checkAsked(slow, facts({ bpm: 88 })).tempo?.verdict).toBe('miss');
     expect(checkAsked(slow, facts({ bpm: 140 })).tempo?.verdict).toBe('close');
-    expect(checkAsked(slow, facts({ bpm: 72, beat: false })).tempo?.verdict).toBe('miss');
+    expect(checkAsked(slow, facts({ bpm: 72, beat: false })).tempo?.verdict).toBe('unclear');
   });
 });
 

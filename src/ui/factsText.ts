@@ -14,7 +14,8 @@ export function tempoLabel(f: AudioFacts): string {
   return f.tempo.clear ? `${f.tempo.bpm} bpm` : 'no steady beat';
 }
 
-export type Verdict = 'match' | 'close' | 'miss';
+/** 'unclear': the detector cannot tell (no clear key, no steady beat), so neither a match nor a miss is claimed. */
+export type Verdict = 'match' | 'close' | 'miss' | 'unclear';
 
 export interface AskedCheck {
   /** "D minor", "70 bpm": what the prompt named, for display. */
@@ -33,12 +34,12 @@ const sameKey = (a: Key, b: Key) => keyAgrees(a, { key: b });
 export function checkAsked(asked: PromptFacts, f: AudioFacts): AskedCheck {
   const out: AskedCheck = {};
   if (asked.key) {
-    const verdict: Verdict = !f.key.clear ? 'miss' : sameKey(asked.key, f.key) ? 'match' : f.key.or && sameKey(asked.key, f.key.or) ? 'close' : 'miss';
+    const verdict: Verdict = !f.key.clear ? 'unclear' : sameKey(asked.key, f.key) ? 'match' : f.key.or && sameKey(asked.key, f.key.or) ? 'close' : 'miss';
     out.key = { label: keyName(asked.key), verdict };
   }
   if (asked.bpm || asked.tempoWord) {
-    const fits = (ratio: number) => f.tempo.clear && tempoFits(asked, f.tempo.bpm * ratio, TEMPO_TOLERANCE) === true;
-    const verdict: Verdict = fits(1) ? 'match' : fits(0.5) || fits(2) ? 'close' : 'miss';
+    const fits = (ratio: number) => tempoFits(asked, f.tempo.bpm * ratio, TEMPO_TOLERANCE) === true;
+    const verdict: Verdict = !f.tempo.clear ? 'unclear' : fits(1) ? 'match' : fits(0.5) || fits(2) ? 'close' : 'miss';
     out.tempo = { label: askedTempoLabel(asked)!, verdict };
   }
   return out;
@@ -69,12 +70,14 @@ export function withFacts(caption: string, words: string): string {
  */
 export function checkReconstruction(orig: AudioFacts, recon: AudioFacts): AskedCheck {
   const out: AskedCheck = {};
+  // The original's key or beat was clear: a reconstruction that blurred it lost it (a miss, not "cannot tell").
+  const lost = (v: Verdict): Verdict => (v === 'unclear' ? 'miss' : v);
   if (orig.key.clear) {
     const asked = { key: { tonic: orig.key.tonic, mode: orig.key.mode } };
-    const v = checkAsked(asked, recon).key!.verdict;
+    const v = lost(checkAsked(asked, recon).key!.verdict);
     const tie = v === 'miss' && orig.key.or && recon.key.clear && sameKey(orig.key.or, recon.key);
     out.key = { label: keyLabel(recon), verdict: tie ? 'close' : v };
   }
-  if (orig.tempo.clear) out.tempo = { label: tempoLabel(recon), verdict: checkAsked({ bpm: orig.tempo.bpm }, recon).tempo!.verdict };
+  if (orig.tempo.clear) out.tempo = { label: tempoLabel(recon), verdict: lost(checkAsked({ bpm: orig.tempo.bpm }, recon).tempo!.verdict) };
   return out;
 }

@@ -3,9 +3,10 @@ import type { Codec } from '../codec/encodec';
 import { StreamingDecoder } from '../codec/streamDecode';
 import { StudioError } from '../errors/StudioError';
 import { describeAudio, type SteadyTempo } from '../eval/describe';
-import { takeTempo } from '../eval/promptFacts';
+import { takeKey, takeTempo } from '../eval/promptFacts';
+import type { Key } from '../corpus/theory';
 import { generateLong, type Lm, type WindowSpec } from '../lm';
-import { clockAt, clockOnDownbeat, type BeatClock } from '../lm/beatClock';
+import { clockAt, clockOnDownbeat, keyIndex, NO_CLOCK, withKey, type BeatClock } from '../lm/beatClock';
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
@@ -36,13 +37,15 @@ export function longestFrames(lm: Lm, frameRate: number, window?: WindowSpec): n
 /**
  * A take's beat clock, for an LM that has one (the bundled LM): the tempo of the audio it continues
  * (its bar's start at beat 0) when known, else the tempo the prompt names ("90 bpm", "tempo 90"), else the
- * middle of its tempo word's range ("slow": 70 bpm).
+ * middle of its tempo word's range ("slow": 70 bpm). With it, for an LM that takes a key, the continued
+ * audio's clear key, else the prompt's ("D minor").
  */
-export function takeClock(lm: Lm, prompt: string, frameRate: number, continued?: SteadyTempo): BeatClock[] | undefined {
-  if (!lm.config.beatClock) return undefined;
-  const t = takeTempo(prompt, continued?.bpm);
-  if (!t) return undefined;
-  return [t.from === 'continued' ? clockOnDownbeat(continued!, frameRate) : clockAt(t.bpm, frameRate)];
+export function takeClock(lm: Lm, prompt: string, frameRate: number, continued?: SteadyTempo, continuedKey?: Key): BeatClock[] | undefined {
+  const t = lm.config.beatClock ? takeTempo(prompt, continued?.bpm) : undefined;
+  const k = lm.config.keyChannel ? takeKey(prompt, continuedKey) : undefined;
+  if (!t && !k) return undefined;
+  const clock = !t ? NO_CLOCK : t.from === 'continued' ? clockOnDownbeat(continued!, frameRate) : clockAt(t.bpm, frameRate);
+  return [withKey(clock, k && keyIndex(k.key.tonic, k.key.mode))];
 }
 
 /**
@@ -67,7 +70,7 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
   const text = await encodePrompt(p.tokenizer, p.t5, a.prompt, { signal: ctx.signal });
   const textStates = tf.tensor3d(text.states, [1, text.dims.s, text.dims.d]); // [1, S, D]
   const textMask = tf.tensor2d(Float32Array.from(text.mask), [1, text.dims.s]); // [1, S]
-  const beat = takeClock(p.lm, a.prompt, frameRate, cont?.tempo);
+  const beat = takeClock(p.lm, a.prompt, frameRate, cont?.tempo, cont?.key);
   const t0 = performance.now();
   let last = 0;
   const { sampleRate, hopLength } = p.codec.spec;

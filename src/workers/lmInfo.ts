@@ -36,7 +36,7 @@ export function lmInfo(slot: LmSlot, manifest: Manifest, backend: BackendName, d
     maxSeconds: Math.floor(longest / rate),
     memory: lmMemory(slot, manifest, backend, deviceMemoryGb, longest, window),
     ...(window ? { window: { seconds: window.maxFrames / rate, contextSeconds: (window.maxFrames - window.strideFrames) / rate } } : {}),
-    conditioning: slot.config.conditioning, beatClock: slot.config.beatClock, defaults: manifest.lm!.defaults,
+    conditioning: slot.config.conditioning, beatClock: slot.config.beatClock, keyChannel: slot.config.keyChannel, defaults: manifest.lm!.defaults,
     trainLr: manifest.lm!.trainDefaults?.lr ?? { full: DEFAULT_TRAIN_OPTIONS.lr, lora: DEFAULT_LORA_LR },
   };
 }

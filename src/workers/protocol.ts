@@ -5,6 +5,7 @@ import type { CodecSpec } from '../packs/manifest';
 import type { ModelKind, TrainPlan } from '../runtime/modelStore';
 import type { LoraGroup, LoraTarget } from '../lm/loraTargets';
 import type { AudioFacts, SteadyTempo } from '../eval/describe';
+import type { Key } from '../corpus/theory';
 
 export type { ModelKind } from '../runtime/modelStore';
 
@@ -83,6 +84,8 @@ export interface TrainClipInput {
   t: number;
   /** The clip's steady tempo and first downbeat (seconds), when its facts found one: its beat clock, for an LM that takes one. */
   tempo?: SteadyTempo;
+  /** The clip's key, when its facts name it clearly: its key input, for an LM that takes one. */
+  key?: Key;
 }
 
 /** How a run fine-tunes: every weight, or low-rank adapters beside the frozen pack weights. */
@@ -169,8 +172,8 @@ export interface GenerateRequest {
   cfg: number;
   seed: number;
   /** Continue this audio: its codes [K, T] are the prompt (the first `t` frames are kept). */
-  /** `tempo`: the source's steady tempo and first downbeat (seconds), which the beat clock follows over the prompt's. */
-  continuation?: { codes: Int32Array; k: number; t: number; tempo?: SteadyTempo };
+  /** `tempo`: the source's steady tempo and first downbeat (seconds), which the beat clock follows over the prompt's; `key`: its clear key, likewise. */
+  continuation?: { codes: Int32Array; k: number; t: number; tempo?: SteadyTempo; key?: Key };
 }
 
 export interface GenerateResult {
@@ -211,6 +214,8 @@ export interface LmInfo {
   conditioning: 'cross' | 'prefix';
   /** The LM keeps the tempo a prompt names with its beat clock (the bundled LM; not MusicGen's). */
   beatClock: boolean;
+  /** The LM takes the key a prompt names as an input of its own (the bundled LM; not MusicGen's). */
+  keyChannel: boolean;
   defaults: { seconds: number; temperature: number; topK: number; topP: number; cfg: number };
   /** Default peak learning rate per training method for this model (the pack's, else musicgen-small's). */
   trainLr: Record<TrainMethod, number>;

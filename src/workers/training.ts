@@ -3,7 +3,7 @@ import {
   availableGroups, createLora, POSITIONS_NAME, disposeLm, disposeLora, groupTargets, lmFromTensors, loadLora, loadPeftLora, loraParamCount, mergeLora, readSafetensors,
   saveLm, saveLora, type Lm, type LmConfig, type Lora, type LoraGroup,
 } from '../lm';
-import { clockOnDownbeat } from '../lm/beatClock';
+import { clockOnDownbeat, keyIndex, NO_CLOCK, withKey } from '../lm/beatClock';
 import { DEFAULT_LORA_LR, loraFromCheckpoint, readCheckpoint, resolveOptions, Trainer, type Checkpoint, type TrainClip, type TrainOptions } from '../lm/train';
 import type { ModelKind, ModelStore, SavedModelMeta, TrainPlan } from '../runtime/modelStore';
 import type { T5Encoder } from '../text/t5Encoder';
@@ -120,7 +120,10 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   const clips: TrainClip[] = [];
   for (const c of a.clips) {
     const p = await encodePrompt(text.tokenizer, text.t5, c.caption, { signal: ctx.signal });
-    const clock = slot.config.beatClock && c.tempo ? { clock: clockOnDownbeat(c.tempo, frameRate) } : {};
+    // The clip's clock (its steady tempo) and key (when clear), for an LM that takes them.
+    const beat = slot.config.beatClock && c.tempo ? clockOnDownbeat(c.tempo, frameRate) : undefined;
+    const key = slot.config.keyChannel && c.key ? keyIndex(c.key.tonic, c.key.mode) : undefined;
+    const clock = beat || key !== undefined ? { clock: withKey(beat ?? NO_CLOCK, key) } : {};
     clips.push({
       name: c.name, caption: c.caption, codes: c.codes, frames: c.t,
       text: p.ids.length ? { states: p.states, tokens: p.dims.s, mask: Uint8Array.from(p.mask) } : null,

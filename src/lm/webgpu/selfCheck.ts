@@ -5,7 +5,7 @@
  * two disagree: a wrong kernel on some driver then costs speed, never a take that is noise.
  */
 import * as tf from '@tensorflow/tfjs';
-import { clockAt, NO_CLOCK } from '../beatClock';
+import { clockAt, NO_CLOCK, withKey } from '../beatClock';
 import { createCache, disposeCache, extend } from '../cache';
 import type { Lm, LmCondition } from '../model';
 import { maxDeviation } from '../../util/deviation';
@@ -27,7 +27,7 @@ export async function compareFused(lm: Lm, o: { cond?: LmCondition; columns?: In
   const own = o.cond ? null : { // [2, 4, textDim], row 1 padded in its last 2 tokens
     textStates: tf.randomNormal([2, 4, textDim], 0, 1, 'float32', 17) as tf.Tensor3D,
     textMask: tf.tensor2d([[1, 1, 1, 1], [1, 1, 0, 0]]),
-    beat: [clockAt(120, 50, 5), NO_CLOCK], // row 0 with a beat clock (used when the LM has one)
+    beat: [withKey(clockAt(120, 50, 5), 14), NO_CLOCK], // row 0 with a beat clock and a key (used when the LM takes them)
   };
   const cond = (o.cond ?? own)!;
   const R = cond.textMask.shape[0];
