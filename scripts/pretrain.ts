@@ -375,13 +375,13 @@ async function baseStage(file: string, cfg: Lm['config']): Promise<number> {
   let layers = cfg.layers;
   const tried: string[] = [];
   for (const [i, st] of LATER_STAGES.entries()) {
-    const at = st.restart ? st.restart : st.grow ? { layers, base: st.grow.base } : undefined;
+    const at = st.restart ? st.restart : st.grow ? { layers, base: st.grow.base, clocked: false } : undefined;
     if (st.grow) layers = st.grow.layers;
     if (!at) continue;
     tried.push(st.name);
     let hash = '';
     try {
-      const lm = loadLm({ ...cfg, layers: at.layers, beatClock: !!(at as { clocked?: boolean }).clocked }, bytes, { positions: 'computed' });
+      const lm = loadLm({ ...cfg, layers: at.layers, beatClock: !!at.clocked }, bytes, { positions: 'computed' });
       hash = createHash('sha256').update(await saveLm(lm, {}, 'F16')).digest('hex');
       disposeLm(lm);
     } catch {

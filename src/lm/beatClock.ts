@@ -112,15 +112,9 @@ export function beatInput(lm: Lm, rows: readonly BeatClock[] | undefined, offset
   const B = rows.length;
   const d = lm.config.dim;
   return tf.tidy(() => {
-    let x = tf.zeros([B, L, d]) as tf.Tensor3D;
-    if (clock) {
-      const f = tf.tensor2d(beatFeatures(rows, offset, L), [B * L, BEAT_FEATURES]); // [B·L, F]
-      x = x.add(tf.matMul(f, lm.params.beatProj!, false, true).reshape([B, L, d])); // [B, L, d]
-    }
-    if (key) {
-      const k = tf.matMul(tf.tensor2d(keyFeatures(rows), [B, KEY_FEATURES]), lm.params.keyProj!, false, true); // [B, d]
-      x = x.add(k.reshape([B, 1, d])); // the same for every column
-    }
-    return x;
+    const beat = clock ? tf.matMul(tf.tensor2d(beatFeatures(rows, offset, L), [B * L, BEAT_FEATURES]), lm.params.beatProj!, false, true).reshape([B, L, d]) : null; // [B, L, d]
+    if (!key) return beat as tf.Tensor3D;
+    const k = tf.matMul(tf.tensor2d(keyFeatures(rows), [B, KEY_FEATURES]), lm.params.keyProj!, false, true).reshape([B, 1, d]); // [B, 1, d]: the same in every column
+    return (beat ? beat.add(k) : k.tile([1, L, 1])) as tf.Tensor3D; // [B, L, d]
   });
 }
