@@ -15,6 +15,24 @@ useTfLeakCheck();
 const F = BEAT_FEATURES;
 const H = BEAT_HARMONICS.length;
 
+/** Two rows of text (the second padded) for the tiny LMs below, with `beat` when given. */
+const condition = (beat?: readonly BeatClock[]): LmCondition => ({
+  textStates: tf.randomNormal([2, 3, 8], 0, 1, 'float32', 5) as tf.Tensor3D,
+  textMask: tf.tensor2d([[1, 1, 1], [1, 1, 0]]),
+  ...(beat ? { beat } : {}),
+});
+const codes = () => tf.tensor3d(Array.from({ length: 2 * 4 * 10 }, (_, i) => (i * 7) % 17), [2, 4, 10], 'int32'); // [2, 4, 10], 16 = special
+async function logitsOf(lm: Lm, beat?: readonly BeatClock[]): Promise<Float32Array> {
+  const c = condition(beat);
+  const x = codes();
+  const y = forward(lm, x, c); // [2, 4, 10, 16]
+  const out = (await y.data()) as Float32Array;
+  tf.dispose([x, y, c.textStates, c.textMask]);
+  return out;
+}
+/** Row r's half of a [2, ...] result. */
+const half = (a: Float32Array, r: number) => a.subarray((r * a.length) / 2, ((r + 1) * a.length) / 2);
+
 describe('beat clock features', () => {
   it('are zero without a clock, and flag + sin/cos of the bar, beat and subdivisions with one', () => {
     const c = clockAt(120, 50); // 0.04 beats per frame: a beat every 25 columns, a bar every 100
@@ -62,21 +80,7 @@ describe('an LM with a beat clock', () => {
   });
   afterAll(() => disposeLm(lm));
 
-  const condition = (beat?: readonly BeatClock[]): LmCondition => ({
-    textStates: tf.randomNormal([2, 3, 8], 0, 1, 'float32', 5) as tf.Tensor3D,
-    textMask: tf.tensor2d([[1, 1, 1], [1, 1, 0]]),
-    ...(beat ? { beat } : {}),
-  });
-  const codes = () => tf.tensor3d(Array.from({ length: 2 * 4 * 10 }, (_, i) => (i * 7) % 17), [2, 4, 10], 'int32'); // [2, 4, 10], 16 = special
-  async function logits(beat?: readonly BeatClock[]): Promise<Float32Array> {
-    const c = condition(beat);
-    const x = codes();
-    const y = forward(lm, x, c); // [2, 4, 10, 16]
-    const out = (await y.data()) as Float32Array;
-    tf.dispose([x, y, c.textStates, c.textMask]);
-    return out;
-  }
-  const half = (a: Float32Array, r: number) => a.subarray((r * a.length) / 2, ((r + 1) * a.length) / 2);
+  const logits = (beat?: readonly BeatClock[]) => logitsOf(lm, beat);
 
   it('starts as the LM without one (beat_proj is zero), and once trained moves only the rows with a clock', async () => {
     expect(lm.params.beatProj!.shape).toEqual([32, F]);
@@ -184,16 +188,7 @@ describe('the key input', () => {
       lm = initLm(cfg, 3);
     });
     afterAll(() => disposeLm(lm));
-    const logits = async (beat?: readonly BeatClock[]) => {
-      const textStates = tf.randomNormal([2, 3, 8], 0, 1, 'float32', 5) as tf.Tensor3D;
-      const textMask = tf.tensor2d([[1, 1, 1], [1, 1, 0]]);
-      const x = tf.tensor3d(Array.from({ length: 2 * 4 * 10 }, (_, i) => (i * 7) % 17), [2, 4, 10], 'int32');
-      const y = forward(lm, x, { textStates, textMask, ...(beat ? { beat } : {}) });
-      const out = (await y.data()) as Float32Array;
-      tf.dispose([x, y, textStates, textMask]);
-      return out;
-    };
-    const half = (a: Float32Array, r: number) => a.subarray((r * a.length) / 2, ((r + 1) * a.length) / 2);
+    const logits = (beat?: readonly BeatClock[]) => logitsOf(lm, beat);
 
     it('starts silent (key_proj zero), then moves only the keyed rows, by the same vector in every column', async () => {
       const keyed = [withKey(NO_CLOCK, keyIndex(2, 'minor')), NO_CLOCK];
