@@ -42,6 +42,11 @@ test('generate a 1 s take with seed 7 and download it as WAV', async ({ page }) 
   await expect(page.getByTestId('melody-select').locator('option', { hasText: 'Take 1' })).toHaveCount(1);
   await take.getByTestId('take-continue').click();
   await expect(page.getByTestId('continue-select')).toHaveValue(/^take-/);
+  // A continuation gets the pack's own guidance for continuing (it keeps the heard key better) until the user picks one.
+  const { cfg, continuationCfg } = manifest.lm.defaults;
+  await expect(page.getByTestId('cfg-input')).toHaveValue(String(continuationCfg));
+  await page.getByTestId('continue-select').selectOption('');
+  await expect(page.getByTestId('cfg-input')).toHaveValue(String(cfg));
 });
 
 test('Stop during a 10 s generation adds no take and Generate is ready at once', async ({ page }) => {

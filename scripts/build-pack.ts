@@ -67,7 +67,10 @@ const manifest = {
   lm: {
     weights: 'lmWeights',
     config: pretraining ? committed.lm.config : lmConfig, // pretraining may grow the LM (scripts/pretrain/grow.ts)
-    defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3 },
+    // continuationCfg, measured in session 16 (eval:prompts' continuation, 96 pieces shown 4 s,
+    // continued to 10 s): key on the last 6 s 48% at CFG 3, 65% at 4 and 5 (the piece itself 63%);
+    // tempo 72% -> 67% / 66%; both 33% -> 43% / 48%. Fresh takes gain nothing from 5 (session 13).
+    defaults: { seconds: 8, temperature: 1, topK: 250, topP: 0, cfg: 3, continuationCfg: 5 },
     // Measured on two fixtures, 100 steps of 5 s crops (session 4): full lr 2e-5 barely moves this
     // small model (validation 6.5 -> 6.3), 1e-3 reaches 5.2; LoRA 1e-3 trains as fast as 2e-3
     // without its rising validation loss.

@@ -91,6 +91,18 @@ export function promptEvalTable(r: PromptEvalResult): string {
   return [`${r.cases.length} prompts, ${r.seconds} s each (key chance ≈ 4%)`, '', ...summaryTable('audio', CONDITIONS.map((n) => [n, r.summary[n]]))].join('\n');
 }
 
+/** CFG 3 on the prompts the corpus's captions never use (phrasings, key/tempo pairs) against those it does. */
+export function heldOutTable(r: PromptEvalResult): string {
+  const rows: [string, (c: PromptEvalResult['cases'][number]) => boolean][] = [
+    ['phrasings used in training', (c) => !c.heldOutPhrasing],
+    ['phrasings held out of training', (c) => c.heldOutPhrasing],
+    ['key/tempo pairs the corpus has', (c) => !c.heldOutPair],
+    ['key/tempo pairs the corpus never has', (c) => c.heldOutPair],
+  ];
+  const of = (f: (c: PromptEvalResult['cases'][number]) => boolean) => summarize(r.cases.filter(f).map((c) => c.results['prompt, cfg 3']));
+  return ['The same takes at CFG 3, by what the prompt asks', '', ...summaryTable('prompts (count)', rows.map(([name, f]) => [`${name} (${r.cases.filter(f).length})`, of(f)]))].join('\n');
+}
+
 
 export interface SeedSweep {
   prompt: string;
@@ -138,16 +150,17 @@ export function seedSweepTable(s: SeedSweep): string {
 export interface ContinuationEval {
   shownSeconds: number;
   seconds: number;
+  cfg: number;
   /** Key and tempo of the piece's own last (seconds - shownSeconds) through the codec, and of the LM's continuation of its first shownSeconds. */
   summary: { codec: AgreementSummary; continued: AgreementSummary };
 }
 
 /**
  * Can the LM hold a key and a tempo it has heard? Each case's piece, through the codec, is shown for
- * its first `shownSeconds`; the LM continues it to `seconds` with the prompt at cfg 3. Key and tempo
+ * its first `shownSeconds`; the LM continues it to `seconds` with the prompt at `cfg`. Key and tempo
  * are detected on the continued part only and on the same part of the piece (the ceiling).
  */
-export async function evaluateContinuation(lm: Lm, tools: StudioTools, cases: PromptCase[], o: { shownSeconds: number; seconds: number; seed: number; window?: WindowSpec; log?: (m: string) => void }): Promise<ContinuationEval> {
+export async function evaluateContinuation(lm: Lm, tools: StudioTools, cases: PromptCase[], o: { shownSeconds: number; seconds: number; seed: number; cfg: number; window?: WindowSpec; log?: (m: string) => void }): Promise<ContinuationEval> {
   const { sampleRate: rate, frameRate } = tools.manifest.codec;
   const K = lm.config.codebooks;
   const frames = Math.round(o.seconds * frameRate);
@@ -163,7 +176,7 @@ export async function evaluateContinuation(lm: Lm, tools: StudioTools, cases: Pr
     for (let q = 0; q < K; q++) prompt.set(piece.codes.subarray(q * piece.t, q * piece.t + shown), q * shown);
     const cond = await textTensors(tools, c.prompt);
     try {
-      const codes = await generateLong(lm, { ...cond, frames, cfg: 3, seed: o.seed + i, window: o.window, prompt: { codes: prompt, frames: shown }, beat: clockOf(lm, c.prompt, tools) });
+      const codes = await generateLong(lm, { ...cond, frames, cfg: o.cfg, seed: o.seed + i, window: o.window, prompt: { codes: prompt, frames: shown }, beat: clockOf(lm, c.prompt, tools) });
       const a = analyzeClip(tail(await tools.codec.decode({ codes, k: K, t: frames })), rate);
       continued.push(agreement(prompted, a));
       o.log?.(`continuation ${i + 1}/${cases.length} "${c.prompt}": ${tonicName(a.key)} ${a.key.mode}, ${a.tempo.bpm.toFixed(0)} bpm`);
@@ -171,11 +184,11 @@ export async function evaluateContinuation(lm: Lm, tools: StudioTools, cases: Pr
       tf.dispose([cond.textStates, cond.textMask]);
     }
   }
-  return { shownSeconds: o.shownSeconds, seconds: o.seconds, summary: { codec: summarize(codec), continued: summarize(continued) } };
+  return { shownSeconds: o.shownSeconds, seconds: o.seconds, cfg: o.cfg, summary: { codec: summarize(codec), continued: summarize(continued) } };
 }
 
 export function continuationTable(r: ContinuationEval): string {
   const rest = r.seconds - r.shownSeconds;
-  return [`Shown the first ${r.shownSeconds} s of each piece (through the codec), the LM continues it to ${r.seconds} s (cfg 3); measured on the last ${rest} s`, '',
+  return [`Shown the first ${r.shownSeconds} s of each piece (through the codec), the LM continues it to ${r.seconds} s (cfg ${r.cfg}, the pack's default for continuations); measured on the last ${rest} s`, '',
     ...summaryTable(`audio (last ${rest} s)`, [['the piece through the codec', r.summary.codec], ['the LM continuing the piece', r.summary.continued]])].join('\n');
 }

@@ -17,6 +17,13 @@ describe('parseManifest', () => {
     expect(parseManifest(plain).lm?.trainDefaults).toBeUndefined(); // optional: the engine falls back to musicgen-small's
   });
 
+  it("keeps the pack's continuation guidance, optional", () => {
+    expect(parseManifest(bundled).lm!.defaults).toMatchObject({ cfg: 3, continuationCfg: 5 });
+    const plain = clone();
+    delete plain.lm.defaults.continuationCfg;
+    expect(parseManifest(plain).lm!.defaults).not.toHaveProperty('continuationCfg');
+  });
+
   it('turns the generation window into frames, and leaves it out when absent', () => {
     const m = parseManifest(bundled);
     expect(m.lm!.window).toEqual({ maxSeconds: 5, extendStrideSeconds: 3 }); // the pretraining's 5 s crops
@@ -42,6 +49,7 @@ describe('parseManifest', () => {
     ['negative context', (m) => { m.codec.contextFrames = -1; return m; }, /contextFrames/],
     ['a training lr of 2', (m) => { m.lm.trainDefaults.lr.full = 2; return m; }, /lm\.trainDefaults\.lr\.full/],
     ['training defaults without lora', (m) => { delete m.lm.trainDefaults.lr.lora; return m; }, /lm\.trainDefaults\.lr\.lora/],
+    ['a continuation guidance that is not a number', (m) => { m.lm.defaults.continuationCfg = 'high'; return m; }, /lm\.defaults\.continuationCfg/],
     ['a window with no stride', (m) => { delete m.lm.window.extendStrideSeconds; return m; }, /lm\.window\.extendStrideSeconds/],
     ['a stride as long as the window', (m) => { m.lm.window.extendStrideSeconds = 5; return m; }, /lm\.window\.extendStrideSeconds/],
     ['a window past the LM\'s positions', (m) => { m.lm.window.maxSeconds = 40; m.lm.window.extendStrideSeconds = 20; return m; }, /lm\.window\.maxSeconds.*positions/],

@@ -71,6 +71,12 @@ export interface GenerationDefaults {
   topK: number;
   topP: number;
   cfg: number;
+  /**
+   * Guidance for a take that continues audio, where the pack wants another than `cfg` (absent: `cfg`).
+   * The heard audio pulls a continuation towards what the LM would play next anyway; more guidance
+   * keeps the prompt's (and the heard) key.
+   */
+  continuationCfg?: number;
 }
 
 export interface LmSpec {
@@ -236,7 +242,10 @@ function parseLm(x: unknown, m: Manifest): LmSpec {
   return {
     weights: role(o, 'weights', 'lm', m.files),
     config,
-    defaults: { seconds: posNum(d, 'seconds', 'lm.defaults'), temperature: nonNeg('temperature'), topK: nonNeg('topK'), topP: nonNeg('topP'), cfg: nonNeg('cfg') },
+    defaults: {
+      seconds: posNum(d, 'seconds', 'lm.defaults'), temperature: nonNeg('temperature'), topK: nonNeg('topK'), topP: nonNeg('topP'), cfg: nonNeg('cfg'),
+      ...(d.continuationCfg === undefined ? {} : { continuationCfg: nonNeg('continuationCfg') }),
+    },
     ...(o.trainDefaults === undefined ? {} : { trainDefaults: parseTrainDefaults(o.trainDefaults) }),
     ...(o.window === undefined ? {} : { window: parseWindow(o.window, m.codec.frameRate, config.maxPositions - config.codebooks) }),
   };

@@ -14,6 +14,18 @@ const RANDOM_SEED_RANGE = 2 ** 31;
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
+/** The guidance a take gets while the user has not chosen one: the pack's continuation guidance when it continues audio, else its default. */
+export function defaultCfg(d: LmInfo['defaults'], continuing: boolean): number {
+  return continuing && d.continuationCfg !== undefined ? d.continuationCfg : d.cfg;
+}
+
+/** `st` with the guidance its mode calls for while the user has not chosen one (`st` itself when nothing changes). */
+export function withDefaultCfg(st: GenerationSettings, d: LmInfo['defaults']): GenerationSettings {
+  if (st.cfgChosen) return st;
+  const cfg = defaultCfg(d, st.continueFrom !== null);
+  return cfg === st.cfg ? st : { ...st, cfg };
+}
+
 export interface GenerationOptions {
   random: () => number;
   history?: TakeHistory;
@@ -147,13 +159,16 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
   }
 
   return {
-    genSettings: { ...FALLBACK_DEFAULTS, seed: '', variations: 1, continueFrom: null, listen: true },
+    genSettings: { ...FALLBACK_DEFAULTS, seed: '', variations: 1, continueFrom: null, cfgChosen: false, listen: true },
     generation: { running: false },
     takes: [],
     historyProblem: null,
 
     setGenSettings(patch) {
-      ctx.set((s) => ({ genSettings: { ...s.genSettings, ...patch } }));
+      // a guidance set by hand (or by a shared link) stays through continuations; otherwise it follows the mode
+      const chosen = patch.cfgChosen ?? (patch.cfg !== undefined || undefined);
+      const defaults = ctx.get().engine.info?.lm?.defaults ?? FALLBACK_DEFAULTS;
+      ctx.set((s) => ({ genSettings: withDefaultCfg({ ...s.genSettings, ...patch, ...(chosen ? { cfgChosen: true } : {}) }, defaults) }));
     },
     randomizeSeed() {
       const seed = String(drawSeed());
@@ -163,7 +178,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
     resetSampling() {
       const d = ctx.get().engine.info?.lm?.defaults ?? FALLBACK_DEFAULTS;
       ctx.set((s) => ({
-        genSettings: { ...s.genSettings, temperature: d.temperature, topK: d.topK, topP: d.topP, cfg: d.cfg },
+        genSettings: withDefaultCfg({ ...s.genSettings, temperature: d.temperature, topK: d.topK, topP: d.topP, cfgChosen: false }, d),
       }));
       ctx.get().announce('Sampling settings reset to the model defaults.');
     },
@@ -174,11 +189,14 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       // The length is the whole take (kept part included, as in audiocraft): make room for new music.
       const lm = ctx.get().engine.info?.lm;
       const max = lm ? longestTake(lm) : Infinity;
+      const wasCfg = ctx.get().genSettings.cfg;
       ctx.set((s) => {
         const seconds = s.genSettings.seconds > at ? s.genSettings.seconds : Math.min(max, at + (lm?.defaults.seconds ?? 4));
-        return { genSettings: { ...s.genSettings, seconds, continueFrom: { sourceId: id, startSec: at } } };
+        return { genSettings: withDefaultCfg({ ...s.genSettings, seconds, continueFrom: { sourceId: id, startSec: at } }, lm?.defaults ?? FALLBACK_DEFAULTS) };
       });
-      ctx.get().announce(`Continue from ${src.name} at ${at.toFixed(1)} s; the take will last ${ctx.get().genSettings.seconds.toFixed(1)} s.`);
+      const now = ctx.get().genSettings;
+      const guidance = now.cfg !== wasCfg ? ` Guidance ${now.cfg} while continuing.` : '';
+      ctx.get().announce(`Continue from ${src.name} at ${at.toFixed(1)} s; the take will last ${now.seconds.toFixed(1)} s.${guidance}`);
     },
     async generate() {
       if (ctx.get().generation.running) return;
@@ -233,8 +251,10 @@ export function settingsForEngine(st: GenerationSettings, info: EngineInfo | und
   const lm = info?.lm;
   if (!info || !lm) return null;
   if (st.defaultsFor !== info.packId) {
-    return { ...st, ...lm.defaults, seconds: clamp(lm.defaults.seconds, 1, longestTake(lm)), defaultsFor: info.packId };
+    const { continuationCfg: _, ...d } = lm.defaults;
+    return withDefaultCfg({ ...st, ...d, cfgChosen: false, seconds: clamp(lm.defaults.seconds, 1, longestTake(lm)), defaultsFor: info.packId }, lm.defaults);
   }
-  if (st.seconds > longestTake(lm)) return { ...st, seconds: longestTake(lm) };
-  return null;
+  if (st.seconds > longestTake(lm)) return withDefaultCfg({ ...st, seconds: longestTake(lm) }, lm.defaults);
+  const next = withDefaultCfg(st, lm.defaults);
+  return next === st ? null : next;
 }

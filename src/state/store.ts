@@ -6,7 +6,7 @@ import { createDatasetSlice } from './datasetSlice';
 import { createEngineGate, type SliceContext } from './context';
 import { createEngineSlice } from './engineSlice';
 import { watchGpuLoss } from './watchGpuLoss';
-import { createGenerationSlice, settingsForEngine } from './generationSlice';
+import { createGenerationSlice, FALLBACK_DEFAULTS, settingsForEngine, withDefaultCfg } from './generationSlice';
 import { createModelsSlice } from './modelsSlice';
 import { createPacksSlice, DEFAULT_PACK_ID } from './packsSlice';
 import { findSource } from './sources';
@@ -70,7 +70,7 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
       const patch: Partial<StudioState> = {};
       if (s.melodyId && gone(s.melodyId)) patch.melodyId = null;
       if (s.genSettings.continueFrom && gone(s.genSettings.continueFrom.sourceId)) {
-        patch.genSettings = { ...s.genSettings, continueFrom: null };
+        patch.genSettings = withDefaultCfg({ ...s.genSettings, continueFrom: null }, s.engine.info?.lm?.defaults ?? FALLBACK_DEFAULTS);
       }
       const stale = Object.keys(s.chroma).filter((id) => s.chroma[id].status !== 'computing' && gone(id));
       if (stale.length) {

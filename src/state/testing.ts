@@ -35,6 +35,8 @@ export interface FakeOptions extends FakeTrainOptions {
   holdGenerate?: Promise<void>;
   /** Pack without an LM / text encoder. */
   noLm?: boolean;
+  /** The LM's generation defaults, over `lmInfo`'s. */
+  lmDefaults?: Partial<LmInfo['defaults']>;
   /** Generate throws this (e.g. a StudioError) instead of returning. */
   generateError?: Error;
   /** planPack answers per manifest URL: a plan, or an error to throw (unlisted URLs: MODEL_FETCH_FAILED). */
@@ -89,7 +91,7 @@ export function fakeEngine(o: FakeOptions = {}) {
       const info: EngineInfo = { packId: id, packName: known?.packName ?? 'Tiny', backend, backendReason: `picked ${backend}`, codec };
       if (!o.noLm) {
         info.text = { maxTokens: 128, hiddenSize: 64 };
-        info.lm = lmInfo;
+        info.lm = o.lmDefaults ? { ...lmInfo, defaults: { ...lmInfo.defaults, ...o.lmDefaults } } : lmInfo;
       }
       return info;
     },

@@ -230,6 +230,11 @@ export interface GenerationSettings extends GenerationParams {
   /** Play each take while it is generated (when the app has a live player). */
   listen: boolean;
   continueFrom: ContinueFrom | null;
+  /**
+   * Whether the user (or a shared link) set the guidance. Until then `cfg` follows the pack's
+   * defaults: its continuation guidance while a take continues audio, else its `cfg`.
+   */
+  cfgChosen: boolean;
   /** The pack whose LM defaults were applied (so a re-init keeps the user's choices). */
   defaultsFor?: string;
 }

@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useRef } from 'react';
 import { MAX_VARIATIONS } from '../state/generationSlice';
 import { listSources, parseSeed } from '../state/sources';
-import type { AudioSource } from '../state/types';
+import type { AudioSource, GenerationSettings } from '../state/types';
 import { formatParams, formatSeconds, generationLabel } from './format';
 import { stopListening, useLiveState } from './livePlayer';
 import { NumberField } from './NumberField';
@@ -51,6 +51,16 @@ function lengthHint(lm: LmInfo, seconds: number, backend: string): string {
     ? ` · made ${formatSeconds(lm.window.seconds)} at a time (the length the model learned), each part continuing the last ${formatSeconds(lm.window.contextSeconds)}`
     : '';
   return `${range}${limit} · about ${mb} MB for this length${windows}`;
+}
+
+/** Guidance's hint; while the pack's continuation guidance applies, it says so. */
+function cfgHint(lm: LmInfo, st: GenerationSettings): string {
+  const base = 'How closely to follow the prompt; 1 = off.';
+  const c = lm.defaults.continuationCfg;
+  if (st.cfgChosen || c === undefined || c === lm.defaults.cfg) return base;
+  return st.continueFrom
+    ? `${base} ${c} while continuing, ${lm.defaults.cfg} otherwise: more guidance keeps a continuation in key.`
+    : `${base} ${c} when continuing audio.`;
 }
 
 function GenerateControls({ lm }: { lm: LmInfo }) {
@@ -189,7 +199,7 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
             max={15}
             step={0.5}
             testId="cfg-input"
-            hint="How closely to follow the prompt; 1 = off."
+            hint={cfgHint(lm, st)}
             onCommit={(cfg) => set({ cfg })}
           />
         </div>

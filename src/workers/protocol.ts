@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../errors/codes';
 import type { WireError } from '../errors/StudioError';
 import type { BackendChoice, BackendName } from '../runtime/backend';
-import type { CodecSpec } from '../packs/manifest';
+import type { CodecSpec, GenerationDefaults } from '../packs/manifest';
 import type { ModelKind, TrainPlan } from '../runtime/modelStore';
 import type { LoraGroup, LoraTarget } from '../lm/loraTargets';
 import type { AudioFacts, SteadyTempo } from '../eval/describe';
@@ -216,7 +216,7 @@ export interface LmInfo {
   beatClock: boolean;
   /** The LM takes the key a prompt names as an input of its own (the bundled LM; not MusicGen's). */
   keyChannel: boolean;
-  defaults: { seconds: number; temperature: number; topK: number; topP: number; cfg: number };
+  defaults: GenerationDefaults;
   /** Default peak learning rate per training method for this model (the pack's, else musicgen-small's). */
   trainLr: Record<TrainMethod, number>;
 }
