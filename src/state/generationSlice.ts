@@ -165,10 +165,12 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
     historyProblem: null,
 
     setGenSettings(patch) {
-      // a guidance set by hand (or by a shared link) stays through continuations; otherwise it follows the mode
-      const chosen = patch.cfgChosen ?? (patch.cfg !== undefined || undefined);
       const defaults = ctx.get().engine.info?.lm?.defaults ?? FALLBACK_DEFAULTS;
-      ctx.set((s) => ({ genSettings: withDefaultCfg({ ...s.genSettings, ...patch, ...(chosen ? { cfgChosen: true } : {}) }, defaults) }));
+      ctx.set((s) => {
+        // a guidance set by hand (or by a shared link) stays through continuations; otherwise it follows the mode
+        const cfgChosen = patch.cfgChosen ?? (patch.cfg !== undefined || s.genSettings.cfgChosen);
+        return { genSettings: withDefaultCfg({ ...s.genSettings, ...patch, cfgChosen }, defaults) };
+      });
     },
     randomizeSeed() {
       const seed = String(drawSeed());
