@@ -92,11 +92,11 @@ const SETTINGS = {
  *   13% as before: no gain; the example sweeps 14 of 30 (E minor 10/10).
  */
 interface Stage {
-  name: string; prefix: string; corpusSeed: number; pieces: number; train: typeof SETTINGS.train & { headFraction?: number }; modePairs?: boolean; onlyOwn?: boolean;
+  name: string; prefix: string; corpusSeed: number; pieces: number; train: typeof SETTINGS.train & { headFraction?: number; nullKeepsClock?: boolean }; modePairs?: boolean; onlyOwn?: boolean;
   /** Before training: round the weights to F16 (what a pack stores), check them against `base` (sha256 of saveLm(lm, {}, 'F16')), then add blocks on top (grow.ts). */
   grow?: { layers: number; seed: number; base: string };
   /** Before training: round the weights to F16 and check them against `base`, as for `grow`, without adding blocks (a place PRETRAIN_BASE can start from). */
-  restart?: { layers: number; base: string; clocked?: boolean };
+  restart?: { layers: number; base: string; clocked?: boolean; keyed?: boolean };
   /**
    * From this stage on, the corpus (every piece so far, and the held-out set) is tokenized by the pack's
    * codec as it is; before it, by the same codec at the full gain resolution (loadFullGainTools).
@@ -186,6 +186,16 @@ const STAGES: Record<string, Stage> = {
     train: { ...SETTINGS.train, steps: Number(process.env.KEY_STEPS ?? 500), lr: 1e-3, warmup: 30, seed: 34 },
   },
   'opening-key': { name: 'opening-key', prefix: 'k', corpusSeed: 7_700_000, pieces: 0, train: { ...SETTINGS.train, steps: Number(process.env.OPENING_KEY_STEPS ?? 300), lr: 1e-3, warmup: 30, batchSize: 24, cropFrames: 100, headFraction: 1, seed: 35 } },
+  // Session 16: the LM followed a key (and clock) it was given with no text for only 21% of continuations (they
+  // hold it with text 65%), and a key it has only heard for 7%: a null batch never had a clock, so the cond row of a
+  // continuation with an empty prompt (key and clock, no text) was new to it. Here a null batch keeps its rows'
+  // clocks and keys (nullKeepsClock), 5 s crops anywhere on the same pieces, from the session-15 pack
+  // (PRETRAIN_BASE=<git show f234c21:public/models/studio/model.safetensors>).
+  'key-alone': {
+    name: 'key-alone', prefix: 'k', corpusSeed: 7_700_000, pieces: 0,
+    restart: { layers: 4, base: '3566d2a34ff1fc47103048795a306f5b2ce53363537e98884636f213cc68f7de', clocked: true, keyed: true },
+    train: { ...SETTINGS.train, steps: Number(process.env.KEY_ALONE_STEPS ?? 500), lr: 1e-3, warmup: 30, seed: 36, nullKeepsClock: true },
+  },
   // Session 13: a third pair (the held-out loss was still falling): 5 s crops anywhere on 1,500 more pieces, then the openings.
   'clock-more': {
     name: 'clock-more', prefix: 'l', corpusSeed: 7_800_000, pieces: Number(process.env.CLOCK_MORE2_PIECES ?? 1500),
@@ -307,7 +317,7 @@ async function main(): Promise<void> {
     if (i === UNTIL) {
       if (!based) throw new Error(`PRETRAIN_UNTIL: the chain starts at or after ${STAGE_NAMES[i]} (PRETRAIN_BASE): nothing to train before it`);
       const at = st.grow ? { layers: lm.config.layers, base: st.grow.base } : st.restart!;
-      disposeLm(await checkedBase(lm, at.layers, at.base, undefined, !!st.restart?.clocked));
+      disposeLm(await checkedBase(lm, at.layers, at.base, undefined, !!st.restart?.clocked, !!st.restart?.keyed));
       log(`${st.name}: the chain's weights reached this stage's base as committed; stopping here (PRETRAIN_UNTIL) after ${steps} steps`);
       return;
     }
@@ -328,7 +338,7 @@ async function main(): Promise<void> {
     if (i === startAt || based) {
       // PRETRAIN_BASE stands in for its stage's start only
       if (st.grow) lm = await grow(lm, st.grow, based ? undefined : BASE);
-      else if (st.restart) lm = await checkedBase(lm, st.restart.layers, st.restart.base, based ? undefined : BASE, !!st.restart.clocked);
+      else if (st.restart) lm = await checkedBase(lm, st.restart.layers, st.restart.base, based ? undefined : BASE, !!st.restart.clocked, !!st.restart.keyed);
       based = true;
     }
     if (based && st.clock && !lm.config.beatClock) {
@@ -375,13 +385,13 @@ async function baseStage(file: string, cfg: Lm['config']): Promise<number> {
   let layers = cfg.layers;
   const tried: string[] = [];
   for (const [i, st] of LATER_STAGES.entries()) {
-    const at = st.restart ? st.restart : st.grow ? { layers, base: st.grow.base, clocked: false } : undefined;
+    const at = st.restart ? st.restart : st.grow ? { layers, base: st.grow.base, clocked: false, keyed: false } : undefined;
     if (st.grow) layers = st.grow.layers;
     if (!at) continue;
     tried.push(st.name);
     let hash = '';
     try {
-      const lm = loadLm({ ...cfg, layers: at.layers, beatClock: !!at.clocked }, bytes, { positions: 'computed' });
+      const lm = loadLm({ ...cfg, layers: at.layers, beatClock: !!at.clocked, keyChannel: !!at.keyed }, bytes, { positions: 'computed' });
       hash = createHash('sha256').update(await saveLm(lm, {}, 'F16')).digest('hex');
       disposeLm(lm);
     } catch {
@@ -393,10 +403,10 @@ async function baseStage(file: string, cfg: Lm['config']): Promise<number> {
 }
 
 /** The weights rounded to F16 as a pack stores them (or `baseFile`'s, `layers` blocks), checked against the chain's hash; `lm` is disposed. */
-async function checkedBase(lm: Lm, layers: number, want: string, baseFile?: string, clocked = lm.config.beatClock): Promise<Lm> {
+async function checkedBase(lm: Lm, layers: number, want: string, baseFile?: string, clocked = lm.config.beatClock, keyed = lm.config.keyChannel): Promise<Lm> {
   if (!baseFile && lm.config.layers !== layers) throw new Error(`the chain's LM has ${lm.config.layers} blocks here, the stage expects ${layers}`);
   const bytes = baseFile ? new Uint8Array(readFileSync(baseFile)) : await saveLm(lm, {}, 'F16');
-  const base = loadLm({ ...lm.config, layers, beatClock: clocked }, bytes, { positions: 'computed' });
+  const base = loadLm({ ...lm.config, layers, beatClock: clocked, keyChannel: keyed }, bytes, { positions: 'computed' });
   disposeLm(lm);
   const hash = createHash('sha256').update(await saveLm(base, {}, 'F16')).digest('hex');
   if (hash !== want) throw new Error(`the weights here are not the chain's (${hash} vs ${want})${baseFile ? `: ${baseFile} is not the expected base` : ''}`);

@@ -160,6 +160,11 @@ describe('training batches with clocks', () => {
     b = makeBatch(clips, crops, shape, true);
     expect(b.cond.beat).toEqual([NO_CLOCK, NO_CLOCK, NO_CLOCK]);
     disposeBatch(b);
+    // nullKeepsClock: the null text, but each row's own clock (and key) unless that row's is dropped
+    b = makeBatch(clips, crops, shape, true, [false, false, true], true);
+    expect(b.cond.beat).toEqual([shiftClock(c, 10), NO_CLOCK, NO_CLOCK]);
+    expect(Array.from(b.cond.textMask.dataSync())).toEqual(new Array(b.cond.textMask.size).fill(0));
+    disposeBatch(b);
     b = makeBatch([clip('b')], [{ clip: 0, start: 0, frames: 8 }], shape);
     expect(b.cond.beat).toBeUndefined();
     disposeBatch(b);

@@ -155,11 +155,11 @@ export interface BatchShape {
 }
 
 /**
- * Build the tensors of one batch; `nullCond` replaces every row's text (and clock) by the null
- * condition; `clockOff[b]` drops row b's clock alone. Rows get their clip's clock shifted to the
+ * Build the tensors of one batch; `nullCond` replaces every row's text (and clock, unless
+ * `nullKeepsClock`) by the null condition; `clockOff[b]` drops row b's clock alone. Rows get their clip's clock shifted to the
  * crop's start; `cond.beat` is absent when no clip has a clock.
  */
-export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, nullCond = false, clockOff?: readonly boolean[]): Batch {
+export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, nullCond = false, clockOff?: readonly boolean[], nullKeepsClock = false): Batch {
   const { codebooks: K, card, textDim } = shape;
   const B = crops.length;
   const C = Math.max(...crops.map((c) => c.frames));
@@ -199,7 +199,7 @@ export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, 
       textMask: tf.tensor2d(textMask, [B, Tt]),
       ...(crops.some((c) => clips[c.clip].clock) ? { beat: crops.map((c, b) => {
         const clock = clips[c.clip].clock;
-        return !clock || nullCond || clockOff?.[b] ? NO_CLOCK : shiftClock(clock, c.start);
+        return !clock || (nullCond && !nullKeepsClock) || clockOff?.[b] ? NO_CLOCK : shiftClock(clock, c.start);
       }) } : {}),
     },
     frames: C,

@@ -34,6 +34,12 @@ export interface TrainOptions {
    * frames are, only how it goes on (pretraining on pieces that open on their tonic uses this).
    */
   headFraction: number;
+  /**
+   * A batch on the null condition keeps its rows' beat clocks and keys (those not dropped on their
+   * own), so the LM learns to follow them with no text: what a continuation with an empty prompt
+   * gives it. Off (the default, audiocraft's way): a null batch has no clock either.
+   */
+  nullKeepsClock?: boolean;
 }
 
 /**
@@ -73,7 +79,7 @@ export function resolveOptions(partial: Partial<TrainOptions> = {}): TrainOption
   const bad = (field: string) => {
     throw new StudioError('TRAIN_INVALID', `training options: ${field} = ${JSON.stringify(o[field as keyof TrainOptions])} is out of range`);
   };
-  const int = (k: keyof TrainOptions, min: number) => (Number.isInteger(o[k]) && o[k] >= min) || bad(k);
+  const int = (k: Exclude<keyof TrainOptions, 'nullKeepsClock'>, min: number) => (Number.isInteger(o[k]) && o[k] >= min) || bad(k);
   int('steps', 1);
   int('warmup', 0);
   int('batchSize', 1);

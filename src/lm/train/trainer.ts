@@ -155,7 +155,7 @@ export class Trainer {
         const dropped = dropCondition(dropRand, o.condDropout);
         const lr = lrAt(step, { lr: o.lr, warmup: o.warmup, total: o.steps });
         const t0 = performance.now();
-        const batch = makeBatch(clips, crops, shape, dropped, clockOff());
+        const batch = makeBatch(clips, crops, shape, dropped, clockOff(), o.nullKeepsClock);
         let res;
         try {
           res = await trainStep(lm, opt, batch, lr, o.clipNorm, lora, cb.recompute ?? true);
