@@ -171,7 +171,7 @@ writeFileSync(OUT + 'codec.json', JSON.stringify({ date, machine, chromium: b.ch
 console.log(md);
 
 // Prompt following of the bundled LM (issue 7): bench-results/prompt-following.{md,json}, tfjs WASM
-// in Node (a few minutes). BENCH_SKIP_PROMPTS=1 skips it.
+// in Node (96 prompts, about 12 minutes here). BENCH_SKIP_PROMPTS=1 skips it.
 if (!process.env.BENCH_SKIP_PROMPTS) {
   const { runPromptEval } = await import('./eval-prompts.ts');
   console.log(await runPromptEval(() => {}));

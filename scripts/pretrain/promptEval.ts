@@ -93,14 +93,17 @@ export function promptEvalTable(r: PromptEvalResult): string {
 
 /** CFG 3 on the prompts the corpus's captions never use (phrasings, key/tempo pairs) against those it does. */
 export function heldOutTable(r: PromptEvalResult): string {
-  const rows: [string, (c: PromptEvalResult['cases'][number]) => boolean][] = [
+  type Case = PromptEvalResult['cases'][number];
+  const rows: [string, (c: Case) => boolean][] = [
     ['phrasings used in training', (c) => !c.heldOutPhrasing],
     ['phrasings held out of training', (c) => c.heldOutPhrasing],
     ['key/tempo pairs the corpus has', (c) => !c.heldOutPair],
     ['key/tempo pairs the corpus never has', (c) => c.heldOutPair],
   ];
-  const of = (f: (c: PromptEvalResult['cases'][number]) => boolean) => summarize(r.cases.filter(f).map((c) => c.results['prompt, cfg 3']));
-  return ['The same takes at CFG 3, by what the prompt asks', '', ...summaryTable('prompts (count)', rows.map(([name, f]) => [`${name} (${r.cases.filter(f).length})`, of(f)]))].join('\n');
+  return ['The same takes at CFG 3, by what the prompt asks', '', ...summaryTable('prompts (count)', rows.map(([name, f]) => {
+    const cases = r.cases.filter(f);
+    return [`${name} (${cases.length})`, summarize(cases.map((c) => c.results['prompt, cfg 3']))];
+  }))].join('\n');
 }
 
 
@@ -189,6 +192,6 @@ export async function evaluateContinuation(lm: Lm, tools: StudioTools, cases: Pr
 
 export function continuationTable(r: ContinuationEval): string {
   const rest = r.seconds - r.shownSeconds;
-  return [`Shown the first ${r.shownSeconds} s of each piece (through the codec), the LM continues it to ${r.seconds} s (cfg ${r.cfg}, the pack's default for continuations); measured on the last ${rest} s`, '',
+  return [`Shown the first ${r.shownSeconds} s of each piece (through the codec), the LM continues it to ${r.seconds} s (cfg ${r.cfg}); measured on the last ${rest} s`, '',
     ...summaryTable(`audio (last ${rest} s)`, [['the piece through the codec', r.summary.codec], ['the LM continuing the piece', r.summary.continued]])].join('\n');
 }
