@@ -82,6 +82,16 @@ test('with the bundled LM\'s key input, the prompt box says which key the take p
   expect(heard).toMatch(/^[A-G][#b]? (major|minor)$/); // clear, and no runner-up named
   await page.getByTestId('continue-select').selectOption({ label: 'demo.flac' });
   await expect(key).toHaveText(`The take stays in the key of the audio it continues (${heard}).`);
+  // With the box empty, the take continues what was heard: that is its prompt, and the take says so.
+  await box.fill('');
+  const said = new RegExp(`^continues what it heard: “(${heard}(, \\d+ bpm)?)”$`);
+  await expect(page.getByTestId('prompt-token-count')).toHaveText(said);
+  const heardPrompt = said.exec((await page.getByTestId('prompt-token-count').textContent()) ?? '')![1];
+  await page.getByTestId('generate-button').click();
+  const take = page.getByTestId('take');
+  await expect(take).toHaveCount(1, { timeout: 60_000 });
+  await expect(take).toContainText(heardPrompt);
+  await box.fill('funky bass in Bb major, 100 bpm');
   await page.getByTestId('continue-select').selectOption({ value: '' });
   await expect(key).toHaveAttribute('data-key', 'Bb major');
   await box.fill('warm pad');

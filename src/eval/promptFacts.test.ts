@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { askedTempoLabel, promptBpm, promptFacts, takeKey, takeTempo } from './promptFacts';
+import { askedTempoLabel, heardPrompt, promptBpm, promptFacts, takeKey, takeTempo } from './promptFacts';
 
 describe('promptFacts', () => {
   it.each([
@@ -75,5 +75,16 @@ describe('promptFacts', () => {
 
   it('reads both from one prompt', () => {
     expect(promptFacts('slow piano melody in D minor, 70 bpm')).toEqual({ key: { tonic: 2, mode: 'minor' }, bpm: 70 });
+  });
+});
+
+describe('heardPrompt', () => {
+  it('names the heard key and tempo, as a prompt the detectors read back', () => {
+    const p = heardPrompt({ tonic: 2, mode: 'minor' }, { bpm: 96.4 });
+    expect(p).toBe('D minor, 96 bpm');
+    expect(promptFacts(p)).toEqual({ key: { tonic: 2, mode: 'minor' }, bpm: 96 });
+    expect(heardPrompt({ tonic: 10, mode: 'major' })).toBe('Bb major');
+    expect(heardPrompt(undefined, { bpm: 120 })).toBe('120 bpm');
+    expect(heardPrompt()).toBe('');
   });
 });

@@ -1,4 +1,4 @@
-import { pitchClassOf, type Key } from '../corpus/theory';
+import { keyName, pitchClassOf, type Key } from '../corpus/theory';
 import { ALL_TEMPO_WORDS, tempoWordRange } from '../corpus/words';
 
 /** What a prompt asks for that the detectors can check: a key and a tempo, when it names them. */
@@ -63,6 +63,16 @@ export function takeKey(prompt: string, continued?: Key): { key: Key; from: 'con
   if (continued) return { key: continued, from: 'continued' };
   const { key } = promptFacts(prompt);
   return key ? { key, from: 'prompt' } : undefined;
+}
+
+/**
+ * The prompt a continuation is generated from when the prompt box is empty: what the studio heard in
+ * the audio it continues, its clear key and steady tempo ("D minor, 96 bpm"; '' when neither).
+ * Measured in session 16 on the bundled LM (48 corpus pieces shown 4 s, continued to 10 s, CFG 5):
+ * with no text (key input and clock only) 25% of continuations kept the key, with this text 75%.
+ */
+export function heardPrompt(key?: Key, tempo?: { bpm: number }): string {
+  return [key && keyName(key), tempo && `${Math.round(tempo.bpm)} bpm`].filter(Boolean).join(', ');
 }
 
 /** The tempo a prompt asks for, as the take card and the seed sweeps name it: "110 bpm", "slow (60–80 bpm)". */

@@ -256,7 +256,7 @@ describe('generation', () => {
   });
 });
 
-it('sends the continued clip\'s steady tempo and downbeat, and its clear key, with the continuation (the beat clock starts there)', async () => {
+it('sends the continued clip\'s steady tempo and downbeat, and its clear key, with the continuation (the beat clock starts there); an empty prompt becomes what was heard', async () => {
   const facts = { key: { tonic: 2, mode: 'minor' as const, clear: true, or: null }, tempo: { bpm: 96, clear: true, downbeat: 0.31 }, seconds: 2 };
   const { fake, store } = await readyStore({ facts });
   const s = () => store.getState();
@@ -266,6 +266,17 @@ it('sends the continued clip\'s steady tempo and downbeat, and its clear key, wi
   await s().generate();
   expect(fake.generates[0].args.continuation!.tempo).toEqual({ bpm: 96, downbeat: 0.31 });
   expect(fake.generates[0].args.continuation!.key).toEqual({ tonic: 2, mode: 'minor' });
+  // The prompt box was empty: the take continues what was heard, as its prompt (and the take says so).
+  expect(fake.generates[0].args.prompt).toBe('D minor, 96 bpm');
+  expect(s().takes[0].prompt).toBe('D minor, 96 bpm');
+  // A typed prompt is the prompt; with nothing to continue, an empty box stays unconditional.
+  s().setPrompt('dark cello');
+  await s().generate();
+  expect(fake.generates[1].args.prompt).toBe('dark cello');
+  s().setPrompt('');
+  s().setGenSettings({ continueFrom: null });
+  await s().generate();
+  expect(fake.generates[2].args.prompt).toBe('');
 });
 
 describe('guidance while continuing', () => {

@@ -1,4 +1,5 @@
 import { StudioError } from '../errors/StudioError';
+import { heardPrompt } from '../eval/promptFacts';
 import { longestTake, type EngineInfo, type LmInfo } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { isCancel, toErrorInfo } from './errors';
@@ -75,8 +76,6 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       topP: clamp(st.topP, 0, 1),
       cfg: st.cfg,
     };
-    const prompt = s.prompt.trim();
-
     let continuation: ReturnType<typeof continuationArgs> | undefined;
     let contInfo: Take['continuation'];
     if (st.continueFrom) {
@@ -86,6 +85,8 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       continuation = continuationArgs(src, st.continueFrom.startSec, frameRate);
       contInfo = { sourceId: src.id, sourceName: src.name, startSec: continuation.t / frameRate, frames: continuation.t };
     }
+    // An empty box continues what was heard: its key and tempo as the prompt (the take records it).
+    const prompt = s.prompt.trim() || (continuation ? heardPrompt(continuation.key, continuation.tempo) : '');
 
     const ac = new AbortController();
     controller = ac;

@@ -1,7 +1,7 @@
 import { useId, useMemo, useRef } from 'react';
-import { keyName } from '../corpus/theory';
+import { keyName, type Key } from '../corpus/theory';
 import { keyIndex } from '../lm/beatClock';
-import { takeKey, takeTempo } from '../eval/promptFacts';
+import { heardPrompt, takeKey, takeTempo } from '../eval/promptFacts';
 import { EXAMPLE_PROMPTS } from '../state/examples';
 import { findSource, listSources } from '../state/sources';
 import { GENERATE_BUTTON_ID } from './GeneratePanel';
@@ -66,6 +66,9 @@ export function PromptPanel() {
   );
 }
 
+/** The Key behind keyIndex's number (-1: none). */
+const heardKeyOf = (i: number): Key | undefined => (i < 0 ? undefined : { tonic: i % 12, mode: i < 12 ? 'major' : 'minor' });
+
 function PromptCount({ id, notesId }: { id: string; notesId: string }) {
   const prompt = useStudio((s) => s.prompt);
   const pi = useStudio((s) => s.promptInfo);
@@ -74,25 +77,27 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
   const text = prompt.trim();
   const noEncoder = engineInfo !== undefined && !engineInfo.text;
   const current = pi !== undefined && pi.text === text;
+  // As the engine decides (takeClock): a continued source's steady tempo wins over the prompt's.
+  const heardBpm = useStudio((s) => (s.genSettings.continueFrom ? findSource(s, s.genSettings.continueFrom.sourceId)?.tempo?.bpm : undefined));
+  // A primitive from the store (a fresh object each time would re-render for ever): the key's index, or -1.
+  const heardIndex = useStudio((s) => {
+    const k = s.genSettings.continueFrom ? findSource(s, s.genSettings.continueFrom.sourceId)?.key : undefined;
+    return k ? keyIndex(k.tonic, k.mode) : -1;
+  });
 
+  // As generate() decides: an empty box continues what was heard in the continued audio.
+  const heard = text === '' ? heardPrompt(heardKeyOf(heardIndex), heardBpm ? { bpm: heardBpm } : undefined) : '';
   let count: string;
-  if (text === '') count = 'unconditional';
+  if (heard) count = `continues what it heard: “${heard}”`;
+  else if (text === '') count = 'unconditional';
   else if (noEncoder) count = 'no text encoder in this pack';
   else if (pi) count = `${pi.info.tokens} / ${pi.info.maxTokens} tokens`;
   else if (error) count = 'token count unavailable';
   else count = 'counting…';
 
   const info = text !== '' && pi ? pi.info : undefined;
-  // As the engine decides (takeClock): a continued source's steady tempo wins over the prompt's.
-  const heardBpm = useStudio((s) => (s.genSettings.continueFrom ? findSource(s, s.genSettings.continueFrom.sourceId)?.tempo?.bpm : undefined));
   const tempo = engineInfo?.lm?.beatClock ? takeTempo(text, heardBpm) : undefined;
-  // A primitive from the store (a fresh object each time would re-render for ever): the key's index, or -1.
-  const heardIndex = useStudio((s) => {
-    const k = s.genSettings.continueFrom ? findSource(s, s.genSettings.continueFrom.sourceId)?.key : undefined;
-    return k ? keyIndex(k.tonic, k.mode) : -1;
-  });
-  const heardKey = heardIndex < 0 ? undefined : { tonic: heardIndex % 12, mode: heardIndex < 12 ? 'major' as const : 'minor' as const };
-  const key = engineInfo?.lm?.keyChannel ? takeKey(text, heardKey) : undefined;
+  const key = engineInfo?.lm?.keyChannel ? takeKey(text, heardKeyOf(heardIndex)) : undefined;
   return (
     <div className="prompt-meta">
       <span
@@ -100,7 +105,7 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
         className="token-count"
         data-testid="prompt-token-count"
         data-pending={text !== '' && !current && !noEncoder ? 'true' : undefined}
-        title={error && !current ? error.message : text === '' ? 'An empty prompt generates without text conditioning' : undefined}
+        title={error && !current ? error.message : heard ? 'An empty prompt continues the audio with what the studio heard in it as the prompt' : text === '' ? 'An empty prompt generates without text conditioning' : undefined}
       >
         {count}
       </span>
