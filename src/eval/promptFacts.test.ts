@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { askedTempoLabel, heardPrompt, promptBpm, promptFacts, takeKey, takeTempo } from './promptFacts';
+import { askedTempoLabel, heardPrompt, promptBpm, promptFacts, takeKey, takePrompt, takeTempo } from './promptFacts';
 
 describe('promptFacts', () => {
   it.each([
@@ -86,5 +86,11 @@ describe('heardPrompt', () => {
     expect(heardPrompt({ tonic: 10, mode: 'major' })).toBe('Bb major');
     expect(heardPrompt(undefined, { bpm: 120 })).toBe('120 bpm');
     expect(heardPrompt()).toBe('');
+  });
+
+  it('is the prompt of a take only when nothing is typed', () => {
+    expect(takePrompt('  dark cello ', { tonic: 2, mode: 'minor' }, { bpm: 96 })).toBe('dark cello');
+    expect(takePrompt('  ', { tonic: 2, mode: 'minor' }, { bpm: 96 })).toBe('D minor, 96 bpm');
+    expect(takePrompt('')).toBe('');
   });
 });

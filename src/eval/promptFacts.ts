@@ -76,6 +76,11 @@ export function heardPrompt(key?: Key, tempo?: { bpm: number }): string {
   return [key && keyName(key), tempo && `${Math.round(tempo.bpm)} bpm`].filter(Boolean).join(', ');
 }
 
+/** The one decision of a take's prompt (the generate call, the prompt box): the typed text, else what the continued audio was heard to be. */
+export function takePrompt(typed: string, heardKey?: Key, heardTempo?: { bpm: number }): string {
+  return typed.trim() || heardPrompt(heardKey, heardTempo);
+}
+
 /** The tempo a prompt asks for, as the take card and the seed sweeps name it: "110 bpm", "slow (60–80 bpm)". */
 export function askedTempoLabel(f: PromptFacts): string | undefined {
   if (f.bpm) return `${f.bpm} bpm`;

@@ -5,6 +5,7 @@ import { createCache, disposeCache, extend, type CacheLayout } from './cache';
 import { parseLmConfig } from './config';
 import { generate } from './generate';
 import { disposeLm, forward, type Lm, type LmCondition } from './model';
+import { ALL_KEYS } from '../corpus/theory';
 import { maxAbsDiff } from './testdata/lmTiny';
 import { useTfLeakCheck } from './testdata/tfLeakCheck';
 import { makeBatch, disposeBatch, type TrainClip } from './train/batches';
@@ -175,6 +176,7 @@ describe('the key input', () => {
   it('indexes the 24 keys (minor after major) and rides with the clock through shifts', () => {
     expect(keyIndex(2, 'minor')).toBe(14);
     expect(keyIndex(0, 'major')).toBe(0);
+    expect(ALL_KEYS.map((k) => keyIndex(k.tonic, k.mode))).toEqual(ALL_KEYS.map((_, i) => i)); // ALL_KEYS[i] is index i's key (the prompt box relies on it)
     expect(keyIndex(-1, 'major')).toBe(11);
     const c = withKey(clockAt(90, 50), keyIndex(9, 'minor'));
     expect(shiftClock(c, 40).key).toBe(21);

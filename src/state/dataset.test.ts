@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readDataset } from '../dataset/datasetFiles';
-import { createStudioStore } from './store';
-import { fakeDecode, fakeEngine, file, waitFor } from './testing';
+import { file, readyStore as readyStoreWith, waitFor } from './testing';
 
-async function readyStore() {
-  const fake = fakeEngine();
-  const store = createStudioStore(fake.engine, { decode: fakeDecode, promptDebounceMs: 20, persistStorage: async () => true });
-  await store.getState().initEngine();
-  return { fake, s: () => store.getState() };
-}
+const readyStore = () => readyStoreWith({}, { persistStorage: async () => true });
 
 const picked = (path: string, content: string | Uint8Array = new Uint8Array(16)) => ({
   path, file: new File([typeof content === 'string' ? content : content.slice()], path.slice(path.lastIndexOf('/') + 1)),

@@ -1,5 +1,5 @@
 import { StudioError } from '../errors/StudioError';
-import { heardPrompt } from '../eval/promptFacts';
+import { takePrompt } from '../eval/promptFacts';
 import { longestTake, type EngineInfo, type LmInfo } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { isCancel, toErrorInfo } from './errors';
@@ -86,7 +86,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       contInfo = { sourceId: src.id, sourceName: src.name, startSec: continuation.t / frameRate, frames: continuation.t };
     }
     // An empty box continues what was heard: its key and tempo as the prompt (the take records it).
-    const prompt = s.prompt.trim() || (continuation ? heardPrompt(continuation.key, continuation.tempo) : '');
+    const prompt = takePrompt(s.prompt, continuation?.key, continuation?.tempo);
 
     const ac = new AbortController();
     controller = ac;

@@ -1,7 +1,6 @@
 // Listening while generating: the store hands the engine's decoded windows to the live sink.
 import { describe, expect, it } from 'vitest';
-import { createStudioStore } from './store';
-import { fakeDecode, fakeEngine, waitFor, type FakeOptions } from './testing';
+import { readyStore as readyStoreWith, waitFor, type FakeOptions } from './testing';
 import type { LiveAudioSink } from './types';
 
 function recorder(): { sink: LiveAudioSink; calls: string[] } {
@@ -18,8 +17,7 @@ function recorder(): { sink: LiveAudioSink; calls: string[] } {
 
 async function readyStore(o: FakeOptions = {}) {
   const live = recorder();
-  const store = createStudioStore(fakeEngine(o).engine, { decode: fakeDecode, promptDebounceMs: 20, live: live.sink });
-  await store.getState().initEngine();
+  const { store } = await readyStoreWith(o, { live: live.sink });
   return { store, calls: live.calls };
 }
 

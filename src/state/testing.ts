@@ -9,7 +9,8 @@ import {
   type Args, type CallOptions, type ChromaResult, type EngineClient, type EngineInfo, type GenerateRequest, type GenerateResult, type LmInfo,
   type PackPlan, type PromptInfo, type TokenizeResult,
 } from '../workers/protocol';
-import type { DecodeFn } from './types';
+import { createStudioStore } from './store';
+import type { DecodeFn, StudioOptions } from './types';
 import { fakeModelMethods, type FakeTrainOptions } from './testingModels';
 
 export const codec = {
@@ -207,4 +208,12 @@ export async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
     if (Date.now() - t0 > ms) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/** A store on a fake engine, initialised: the state tests' starting point. `options` add to (or replace) the fake decoder and a 20 ms prompt debounce. */
+export async function readyStore(o: FakeOptions = {}, options: StudioOptions = {}) {
+  const fake = fakeEngine(o);
+  const store = createStudioStore(fake.engine, { decode: fakeDecode, promptDebounceMs: 20, ...options });
+  await store.getState().initEngine();
+  return { fake, store, s: () => store.getState() };
 }

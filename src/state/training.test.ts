@@ -2,19 +2,15 @@ import { describe, expect, it, vi } from 'vitest';
 import { StudioError } from '../errors/StudioError';
 import { importName, isWeightsFile } from './modelsSlice';
 import { createStudioStore } from './store';
-import { fakeDecode, fakeEngine, file, lmInfo, waitFor, type FakeOptions } from './testing';
+import { fakeDecode, file, lmInfo, readyStore as readyStoreWith, waitFor, type FakeOptions } from './testing';
 import { availableGroups, defaultTargets, type LoraGroup } from '../lm/loraTargets';
 import {
   DEFAULT_LR, DEFAULT_TRAIN_SETTINGS, effectiveLoraAlpha, effectiveLoraGroups, effectiveLr, loraTrainableParams, patchTrainSettings, resumeInfo, trainMethod, trainOptions,
 } from './trainingSlice';
 
 async function readyStore(o: FakeOptions = {}) {
-  const fake = fakeEngine(o);
   const persist = vi.fn(async () => true);
-  const store = createStudioStore(fake.engine, { decode: fakeDecode, promptDebounceMs: 20, persistStorage: persist });
-  await store.getState().initEngine();
-  const s = () => store.getState();
-  return { fake, store, s, persist };
+  return { ...(await readyStoreWith(o, { persistStorage: persist })), persist };
 }
 
 async function withClips(o: FakeOptions = {}) {

@@ -1,7 +1,7 @@
 import { useId, useMemo, useRef } from 'react';
-import { keyName, type Key } from '../corpus/theory';
+import { ALL_KEYS, keyName } from '../corpus/theory';
 import { keyIndex } from '../lm/beatClock';
-import { heardPrompt, takeKey, takeTempo } from '../eval/promptFacts';
+import { takeKey, takePrompt, takeTempo } from '../eval/promptFacts';
 import { EXAMPLE_PROMPTS } from '../state/examples';
 import { findSource, listSources } from '../state/sources';
 import { GENERATE_BUTTON_ID } from './GeneratePanel';
@@ -66,9 +66,6 @@ export function PromptPanel() {
   );
 }
 
-/** The Key behind keyIndex's number (-1: none). */
-const heardKeyOf = (i: number): Key | undefined => (i < 0 ? undefined : { tonic: i % 12, mode: i < 12 ? 'major' : 'minor' });
-
 function PromptCount({ id, notesId }: { id: string; notesId: string }) {
   const prompt = useStudio((s) => s.prompt);
   const pi = useStudio((s) => s.promptInfo);
@@ -85,8 +82,9 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
     return k ? keyIndex(k.tonic, k.mode) : -1;
   });
 
+  const heardKey = heardIndex < 0 ? undefined : ALL_KEYS[heardIndex]; // ALL_KEYS is in keyIndex's order
   // As generate() decides: an empty box continues what was heard in the continued audio.
-  const heard = text === '' ? heardPrompt(heardKeyOf(heardIndex), heardBpm ? { bpm: heardBpm } : undefined) : '';
+  const heard = text === '' ? takePrompt(text, heardKey, heardBpm ? { bpm: heardBpm } : undefined) : '';
   let count: string;
   if (heard) count = `continues what it heard: “${heard}”`;
   else if (text === '') count = 'unconditional';
@@ -97,7 +95,7 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
 
   const info = text !== '' && pi ? pi.info : undefined;
   const tempo = engineInfo?.lm?.beatClock ? takeTempo(text, heardBpm) : undefined;
-  const key = engineInfo?.lm?.keyChannel ? takeKey(text, heardKeyOf(heardIndex)) : undefined;
+  const key = engineInfo?.lm?.keyChannel ? takeKey(text, heardKey) : undefined;
   return (
     <div className="prompt-meta">
       <span
