@@ -24,18 +24,28 @@ export function siSnr(ref: Float32Array, est: Float32Array): number {
   return 10 * Math.log10(Math.max(s, 1e-20) / Math.max(e, 1e-20));
 }
 
+/** Share of `x`'s non-silent chroma frames whose dominant pitch class `y` keeps (y cut to x's length). */
+export function chromaAgreement(x: Float32Array, y: Float32Array, sampleRate: number): number {
+  const a = chromagram(x, sampleRate, EVAL_CHROMA);
+  const b = chromagram(y.subarray(0, x.length), sampleRate, EVAL_CHROMA);
+  const mask = nonSilentMask(x, sampleRate, EVAL_CHROMA.hopLength, EVAL_CHROMA.nFft);
+  return dominantPitchClassAgreement(a.argmax, b.argmax, mask);
+}
+
+/** A shared fixture, mono, at `sampleRate`. */
+export async function fixtureAt(name: string, sampleRate: number): Promise<Float32Array> {
+  const f = await readFlac(fixturePath(name));
+  return resample(f.pcm, f.sampleRate, sampleRate);
+}
+
 /** Encodes and decodes each shared fixture (through the Codec, as the studio does) and scores the reconstruction. */
 export async function scoreFixtures(codec: Codec): Promise<CodecScore[]> {
   const { sampleRate } = codec.spec;
   const out: CodecScore[] = [];
   for (const name of fixtureNames()) {
-    const f = await readFlac(fixturePath(name));
-    const x = resample(f.pcm, f.sampleRate, sampleRate);
+    const x = await fixtureAt(name, sampleRate);
     const y = (await codec.decode(await codec.encode(x))).subarray(0, x.length);
-    const a = chromagram(x, sampleRate, EVAL_CHROMA);
-    const b = chromagram(y, sampleRate, EVAL_CHROMA);
-    const mask = nonSilentMask(x, sampleRate, EVAL_CHROMA.hopLength, EVAL_CHROMA.nFft);
-    out.push({ name, seconds: x.length / sampleRate, chromaAgreement: dominantPitchClassAgreement(a.argmax, b.argmax, mask), siSnrDb: siSnr(x, y) });
+    out.push({ name, seconds: x.length / sampleRate, chromaAgreement: chromaAgreement(x, y, sampleRate), siSnrDb: siSnr(x, y) });
   }
   return out;
 }
