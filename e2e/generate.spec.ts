@@ -45,6 +45,14 @@ test('generate a 1 s take with seed 7 and download it as WAV', async ({ page }) 
   // A continuation gets the pack's own guidance for continuing (it keeps the heard key better) until the user picks one.
   const { cfg, continuationCfg } = manifest.lm.defaults;
   await expect(page.getByTestId('cfg-input')).toHaveValue(String(continuationCfg));
+  // A length that leaves no room after the kept part is flagged beside the point, and Generate says why.
+  await expect(page.getByTestId('continue-no-room')).toHaveCount(0);
+  await page.getByTestId('duration-input').fill('1');
+  await page.getByTestId('duration-input').press('Tab');
+  await expect(page.getByTestId('continue-no-room')).toContainText('no room for new music');
+  await page.getByTestId('generate-button').click();
+  await expect(page.getByTestId('generation-error')).toContainText('raise Length above 1.0 s');
+  await expect(take).toHaveCount(1);
   await page.getByTestId('continue-select').selectOption('');
   await expect(page.getByTestId('cfg-input')).toHaveValue(String(cfg));
 });

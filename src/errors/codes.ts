@@ -31,6 +31,7 @@ export const ERROR_TEXT = {
   STORAGE_FULL: 'The browser storage is full, so this could not be saved. It is kept in memory.',
   TRAIN_DIVERGED: 'Training became unstable and was stopped; the model was rolled back to its last good checkpoint.',
   TRAIN_INVALID: 'These training settings or clips cannot be used.',
+  GENERATE_INVALID: 'These generation settings cannot be used.',
   MIC_DENIED: 'Microphone access was refused. Allow it for this site in the browser (the icon in the address bar), then press Record again.',
   MIC_NOT_FOUND: 'No microphone was found. Connect one, then press Record again.',
   MIC_BUSY: 'The microphone could not be started: another application may be using it.',

@@ -56,9 +56,14 @@ export async function createStepper(lm: Lm, cond: LmCondition, maxLen: number): 
     kind: cache.layout,
     async feed(cols, L) {
       const input = tf.tensor3d(cols, [R, K, L], 'int32'); // [R, K, L]
-      const logits = extend(lm, input, cache); // [R, K, L, card]
-      const last = tf.tidy(() => logits.slice([0, 0, L - 1, 0], [R, K, 1, card]).reshape([R, K, card])); // [R, K, card]
-      tf.dispose([input, logits]);
+      let last: tf.Tensor;
+      try {
+        const logits = extend(lm, input, cache); // [R, K, L, card]
+        last = tf.tidy(() => logits.slice([0, 0, L - 1, 0], [R, K, 1, card]).reshape([R, K, card])); // [R, K, card]
+        logits.dispose();
+      } finally {
+        input.dispose(); // also when the cache is full or the backend fails
+      }
       try {
         return (await last.data()) as Float32Array;
       } finally {

@@ -140,6 +140,24 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
         controllers.delete(id);
       }
     },
+    async retokenizeClips() {
+      // A new pack's codec: every ready clip's tokens (and reconstruction) come from its kept audio again.
+      const todo = ctx.get().clips.filter((c) => c.status === 'ready' && c.original && !controllers.has(c.id));
+      if (todo.length === 0) return;
+      ctx.get().announce(`Tokenizing ${todo.length} clip${todo.length === 1 ? '' : 's'} again for this model pack…`);
+      await Promise.all(todo.map(async (clip) => {
+        const ac = new AbortController();
+        controllers.set(clip.id, ac);
+        patch(clip.id, { status: 'tokenizing', result: undefined, progress: { value: null, label: 'Queued for tokenizing with this pack…' } });
+        try {
+          await tokenizeClip(clip.id, clip.name, { channels: [clip.original!.pcm.slice()], sampleRate: clip.original!.sampleRate }, ac.signal);
+        } catch (err) {
+          failed(clip.id, clip.name, err);
+        } finally {
+          controllers.delete(clip.id);
+        }
+      }));
+    },
     removeClip(id) {
       const clip = ctx.get().clips.find((c) => c.id === id);
       if (!clip) return;

@@ -249,6 +249,28 @@ describe('generation', () => {
   });
 });
 
+it('continues a clip longer than a take from inside it, and refuses a take with no room after the kept part', async () => {
+  const long = async () => ({ channels: [new Float32Array(48000 * 45).fill(0.2)], sampleRate: 48000, container: 'WAV' });
+  const { fake, s } = await readyStore({}, { decode: long });
+  await s().addFiles([file('song.wav')]);
+  const clip = s().clips[0];
+  expect(clip.result!.t).toBe(45 * 50);
+  s().continueFrom(clip.id); // its end (45 s) is past what a take holds (30 s): 8 s of new music instead
+  expect(s().genSettings.continueFrom).toEqual({ sourceId: clip.id, startSec: 22 });
+  expect(s().genSettings.seconds).toBe(30);
+  expect(s().announcement.text).toContain('a take lasts at most 30 s');
+  s().continueFrom(clip.id, 12); // a point that leaves room is kept
+  expect(s().genSettings.continueFrom!.startSec).toBe(12);
+  s().setGenSettings({ seconds: 10, seed: '1' }); // shorter than the kept 12 s
+  await s().generate();
+  expect(fake.generates).toHaveLength(0);
+  expect(s().generation.error).toMatchObject({ code: 'GENERATE_INVALID' });
+  expect(s().generation.error!.message).toMatch(/keeps the first 12\.0 s of song\.wav, so there is no room/);
+  s().setGenSettings({ seconds: 14 });
+  await s().generate();
+  expect(fake.generates[0].args.continuation!.t).toBe(600);
+});
+
 it('sends the continued clip\'s steady tempo and downbeat, and its clear key, with the continuation (the beat clock starts there); an empty prompt becomes what was heard', async () => {
   const facts = { key: { tonic: 2, mode: 'minor' as const, clear: true, or: null }, tempo: { bpm: 96, clear: true, downbeat: 0.31 }, seconds: 2 };
   const { fake, store } = await readyStore({ facts });

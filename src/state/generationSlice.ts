@@ -3,9 +3,10 @@ import { takePrompt } from '../eval/promptFacts';
 import { longestTake, type EngineInfo, type LmInfo } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { isCancel, toErrorInfo } from './errors';
-import { codesHash, continuationArgs, findSource, parseSeed, sourceFrameRate } from './sources';
+import { continuePoint, prepareContinuation, recode } from './continuation';
+import { codesHash, findSource, parseSeed } from './sources';
 import type { GenerationParams, GenerationSettings, GenerationSlice, LiveAudioSink, Take } from './types';
-import { pruneHistory, takeNumberOf, type TakeHistory } from './takeHistory';
+import { pruneHistory, takeId, takeNumberOf, type TakeHistory } from './takeHistory';
 
 /** audiocraft's defaults, used until the pack's LM says otherwise. */
 export const FALLBACK_DEFAULTS: LmInfo['defaults'] = { seconds: 10, temperature: 1, topK: 250, topP: 0, cfg: 3 };
@@ -66,7 +67,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
     if (!lm) return fail(new StudioError('INTERNAL', 'This model pack has no language model, so it cannot generate.'));
     const st = s.genSettings;
     const seed0 = parseSeed(st.seed);
-    if (seed0 === null) return fail(new StudioError('INTERNAL', `The seed must be a whole number from 0 to 4294967295 (got "${st.seed}").`));
+    if (seed0 === null) return fail(new StudioError('GENERATE_INVALID', `The seed must be a whole number from 0 to 4294967295 (got "${st.seed}").`));
     const base = seed0 === 'random' ? drawSeed() : seed0;
     const n = clamp(Math.round(st.variations) || 1, 1, MAX_VARIATIONS);
     const params: GenerationParams = {
@@ -76,15 +77,10 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       topP: clamp(st.topP, 0, 1),
       cfg: st.cfg,
     };
-    let continuation: ReturnType<typeof continuationArgs> | undefined;
-    let contInfo: Take['continuation'];
-    if (st.continueFrom) {
-      const src = findSource(s, st.continueFrom.sourceId);
-      if (!src) return fail(new StudioError('INTERNAL', 'The audio to continue from is no longer in the session.'));
-      const frameRate = s.engine.info?.codec.frameRate ?? sourceFrameRate(src);
-      continuation = continuationArgs(src, st.continueFrom.startSec, frameRate);
-      contInfo = { sourceId: src.id, sourceName: src.name, startSec: continuation.t / frameRate, frames: continuation.t };
-    }
+    const prepared = st.continueFrom ? prepareContinuation(s, st.continueFrom, params.seconds) : undefined;
+    if (prepared instanceof StudioError) return fail(prepared);
+    let continuation = prepared?.args;
+    const contInfo = prepared?.info;
     // An empty box continues what was heard: its key and tempo as the prompt (the take records it).
     const prompt = takePrompt(s.prompt, continuation?.key, continuation?.tempo);
 
@@ -96,6 +92,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
     ctx.get().announce(n > 1 ? `Generating ${n} takes…` : 'Generating…');
     try {
       await ctx.gate.wait();
+      if (prepared?.foreign) continuation = await recode(ctx.engine, prepared, ctx.get().engine.info!.codec.frameRate, ac.signal);
       for (let i = 0; i < n; i++) {
         if (ac.signal.aborted) return;
         const seed = (base + i) >>> 0;
@@ -128,12 +125,13 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
         if (ac.signal.aborted || controller !== ac) return; // stopped: the take is dropped (stop() silenced it)
         live?.end('done');
         const take: Take = {
-          id: `take-${++takeCount}`,
+          id: takeId(++takeCount),
           number: takeCount,
           prompt,
           params,
           seed: result.seed,
           continuation: contInfo,
+          packId: ctx.get().engine.info?.packId,
           result,
           durationSec: result.sampleRate > 0 ? result.pcm.length / result.sampleRate : 0,
           codesHash: codesHash(result.codes, result.k, result.t),
@@ -188,10 +186,11 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
     continueFrom(id, startSec) {
       const src = findSource(ctx.get(), id);
       if (!src) return;
-      const at = clamp(startSec ?? src.durationSec, 0, src.durationSec);
       // The length is the whole take (kept part included, as in audiocraft): make room for new music.
       const lm = ctx.get().engine.info?.lm;
       const max = lm ? longestTake(lm) : Infinity;
+      const wanted = clamp(startSec ?? src.durationSec, 0, src.durationSec);
+      const at = continuePoint(wanted, max, lm?.defaults.seconds ?? 4);
       const wasCfg = ctx.get().genSettings.cfg;
       ctx.set((s) => {
         const seconds = s.genSettings.seconds > at ? s.genSettings.seconds : Math.min(max, at + (lm?.defaults.seconds ?? 4));
@@ -199,7 +198,8 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       });
       const now = ctx.get().genSettings;
       const guidance = now.cfg !== wasCfg ? ` Guidance ${now.cfg} while continuing.` : '';
-      ctx.get().announce(`Continue from ${src.name} at ${at.toFixed(1)} s; the take will last ${now.seconds.toFixed(1)} s.${guidance}`);
+      const cut = at < wanted ? ` (a take lasts at most ${max.toFixed(0)} s)` : '';
+      ctx.get().announce(`Continue from ${src.name} at ${at.toFixed(1)} s${cut}; the take will last ${now.seconds.toFixed(1)} s.${guidance}`);
     },
     async generate() {
       if (ctx.get().generation.running) return;
@@ -227,7 +227,8 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       if (!gone.length) return;
       ctx.set({ takes: [] });
       ctx.get().announce(`Removed all ${gone.length} take${gone.length === 1 ? '' : 's'}.`);
-      o.history?.clear().catch(() => {}); // a blocked storage has nothing to clear
+      // Only the takes shown here: another tab's saved takes are not this tab's to remove.
+      for (const t of gone) o.history?.delete(t.id).catch(() => {}); // a blocked storage has nothing to clear
     },
     async restoreTakes() {
       if (!o.history) return 0;

@@ -83,6 +83,36 @@ describe('packs slice', () => {
     expect(s().pack).toMatchObject({ current: 'musicgen-small', switching: null });
   });
 
+  it('on another pack, clips are tokenized again from their audio, the prompt is counted again and a continuation keeps its source', async () => {
+    const { fake, s } = setup({ plans: { ...PLANS, [url('musicgen-small')]: plan('musicgen-small', 'MusicGen small', 100, 100) } });
+    await s().openPack('studio');
+    await s().addFiles([file('riff.wav')]);
+    const clip = s().clips[0];
+    const before = clip.result!;
+    s().continueFrom(clip.id, 0.5);
+    s().setPrompt('warm pad');
+    await waitFor(() => fake.promptInfos.length === 1);
+    await s().generate();
+    expect(s().takes[0].packId).toBe('studio'); // a take knows which pack's codes it holds
+
+    await s().choosePack('musicgen-small');
+    await waitFor(() => s().clips[0].status === 'ready' && s().clips[0].result !== before);
+    expect(fake.tokenizes.map((t) => t.args.name)).toEqual(['riff.wav', 'riff.wav']);
+    expect(fake.tokenizes[1].args.channels[0].length).toBe(48000); // the kept mono audio, at its own rate
+    await waitFor(() => fake.promptInfos.length === 2);
+    expect(s().genSettings.continueFrom).toEqual({ sourceId: clip.id, startSec: 0.5 });
+
+    // The studio take's codes mean nothing to this pack: continuing it tokenizes its audio first.
+    s().continueFrom(s().takes[0].id, 0.5);
+    await s().generate();
+    expect(fake.tokenizes.map((t) => t.args.name)).toEqual(['riff.wav', 'riff.wav', 'Take 1: warm pad']);
+    expect(fake.generates[1].args.continuation!.t).toBe(25);
+    expect(s().takes[0].packId).toBe('musicgen-small');
+    s().continueFrom(s().takes[0].id, 0.5); // a take of this pack is used as it is
+    await s().generate();
+    expect(fake.tokenizes).toHaveLength(3);
+  });
+
   it('at start, runs the bundled pack while asking about a pack that needs a download', async () => {
     const { fake, s } = setup();
     await s().openPack('musicgen-small');

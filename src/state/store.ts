@@ -9,7 +9,6 @@ import { watchGpuLoss } from './watchGpuLoss';
 import { createGenerationSlice, FALLBACK_DEFAULTS, settingsForEngine, withDefaultCfg } from './generationSlice';
 import { createModelsSlice } from './modelsSlice';
 import { createPacksSlice, DEFAULT_PACK_ID } from './packsSlice';
-import { findSource } from './sources';
 import { createTrainingSlice } from './trainingSlice';
 import type { DecodeFn, StudioOptions, StudioState } from './types';
 
@@ -64,9 +63,16 @@ export function createStudioStore(engine: EngineClient, options: StudioOptions =
     if (s.engine.info !== prev.engine.info) {
       const next = settingsForEngine(s.genSettings, s.engine.info);
       if (next) store.setState({ genSettings: next });
+      const pack = s.engine.info?.packId;
+      if (pack && pack !== prev.engine.info?.packId) {
+        // Another pack: its codec reads clips into other tokens, its tokenizer counts the prompt anew.
+        if (prev.engine.info) void store.getState().retokenizeClips();
+        if (s.prompt.trim()) store.getState().setPrompt(s.prompt);
+      }
     }
     if (s.clips !== prev.clips || s.takes !== prev.takes) {
-      const gone = (id: string) => !findSource(s, id);
+      // Gone from the session (a clip being tokenized again for a new pack still counts).
+      const gone = (id: string) => !s.clips.some((c) => c.id === id) && !s.takes.some((t) => t.id === id);
       const patch: Partial<StudioState> = {};
       if (s.melodyId && gone(s.melodyId)) patch.melodyId = null;
       if (s.genSettings.continueFrom && gone(s.genSettings.continueFrom.sourceId)) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createStudioStore } from './store';
 import { encodeWav16 } from '../audio/wav';
-import { fromStored, memoryTakeHistory, TAKE_HISTORY_LIMIT, toStored, type TakeHistory } from './takeHistory';
+import { fromStored, memoryTakeHistory, TAKE_HISTORY_LIMIT, takeNumberOf, toStored, type TakeHistory } from './takeHistory';
 import type { Take } from './types';
 import { fakeDecode, fakeEngine, waitFor } from './testing';
 
@@ -40,7 +40,7 @@ describe('take history', () => {
     await two.s().generate();
     expect(two.s().takes.map((t) => t.number)).toEqual([3, 2, 1]);
     two.s().removeTake(two.s().takes[1].id);
-    await until(async () => (await history.ids()).sort().join() === 'take-1,take-3');
+    await until(async () => (await history.ids()).map(takeNumberOf).sort().join() === '1,3');
     expect(await two.s().restoreTakes()).toBe(0); // nothing twice
   });
 
@@ -56,13 +56,30 @@ describe('take history', () => {
     await until(async () => (await history.ids()).length === 0);
   });
 
+  it('two tabs on one storage keep both tabs\' takes; Remove all in one leaves the other\'s', async () => {
+    const history = memoryTakeHistory();
+    const a = await studio(history);
+    const b = await studio(history); // opened beside it: both restored the same (no) takes
+    await a.s().generate();
+    await b.s().generate();
+    expect([a.s().takes[0].number, b.s().takes[0].number]).toEqual([1, 1]);
+    await until(async () => (await history.ids()).length === 2);
+    b.s().clearTakes();
+    await until(async () => (await history.ids()).length === 1);
+    const c = await studio(history); // a reload
+    await waitFor(() => c.s().takes.length === 1);
+    expect(c.s().takes[0].id).toBe(a.s().takes[0].id);
+    expect(takeNumberOf('take-12')).toBe(12); // ids saved before the suffix still read
+    expect(takeNumberOf('take-12-k3x9q')).toBe(12);
+  });
+
   it(`keeps the newest ${TAKE_HISTORY_LIMIT}`, async () => {
     const history = memoryTakeHistory();
     const { s } = await studio(history);
     s().setGenSettings({ variations: 4 });
     for (let i = 0; i < 8; i++) await s().generate();
     await until(async () => (await history.ids()).length === TAKE_HISTORY_LIMIT);
-    const ids = (await history.ids()).map((id) => Number(id.slice(5))).sort((a, b) => a - b);
+    const ids = (await history.ids()).map(takeNumberOf).sort((a, b) => a - b);
     expect(ids[0]).toBe(32 - TAKE_HISTORY_LIMIT + 1);
     expect(s().takes).toHaveLength(32); // the session keeps all of its own
   });

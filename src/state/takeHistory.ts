@@ -14,15 +14,19 @@ export interface TakeHistory {
   delete(id: string): Promise<void>;
   /** Ids of the saved takes (cheap: no audio is read). */
   ids(): Promise<string[]>;
-  /** Deletes every saved take. */
-  clear(): Promise<void>;
 }
 
 /** About 0.7 MB per 10 s take (audio as 16-bit PCM): 30 takes stay well inside any browser's quota. */
 export const TAKE_HISTORY_LIMIT = 30;
 
-/** The take number in a take id ("take-12" -> 12); takes are numbered across sessions. */
-export const takeNumberOf = (id: string): number => Number(/^take-(\d+)$/.exec(id)?.[1] ?? NaN);
+/**
+ * The take number in a take id ("take-12-k3x9q" -> 12; "take-12" as saved before the suffix).
+ * Takes are numbered across sessions; the random suffix keeps two tabs' take 12 apart in storage.
+ */
+export const takeNumberOf = (id: string): number => Number(/^take-(\d+)(?:-[0-9a-z]+)?$/.exec(id)?.[1] ?? NaN);
+
+/** A new take's id: its number and a random suffix. */
+export const takeId = (n: number): string => `take-${n}-${Math.random().toString(36).slice(2, 8) || '0'}`;
 
 /**
  * A take as IndexedDB keeps it: its audio as 16-bit PCM, half the bytes of float32 and exactly what
@@ -55,7 +59,6 @@ export function memoryTakeHistory(): TakeHistory {
     list: async () => [...rows.values()].map((t) => fromStored(structuredClone(t))),
     delete: async (id) => void rows.delete(id),
     ids: async () => [...rows.keys()],
-    clear: async () => rows.clear(),
   };
 }
 
@@ -85,11 +88,6 @@ export function indexedDbTakeHistory(): TakeHistory | null {
     async delete(id) {
       const t = await store('readwrite');
       t.objectStore(STORE).delete(id);
-      await done(t);
-    },
-    async clear() {
-      const t = await store('readwrite');
-      t.objectStore(STORE).clear();
       await done(t);
     },
     async ids() {

@@ -160,7 +160,8 @@ describe('training', () => {
 describe('resuming a stopped run', () => {
   it('after a reload, the stopped model offers to resume once its clips are back, with their captions and its history', async () => {
     let release!: () => void;
-    const { fake, s } = await withClips({ holdTrain: new Promise<void>((r) => (release = r)) });
+    const facts = { key: { tonic: 2, mode: 'minor' as const, clear: true, or: null }, tempo: { bpm: 96, clear: true, downbeat: 0.3 }, seconds: 1 };
+    const { fake, s } = await withClips({ holdTrain: new Promise<void>((r) => (release = r)), facts });
     s().setTrainSettings({ steps: 10, name: 'Strings' });
     const done = s().train();
     await waitFor(() => s().training.history.length === 1);
@@ -195,6 +196,9 @@ describe('resuming a stopped run', () => {
     const req = fake.models.trains[1].args;
     expect(req).toMatchObject({ name: 'Strings', resumeId: 'model-1', options: fake.models.trains[0].args.options });
     expect(req.clips.map((c) => c.name)).toEqual(['strings.wav', 'drums.wav']);
+    // The resumed part trains with what the first part heard in each clip (the beat clock and key).
+    expect(fake.models.trains[0].args.clips[0]).toMatchObject({ tempo: { bpm: 96, downbeat: 0.3 }, key: { tonic: 2, mode: 'minor' } });
+    expect(req.clips.map((c) => [c.tempo, c.key])).toEqual(fake.models.trains[0].args.clips.map((c) => [c.tempo, c.key]));
     expect(a().captions[a().clips[1].id]).toBe('plucked strings');
     expect(a().training.error).toBeUndefined();
     expect(a().training.history.map((p) => p[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

@@ -110,8 +110,8 @@ export function resumeInfo(s: Pick<StudioState, 'clips' | 'models' | 'engine'>):
   });
   const missing = plan.clips.filter((_, i) => clipIds[i] === null).map((c) => c.name);
   const clips = missing.length > 0 ? null : plan.clips.map((pc, i) => {
-    const { codes, k, t } = s.clips.find((c) => c.id === clipIds[i])!.result!;
-    return { name: pc.name, caption: pc.caption, codes, k, t };
+    const { codes, k, t, facts } = s.clips.find((c) => c.id === clipIds[i])!.result!;
+    return { name: pc.name, caption: pc.caption, codes, k, t, ...heardFields(facts) }; // as the run's first part had them
   });
   return { model, step: model.step, steps: plan.steps, clips, missing, clipIds };
 }

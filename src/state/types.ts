@@ -149,6 +149,8 @@ export interface ClipsSlice {
   addFiles(files: File[], captions?: string[]): Promise<void>;
   /** Tokenizes a clip again that failed after decoding (a lost GPU, a crashed engine, memory): from its kept audio. */
   retryClip(id: string): Promise<void>;
+  /** Tokenizes every ready clip again from its kept audio (another pack's codec is loaded). */
+  retokenizeClips(): Promise<void>;
   /** Removes a clip, cancelling its work if it is still being processed. */
   removeClip(id: string): void;
 }
@@ -249,6 +251,8 @@ export interface Take {
   seed: number;
   /** What this take continued, if anything. */
   continuation?: { sourceId: string; sourceName: string; startSec: number; frames: number };
+  /** The pack that made it (its codes are that pack's codec's); absent on takes saved before this was kept. */
+  packId?: string;
   result: GenerateResult;
   durationSec: number;
   /** FNV-1a of the codes (hex), to compare takes. */

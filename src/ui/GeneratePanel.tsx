@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useRef } from 'react';
+import { noRoomText } from '../state/continuation';
 import { MAX_VARIATIONS } from '../state/generationSlice';
 import { listSources, parseSeed } from '../state/sources';
 import type { AudioSource, GenerationSettings } from '../state/types';
@@ -266,6 +267,7 @@ function ContinueFrom() {
   const set = useStudio((s) => s.setGenSettings);
   const continueFrom = useStudio((s) => s.continueFrom);
   const frameRate = useStudio((s) => s.engine.info?.codec.frameRate);
+  const takeSeconds = useStudio((s) => s.genSettings.seconds);
   const sources = useMemo(() => listSources({ clips, takes }), [clips, takes]);
   const src = cf ? sources.find((s) => s.id === cf.sourceId) : undefined;
 
@@ -285,17 +287,18 @@ function ContinueFrom() {
         <option value="">Nothing: start fresh</option>
         <SourceOptions sources={sources} />
       </select>
-      {src && cf && <ContinuePoint src={src} startSec={cf.startSec} frameRate={frameRate} />}
+      {src && cf && <ContinuePoint src={src} startSec={cf.startSec} frameRate={frameRate} takeSeconds={takeSeconds} />}
     </div>
   );
 }
 
-function ContinuePoint({ src, startSec, frameRate }: { src: AudioSource; startSec: number; frameRate?: number }) {
+function ContinuePoint({ src, startSec, frameRate, takeSeconds }: { src: AudioSource; startSec: number; frameRate?: number; takeSeconds: number }) {
   const set = useStudio((s) => s.setGenSettings);
   const dur = src.durationSec;
   const setAt = (sec: number) => set({ continueFrom: { sourceId: src.id, startSec: Math.min(dur, Math.max(0, sec)) } });
   const fr = frameRate ?? (dur > 0 ? src.t / dur : 50);
   const frames = Math.max(1, Math.min(src.t, Math.round(startSec * fr)));
+  const noRoom = frames >= Math.round(takeSeconds * fr);
   return (
     <div className="continue-point">
       <Waveform
@@ -317,6 +320,11 @@ function ContinuePoint({ src, startSec, frameRate }: { src: AudioSource; startSe
         hint={`Keeps the first ${formatSeconds(Number((frames / fr).toFixed(2)))} (${frames} frames) of ${src.name} and continues from there. Click the waveform to choose.`}
         onCommit={setAt}
       />
+      {noRoom && (
+        <p className="notice is-warn" data-testid="continue-no-room">
+          {noRoomText(takeSeconds, frames / fr, src.name)}
+        </p>
+      )}
     </div>
   );
 }
