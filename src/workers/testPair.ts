@@ -51,7 +51,8 @@ export interface Pair {
   close(): void;
 }
 
-export function connectPair(handlers: EngineHandlers, options?: ClientOptions): Pair {
+/** A Worker stand-in whose other end serves `handlers`, as the engine worker does. */
+export function hostWorker(handlers: EngineHandlers): { worker: ChannelWorker; hostPosted: Pair['hostPosted']; close(): void } {
   const { port1, port2 } = new MessageChannel();
   const hostPosted: Pair['hostPosted'] = [];
   const hostPort: HostPort = {
@@ -62,15 +63,17 @@ export function connectPair(handlers: EngineHandlers, options?: ClientOptions): 
     addEventListener: (type, listener) => port2.addEventListener(type, listener),
   };
   serveEngine(handlers, hostPort);
-  const worker = new ChannelWorker(port1);
-  const client = createEngineClient(worker, options);
   return {
-    client,
-    worker,
+    worker: new ChannelWorker(port1),
     hostPosted,
     close() {
       port1.close();
       port2.close();
     },
   };
+}
+
+export function connectPair(handlers: EngineHandlers, options?: ClientOptions): Pair {
+  const { worker, hostPosted, close } = hostWorker(handlers);
+  return { client: createEngineClient(worker, options), worker, hostPosted, close };
 }
