@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { StudioError } from '../errors/StudioError';
+import { StudioError } from '../errors/StudioError';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../lm/safetensors';
 import { mulberry32 } from '../util/rng';
 import { cacheKeyOf, downloadFiles, planDownload, runDownload, type DownloadOptions, type DownloadProgress, type DownloadSpec } from './download';
@@ -143,12 +143,15 @@ describe('download manager', () => {
     expect(graph.reduce((s, l) => s + l.sent, 0)).toBe(FILES.graph.length);
   });
 
-  it('continues an interrupted download on the next visit, from the bytes already cached', async () => {
+  it.each([
+    ['the platform\'s AbortError', undefined, { name: 'AbortError' }],
+    ['the engine host\'s CANCELLED', new StudioError('CANCELLED'), { code: 'CANCELLED' }],
+  ])('continues a download cancelled with %s on the next visit, from the bytes already cached', async (_, reason, rejection) => {
     const store = memoryBlobStore();
     const ctl = new AbortController();
     const w1 = world({}, store);
-    const first = downloadFiles(specs(), w1.opts({ signal: ctl.signal, onProgress: (p) => { if (p.files[0].loaded > 5.5 * PART) ctl.abort(); } }));
-    await expect(first).rejects.toMatchObject({ name: 'AbortError' });
+    const first = downloadFiles(specs(), w1.opts({ signal: ctl.signal, onProgress: (p) => { if (p.files[0].loaded > 5.5 * PART) ctl.abort(reason); } }));
+    await expect(first).rejects.toMatchObject(rejection);
     const got = w1.srv.sent(/graph/);
     expect(got).toBeLessThan(FILES.graph.length);
 

@@ -17,7 +17,9 @@ export interface RangeResponse {
   reader: ReadableStreamDefaultReader<Uint8Array>;
 }
 
-export const isAbort = (e: unknown): boolean => (e as { name?: string } | null)?.name === 'AbortError';
+/** A cancel: the platform's AbortError, or the CANCELLED StudioError the engine host aborts its calls with (the signal's reason). */
+export const isAbort = (e: unknown): boolean =>
+  (e as { name?: string } | null)?.name === 'AbortError' || (e instanceof StudioError && e.code === 'CANCELLED');
 
 /** `bytes a-b/total` (total may be `*`), as numbers; null when absent or malformed. */
 export function parseContentRange(h: string | null): { start: number; end: number; total: number | null } | null {
