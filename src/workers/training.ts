@@ -193,21 +193,18 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   };
   trainers.current = trainer;
   trainers.stop = stop;
-  // Once any step has run, the weights (or adapter) are this model's (also after a divergence
-  // rollback to a checkpoint of this run); name the slot after it even if saving failed.
-  let stepsRun = resumeFrom?.step ?? 0;
   try {
     const r = await trainer.run();
-    stepsRun = r.step;
     return { id, kind: method, step: r.step, steps: trainer.options.steps, stopped: r.stopped, loss: r.loss, valLoss: r.valLoss, storageError };
-  } catch (e) {
-    if (saved) stepsRun = Math.max(stepsRun, 1);
-    throw e;
   } finally {
     trainers.current = null;
     trainers.stop = null;
+    // Once the weights (or adapter) moved from where the run started, they are this model's, also when
+    // the run failed (after a divergence rollback to a step of this run, or midway through a step):
+    // name the slot after it even if saving failed, never after the pack's own model.
+    const at = trainer.weightsStep;
     const name = saved ? a.name : `${a.name} (not saved)`;
-    if (stepsRun > 0 || saved) {
+    if (at === null || at > 0 || saved) {
       if (lora) {
         mergeLora(slot.lm, lora); // the slot is on the pack's weights (toBase above)
         slot.lora = lora;

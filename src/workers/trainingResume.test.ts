@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../lm';
+import { StudioError } from '../errors/StudioError';
 import { memoryModelStore, type ModelStore } from '../runtime/modelStore';
 import { createEngineHandlers } from './engine';
 import { ctx, deps, MANIFEST, tone, useWasm } from './testEngine';
@@ -104,4 +105,19 @@ describe('resuming training (engine, Node)', () => {
     expect([...done.tensors.keys()].some((n) => n.startsWith('optimizer.'))).toBe(false);
     expect(done.metadata['studio.checkpoint']).toBeUndefined();
   }, 120_000);
+
+  it('a full run that fails after some steps, with nothing saved, no longer calls the changed weights the pack model', async () => {
+    const store = memoryModelStore();
+    const full = { ...store, put: async () => { throw new StudioError('STORAGE_FULL', 'quota'); } };
+    const h = handlers(full);
+    await h.init({ manifestUrl: MANIFEST, backend: 'wasm' }, ctx());
+    const a = await h.tokenize({ channels: [tone(16000, 32000, 220)], sampleRate: 32000, name: 'a.wav' }, ctx());
+    const clips = [{ name: 'a', caption: 'low tone', codes: a.codes, k: a.k, t: a.t }];
+    const options = { steps: 5, cropFrames: 10, batchSize: 1, lr: 1e-2, warmup: 1, evalEvery: 0, checkpointEvery: 0 };
+    const failing = { ...ctx(), progress: (p: { training?: { step: number } }) => { if (p.training?.step === 3) throw new Error('out of memory'); } };
+    await expect(h.train({ name: 'mine', clips, options }, failing)).rejects.toThrow(/out of memory/);
+    expect((await h.listModels({}, ctx())).activeName).toBe('mine (not saved)');
+    await h.useModel({ id: null }, ctx()); // back to the pack's own weights: a clean slate again
+    expect((await h.listModels({}, ctx())).activeName).toBe('Pack model');
+  });
 });

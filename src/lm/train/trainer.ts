@@ -73,6 +73,8 @@ const tick = () => new Promise<void>((r) => setTimeout(r, 0));
 
 export class Trainer {
   readonly options: TrainOptions;
+  /** The step the trainable weights hold (a resumed run starts at its checkpoint's); null after a step failed midway. */
+  weightsStep: number | null = 0;
   private gate: Promise<void> | null = null;
   private release: () => void = () => {};
 
@@ -124,6 +126,7 @@ export class Trainer {
         }
         applyCheckpoint(trainable, opt, this.resumeFrom);
         step = this.resumeFrom.step;
+        this.weightsStep = step;
       }
       const sampler = new CropSampler(split.train, o.cropFrames, o.seed, o.headFraction);
       const dropRand = mulberry32((o.seed ^ 0x9e3779b9) >>> 0);
@@ -158,6 +161,7 @@ export class Trainer {
         const batch = makeBatch(clips, crops, shape, dropped, clockOff(), o.nullKeepsClock);
         let res;
         try {
+          this.weightsStep = null; // until the step is through
           res = await trainStep(lm, opt, batch, lr, o.clipNorm, lora, cb.recompute ?? true);
         } finally {
           disposeBatch(batch);
@@ -166,10 +170,12 @@ export class Trainer {
         const run = dropped ? avg.drop : avg.cond;
         if (!res.applied || exploded(run, res.loss, o.divergeFactor)) {
           applyCheckpoint(trainable, opt, readCheckpoint(good.bytes, trainable));
+          this.weightsStep = good.step;
           const why = res.applied ? `loss ${res.loss.toFixed(3)} is over ${o.divergeFactor}x its running average ${run.v.toFixed(3)}` : `loss ${res.loss} / gradient norm ${res.gradNorm} is not finite`;
           throw new StudioError('TRAIN_DIVERGED', `training diverged at step ${step + 1}: ${why}; weights and optimizer were restored to step ${good.step}`);
         }
         step++;
+        this.weightsStep = step;
         loss = res.loss;
         run.v = run.n === 0 ? loss : 0.9 * run.v + 0.1 * loss;
         run.n++;
