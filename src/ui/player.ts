@@ -25,10 +25,17 @@ export function onOtherPlayback(stopIt: () => void): () => void {
 /** Resumes the AudioContext; call it inside the click that will lead to sound. */
 export const unlockAudio = (): Promise<void> => Tone.start();
 
+let plays = 0;
+
 export async function play(pcm: Float32Array, sampleRate: number, onEnd?: () => void): Promise<void> {
+  const mine = ++plays;
   stop();
   for (const o of others) o();
   await Tone.start();
+  if (mine !== plays) {
+    onEnd?.(); // another play came while the context started: it plays, this one never does
+    return;
+  }
   const audio = Tone.getContext().createBuffer(1, Math.max(1, pcm.length), sampleRate);
   audio.getChannelData(0).set(pcm);
   const player = new Tone.Player(new Tone.ToneAudioBuffer(audio)).toDestination();
