@@ -112,12 +112,14 @@ test('the same seed and settings give the same tokens and byte-identical WAVs, a
   await expect(page.getByTestId('status')).toContainText(/Link to take 2 copied|Could not copy the link/);
   const link = (await linkButton.getAttribute('data-link'))!;
   expect(link).toContain('seed=1234');
+  expect(link).toContain('pack=studio'); // named even for the bundled pack: the opener may have chosen another
   await page.evaluate(() => indexedDB.deleteDatabase('musicgen-studio-takes')); // a fresh visitor
   await page.goto(link);
   await expect(page.getByTestId('prompt-input')).toHaveValue('ambient pad, warm and calm');
   await expect(page.getByTestId('seed-input')).toHaveValue('1234');
   await expect(page.getByTestId('duration-input')).toHaveValue('1');
   expect(page.url()).not.toContain('seed='); // applied once: a reload keeps later edits
+  expect(page.url()).not.toContain('pack='); // the address bar names only packs other than the bundled one
   await expect(page.getByTestId('generate-button')).toBeEnabled();
   await page.getByTestId('prompt-input').press('Control+Enter'); // generates, as the button does
   await expect(page.getByTestId('prompt-input')).toHaveValue('ambient pad, warm and calm'); // no newline typed

@@ -21,7 +21,7 @@ const MAX_PROMPT = 2000;
 
 export function shareSearch(t: { prompt: string; seed: number; params: GenerationParams }, packId: string): string {
   const p = new URLSearchParams();
-  if (packId !== DEFAULT_PACK_ID) p.set('pack', packId);
+  p.set('pack', packId); // also the bundled one: else the opener's own stored pack would be used
   p.set('prompt', t.prompt);
   p.set('seed', String(t.seed));
   for (const [k, q] of Object.entries(KEYS) as [keyof GenerationParams, string][]) p.set(q, String(t.params[k]));
@@ -50,6 +50,7 @@ export function sharedSettings(search: string): SharedSettings | null {
 export function withoutShared(search: string): string {
   const p = new URLSearchParams(search);
   for (const k of ['prompt', 'seed', ...Object.values(KEYS)]) p.delete(k);
+  if (p.get('pack') === DEFAULT_PACK_ID) p.delete('pack'); // the address bar names only other packs
   const s = p.toString();
   return s ? `?${s}` : '';
 }

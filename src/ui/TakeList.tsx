@@ -200,7 +200,8 @@ function ClosestClip({ codes, k, t }: { codes: Int32Array; k: number; t: number 
  * so the same take can be made again or shared (src/state/shareLink.ts).
  */
 function CopyLink({ take }: { take: Take }) {
-  const packId = useStudio((s) => s.engine.info?.packId ?? DEFAULT_PACK_ID);
+  const current = useStudio((s) => s.engine.info?.packId ?? DEFAULT_PACK_ID);
+  const packId = take.packId ?? current; // the pack that made it
   const announce = useStudio((s) => s.announce);
   const url = `${location.origin}${location.pathname}${shareSearch(take, packId)}`;
   const note = take.continuation ? ' (without the audio it continued)' : '';
