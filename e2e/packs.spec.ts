@@ -2,6 +2,7 @@
 // (scripts/hub/build-hub.ts: tiny models with musicgen-small's repositories, file names, tensor
 // names and graph interfaces at /hub, the pack manifest at /models/musicgen-small-tiny/).
 import { expect, test, type Page, type Request } from '@playwright/test';
+import { dropFiles, fixture } from './helpers';
 
 const TINY = 'musicgen-small-tiny';
 const TINY_NAME = 'MusicGen small (tiny test double)';
@@ -104,6 +105,15 @@ test('musicgen-small layout from a local hub: confirm, cancel, download, generat
     release();
   });
 
+  let bundledHash = '';
+  await test.step('a clip tokenized by the bundled pack', async () => {
+    await dropFiles(page, [fixture('demo.flac')]);
+    const clip = page.getByTestId('clip');
+    await expect(clip).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+    bundledHash = (await clip.getAttribute('data-codes-hash'))!;
+    expect(bundledHash).toMatch(/^[0-9a-f]{8}$/);
+  });
+
   await test.step('yes again: the download runs to the end (Range reads for the decoder tensors) and the pack runs', async () => {
     requests.length = 0;
     // From the keyboard this time: the picker, the question (focused), Tab to its first button, Enter.
@@ -122,6 +132,13 @@ test('musicgen-small layout from a local hub: confirm, cancel, download, generat
     expect(weights.every((r) => /^bytes=\d+-\d+$/.test(r.headers().range ?? ''))).toBe(true);
     expect(paths(requests)).toEqual(['model.safetensors', 'onnx/encodec_decode.onnx', 'onnx/encodec_encoder.onnx', 'onnx/text_encoder.onnx', 'tokenizer.json']);
     await expect(page.getByTestId('pack-notices')).toHaveCount(0);
+    // The clip is tokenized again by this pack's codec (its codes meant nothing to it).
+    const clip = page.getByTestId('clip');
+    await expect(clip).not.toHaveAttribute('data-codes-hash', bundledHash); // gone while it is tokenized again
+    await expect(clip).toHaveAttribute('data-codes-hash', /^[0-9a-f]{8}$/, { timeout: 60_000 });
+    await expect(clip).toHaveAttribute('data-status', 'ready');
+    expect(await clip.getAttribute('data-codes-hash')).not.toBe(bundledHash);
+    await clip.getByTestId('remove-clip').click();
   });
 
   await test.step('a short take through the pretrained code path', async () => {

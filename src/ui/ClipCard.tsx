@@ -1,6 +1,7 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { canRetry } from '../state/errors';
 import { selectClip, selectCodec } from '../state/selectors';
+import { codesHash } from '../state/sources';
 import { formatDuration, formatRate, formatSource } from './format';
 import { stopIfPlaying } from './playback';
 import { ClipActions } from './ClipActions';
@@ -22,6 +23,8 @@ export function ClipCard({ id }: { id: string }) {
   const [playError, setPlayError] = useState<string | null>(null);
 
   useEffect(() => () => stopIfPlaying(`${id}:`), [id]);
+  const r = clip?.result;
+  const hash = useMemo(() => (r ? codesHash(r.codes, r.k, r.t) : undefined), [r]);
   if (!clip) return null;
 
   const { name, status, error, progress, original, result } = clip;
@@ -32,7 +35,7 @@ export function ClipCard({ id }: { id: string }) {
   const headingId = `${id}-name`;
 
   return (
-    <li className="clip" data-testid="clip" data-clip-id={id} data-status={status} aria-busy={busy} aria-labelledby={headingId}>
+    <li className="clip" data-testid="clip" data-clip-id={id} data-status={status} data-codes-hash={hash} aria-busy={busy} aria-labelledby={headingId}>
       <div className="clip-head">
         <div className="clip-title">
           <h3 id={headingId} className="clip-name" title={name}>
