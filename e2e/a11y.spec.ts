@@ -36,3 +36,21 @@ test('phone width: one column, nothing wider than the screen', async ({ page }) 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 });
+
+test('keyboard: a control that removes itself hands focus to its section, not to the top of the page', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('generate-button')).toBeEnabled();
+  await page.getByTestId('duration-input').fill('1');
+  await page.getByTestId('variations-select').selectOption('2');
+  await page.getByTestId('generate-button').click();
+  await expect(page.getByTestId('take')).toHaveCount(2);
+  await page.getByTestId('takes-clear').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('takes-clear-confirm')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('takes-clear-cancel')).toBeFocused();
+  await page.keyboard.press('Enter'); // the confirmation (and the focused Cancel) is gone
+  await expect(page.getByTestId('takes-clear-cancel')).toHaveCount(0);
+  await expect.poll(() => page.evaluate(() => document.activeElement?.closest('.area-takes') !== null)).toBe(true);
+  await expect(page.getByTestId('take')).toHaveCount(2); // Cancel kept them
+});
