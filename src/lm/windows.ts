@@ -3,7 +3,8 @@
  * `max_duration`, `extend_stride`): generate the first `maxFrames`; then, while frames are
  * missing, re-feed the last `maxFrames - strideFrames` frames as a prompt (positions start again
  * at 0) and generate up to `strideFrames` new ones. A model never sees a position it was not
- * trained on. A continuation prompt longer than a window keeps only its last frames as context.
+ * trained on. A continuation prompt longer than a window's context (`maxFrames - strideFrames`, when
+ * the take needs more than one window) keeps only its last frames as context.
  */
 export interface WindowSpec {
   maxFrames: number; // W: the longest sequence the LM was trained on, in frames

@@ -78,4 +78,22 @@ describe('ONNX sessions in their own worker', () => {
     await expect(create(new Uint8Array(4), 'wasm')).rejects.toMatchObject({ code: 'ENGINE_CRASHED' });
     release();
   });
+
+  it('answers a run on a session it does not have (never leaves the caller waiting)', async () => {
+    const ch = new MessageChannel();
+    channels.push(ch);
+    serveOrt((b) => createNodeOrtSession(b), ch.port2);
+    const reply = new Promise<{ ok: boolean; error?: { code: string } }>((r) => ch.port1.addEventListener('message', (ev) => r(ev.data), { once: true }));
+    ch.port1.start();
+    ch.port1.postMessage({ id: 1, method: 'run', args: { session: 99, feeds: {} } });
+    expect(await reply).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+  });
+
+  it('rejects a call that cannot be sent instead of waiting for an answer that never comes', async () => {
+    const worker: OrtWorkerLike = {
+      postMessage: () => { throw new DOMException('could not be cloned', 'DataCloneError'); },
+      addEventListener: () => {},
+    };
+    await expect(remoteOrt(worker)(new Uint8Array(4), 'wasm')).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
 });

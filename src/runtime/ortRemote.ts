@@ -52,7 +52,7 @@ export function serveOrt(create: CreateSession, port: OrtPort): void {
       sessions.set(session, s);
       return { session, inputNames: [...s.inputNames], outputNames: [...s.outputNames] };
     },
-    run: ({ session, feeds }) => need(session).run(feeds),
+    run: async ({ session, feeds }) => need(session).run(feeds), // async: a missing session rejects, never throws past the reply
     async release({ session }) {
       const s = need(session);
       sessions.delete(session);
@@ -121,7 +121,12 @@ export function remoteOrt(port: OrtWorkerLike): CreateSession {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      port.postMessage({ id, method, args } as OrtRequest, []);
+      try {
+        port.postMessage({ id, method, args } as OrtRequest, []);
+      } catch (e) {
+        pending.delete(id); // never sent (a feed that cannot be cloned): nothing will answer it
+        reject(new StudioError('INTERNAL', `ONNX ${method}: ${(e as Error).message}`));
+      }
     }) as ReturnType<OrtHostApi[M]>;
   }
 
