@@ -26,6 +26,8 @@ export interface LmConfig {
   conditioning: 'cross' | 'prefix';
   /** Prefix mode: width of the one-hot chroma frames fed to audio_enc_to_dec_proj (12); 0 in cross mode. */
   chromaBins: number;
+  /** Prefix mode: chroma frames in the prefix (HF chroma_length; melody.ts: 235 when absent). */
+  chromaLength?: number;
   /** Dropout probability for training (audiocraft trained with 0; HF configs default to 0.1). Inference ignores it. */
   dropout: number;
   /** How padded text positions are treated: 'hf' excludes them as attention keys (Hugging Face, the ONNX graph);
@@ -59,6 +61,8 @@ export function parseLmConfig(raw: unknown): LmConfig {
   const chromaBins = o.chromaBins ?? (conditioning === 'prefix' ? 12 : 0);
   if (typeof chromaBins !== 'number' || !Number.isInteger(chromaBins) || chromaBins < 0) invalid('chromaBins must be an integer >= 0');
   if (conditioning === 'prefix' && chromaBins < 1) invalid('prefix conditioning needs chromaBins >= 1');
+  const chromaLength = o.chromaLength;
+  if (chromaLength !== undefined && (typeof chromaLength !== 'number' || !Number.isInteger(chromaLength) || chromaLength < 1)) invalid('chromaLength must be a positive integer');
   const dropout = o.dropout ?? 0;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) invalid('dropout must be in [0, 1)');
   const textMasking = o.textMasking ?? 'hf';
@@ -78,6 +82,7 @@ export function parseLmConfig(raw: unknown): LmConfig {
     maxPositions: o.maxPositions as number,
     conditioning,
     chromaBins,
+    ...(chromaLength !== undefined ? { chromaLength } : {}),
     dropout,
     textMasking,
     beatClock,
@@ -110,6 +115,7 @@ export function fromHfConfig(hf: unknown, overrides: Partial<LmConfig> = {}): Lm
     maxPositions: dec.max_position_embeddings,
     conditioning: melody ? 'prefix' : 'cross',
     chromaBins: melody ? (top.num_chroma ?? 12) : 0,
+    ...(melody && typeof top.chroma_length === 'number' ? { chromaLength: top.chroma_length } : {}),
     dropout: dec.dropout ?? 0,
     ...overrides,
   });

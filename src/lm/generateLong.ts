@@ -5,6 +5,7 @@
  * codes). Steps and columns in `onStep` count over the whole take (a window's columns are
  * shifted by its first frame), so a streaming decoder fed by it sees one take.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { shiftClock } from './beatClock';
 import { generate, generationSteps, type GenerateOptions } from './generate';
 import type { Lm } from './model';
@@ -12,15 +13,27 @@ import { windowPlan, windowSeed, type WindowSpec } from './windows';
 
 export interface LongGenerateOptions extends GenerateOptions {
   window?: WindowSpec;
+  /** Prefix-mode LMs: the melody chroma [B, Tc, bins] of the window that starts `fromFrame` frames into the take (disposed here). */
+  chromaAt?: (fromFrame: number) => tf.Tensor3D;
+}
+
+/** One window's `generate`, with its melody when the LM takes one. */
+async function windowGenerate(lm: Lm, opts: GenerateOptions, chromaAt: LongGenerateOptions['chromaAt'], from: number): Promise<Int32Array> {
+  const chroma = chromaAt?.(from);
+  try {
+    return await generate(lm, chroma ? { ...opts, chroma } : opts);
+  } finally {
+    chroma?.dispose();
+  }
 }
 
 export async function generateLong(lm: Lm, opts: LongGenerateOptions): Promise<Int32Array> {
-  const { window, ...plain } = opts;
+  const { window, chromaAt, ...plain } = opts;
   const K = lm.config.codebooks;
   const T = opts.frames;
   const P = opts.prompt?.frames ?? 0;
   const plan = windowPlan(T, P, window);
-  if (plan.length === 1) return generate(lm, plain);
+  if (plan.length === 1) return windowGenerate(lm, plain, chromaAt, 0);
 
   const B = opts.textMask.shape[0];
   const out = new Int32Array(B * K * T).fill(-1); // [B, K, T]
@@ -30,14 +43,14 @@ export async function generateLong(lm: Lm, opts: LongGenerateOptions): Promise<I
   for (const [i, w] of plan.entries()) {
     const context = new Int32Array(B * K * w.context); // [B, K, context]
     for (let r = 0; r < B * K; r++) context.set(out.subarray(r * T + w.from, r * T + w.from + w.context), r * w.context);
-    const codes = await generate(lm, {
+    const codes = await windowGenerate(lm, {
       ...plain,
       frames: w.frames,
       prompt: w.context > 0 ? { codes: context, frames: w.context } : undefined,
       seed: windowSeed(opts.seed ?? 0, i),
       beat: opts.beat?.map((c) => shiftClock(c, w.from)), // the window starts w.from frames into the take
       onStep: opts.onStep && ((s) => opts.onStep!({ ...s, step: done + s.step, steps, column: s.column + w.from })),
-    }); // [B, K, w.frames]
+    }, chromaAt, w.from); // [B, K, w.frames]
     for (let r = 0; r < B * K; r++) out.set(codes.subarray(r * w.frames + w.context, (r + 1) * w.frames), r * T + w.from + w.context);
     done += generationSteps(w.frames, w.context, K);
   }

@@ -1,7 +1,7 @@
 import type { SliceContext } from './context';
 import { toErrorInfo } from './errors';
 import { findSource } from './sources';
-import type { ChromaEntry, ConditioningSlice } from './types';
+import type { AudioSource, ChromaEntry, ConditioningSlice } from './types';
 
 export interface ConditioningOptions {
   debounceMs: number;
@@ -35,6 +35,26 @@ export function createConditioningSlice(ctx: SliceContext, o: ConditioningOption
     } catch (err) {
       if (mySeq !== seq) return;
       ctx.set({ promptInfoError: toErrorInfo(err) });
+    }
+  }
+
+  const computing = new Map<string, Promise<void>>();
+
+  /** Chroma of a source, computed by the engine (one at a time per source: `computing`). */
+  async function compute(id: string, src: AudioSource): Promise<void> {
+    try {
+      await ctx.gate.wait();
+      // The engine takes the buffer; the clip keeps its own.
+      const pcm = src.pcm.slice();
+      const result = await ctx.engine.chroma({ pcm, sampleRate: src.sampleRate }, { transfer: [pcm.buffer] });
+      if (!findSource(ctx.get(), id)) return setChroma(id, null);
+      setChroma(id, { status: 'ready', result });
+      if (ctx.get().melodyId === id) ctx.get().announce(`Chroma of ${src.name} ready.`);
+    } catch (err) {
+      if (!findSource(ctx.get(), id)) return setChroma(id, null);
+      const error = toErrorInfo(err);
+      setChroma(id, { status: 'error', error });
+      ctx.get().announce(`Chroma of ${src.name} failed: ${error.message}`);
     }
   }
 
@@ -76,23 +96,17 @@ export function createConditioningSlice(ctx: SliceContext, o: ConditioningOption
 
     async ensureChroma(id) {
       const cached = ctx.get().chroma[id];
+      if (cached?.status === 'computing') return computing.get(id);
       if (cached && cached.status !== 'error') return;
       const src = findSource(ctx.get(), id);
       if (!src) return;
       setChroma(id, { status: 'computing' });
+      const done = compute(id, src);
+      computing.set(id, done);
       try {
-        await ctx.gate.wait();
-        // The engine takes the buffer; the clip keeps its own.
-        const pcm = src.pcm.slice();
-        const result = await ctx.engine.chroma({ pcm, sampleRate: src.sampleRate }, { transfer: [pcm.buffer] });
-        if (!findSource(ctx.get(), id)) return setChroma(id, null);
-        setChroma(id, { status: 'ready', result });
-        if (ctx.get().melodyId === id) ctx.get().announce(`Chroma of ${src.name} ready.`);
-      } catch (err) {
-        if (!findSource(ctx.get(), id)) return setChroma(id, null);
-        const error = toErrorInfo(err);
-        setChroma(id, { status: 'error', error });
-        ctx.get().announce(`Chroma of ${src.name} failed: ${error.message}`);
+        await done;
+      } finally {
+        computing.delete(id);
       }
     },
   };

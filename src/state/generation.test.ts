@@ -249,6 +249,25 @@ describe('generation', () => {
   });
 });
 
+it('a melody LM gets the chosen melody\'s chroma with each take; a text-only LM does not', async () => {
+  const { fake, s } = await readyStore({ lm: { conditioning: 'prefix' } });
+  await s().addFiles([file('hum.wav')]);
+  s().setGenSettings({ seconds: 2, seed: '1' });
+  await s().generate(); // no melody chosen: the engine uses the null melody
+  expect(fake.generates[0].args.melody).toBeUndefined();
+  s().setMelody(s().clips[0].id);
+  await s().generate(); // while its chroma may still be computing: the take waits for it
+  const m = fake.generates[1].args.melody!;
+  expect(m.hopSeconds).toBeCloseTo(512 / 32000);
+  expect([...m.argmax.slice(0, 3)]).toEqual([2, 2, 2]);
+  expect(fake.chromas).toHaveLength(1); // computed once
+  const text = await readyStore();
+  await text.s().addFiles([file('hum.wav')]);
+  text.s().setMelody(text.s().clips[0].id);
+  await text.s().generate();
+  expect(text.fake.generates[0].args.melody).toBeUndefined();
+});
+
 it('continues a clip longer than a take from inside it, and refuses a take with no room after the kept part', async () => {
   const long = async () => ({ channels: [new Float32Array(48000 * 45).fill(0.2)], sampleRate: 48000, container: 'WAV' });
   const { fake, s } = await readyStore({}, { decode: long });

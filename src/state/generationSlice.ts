@@ -1,5 +1,6 @@
 import { StudioError } from '../errors/StudioError';
 import { takePrompt } from '../eval/promptFacts';
+import type { MelodyChroma } from '../lm/melody';
 import { longestTake, type EngineInfo, type LmInfo } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { isCancel, toErrorInfo } from './errors';
@@ -61,6 +62,18 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
     ctx.get().announce(`Generation failed: ${error.message}`);
   };
 
+  /** The chosen melody's chroma (computed now if it is not yet); undefined when none is chosen. */
+  async function chosenMelody(): Promise<MelodyChroma | undefined> {
+    const id = ctx.get().melodyId;
+    if (!id) return undefined;
+    await ctx.get().ensureChroma(id);
+    const c = ctx.get().chroma[id];
+    if (c?.status !== 'ready') {
+      throw new StudioError('GENERATE_INVALID', `The melody has no chroma to follow${c?.status === 'error' ? ` (${c.error.message})` : ''}: choose it again or pick another.`);
+    }
+    return { argmax: c.result.argmax, hopSeconds: c.result.hopSeconds };
+  }
+
   async function run(): Promise<void> {
     const s = ctx.get();
     const lm = s.engine.info?.lm;
@@ -93,6 +106,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
     try {
       await ctx.gate.wait();
       if (prepared?.foreign) continuation = await recode(ctx.engine, prepared, ctx.get().engine.info!.codec.frameRate, ac.signal);
+      const melody = lm.conditioning === 'prefix' ? await chosenMelody() : undefined; // a melody LM follows the chosen melody
       for (let i = 0; i < n; i++) {
         if (ac.signal.aborted) return;
         const seed = (base + i) >>> 0;
@@ -105,7 +119,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
         // Each call gets its own copy: the engine takes the buffer.
         const cont = continuation && { ...continuation, codes: continuation.codes.slice() };
         const result = await ctx.engine.generate(
-          { prompt, ...params, seed, ...(cont ? { continuation: cont } : {}) },
+          { prompt, ...params, seed, ...(cont ? { continuation: cont } : {}), ...(melody ? { melody } : {}) },
           {
             signal: ac.signal,
             transfer: cont ? [cont.codes.buffer] : [],

@@ -38,6 +38,8 @@ export interface FakeOptions extends FakeTrainOptions {
   noLm?: boolean;
   /** The LM's generation defaults, over `lmInfo`'s. */
   lmDefaults?: Partial<LmInfo['defaults']>;
+  /** Other LM facts over `lmInfo`'s (a melody LM: conditioning 'prefix'). */
+  lm?: Partial<LmInfo>;
   /** Generate throws this (e.g. a StudioError) instead of returning. */
   generateError?: Error;
   /** planPack answers per manifest URL: a plan, or an error to throw (unlisted URLs: MODEL_FETCH_FAILED). */
@@ -92,7 +94,7 @@ export function fakeEngine(o: FakeOptions = {}) {
       const info: EngineInfo = { packId: id, packName: known?.packName ?? 'Tiny', backend, backendReason: `picked ${backend}`, codec };
       if (!o.noLm) {
         info.text = { maxTokens: 128, hiddenSize: 64 };
-        info.lm = o.lmDefaults ? { ...lmInfo, defaults: { ...lmInfo.defaults, ...o.lmDefaults } } : lmInfo;
+        info.lm = { ...lmInfo, ...o.lm, defaults: { ...lmInfo.defaults, ...o.lmDefaults } };
       }
       return info;
     },

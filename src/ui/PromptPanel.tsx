@@ -169,6 +169,7 @@ function MelodyPicker() {
         {chosen && entry?.status === 'ready' && `Chroma shown under ${chosen.name}. `}
         {sources.length === 0 && 'Add a clip or generate a take to use it as a melody. '}
         {textOnly && 'This model is conditioned on text only: the melody is shown for reference and not used when generating.'}
+        {!textOnly && (chosen ? 'Takes follow this melody (its dominant pitch class per half second).' : 'This model follows a melody: pick a clip or take, or none for the text alone.')}
       </p>
     </div>
   );

@@ -7,6 +7,7 @@ import { takeKey, takeTempo } from '../eval/promptFacts';
 import type { Key } from '../corpus/theory';
 import { generateLong, type Lm, type WindowSpec } from '../lm';
 import { clockAt, clockOnDownbeat, keyIndex, NO_CLOCK, withKey, type BeatClock } from '../lm/beatClock';
+import { chromaLength, melodyIndices, melodyTensor, type MelodyChroma } from '../lm/melody';
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
@@ -80,7 +81,7 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
   let finished = false;
   try {
     const codes = await generateLong(p.lm, {
-      textStates, textMask, frames, window: p.window, beat,
+      textStates, textMask, frames, window: p.window, beat, chromaAt: melodyAt(p.lm, a.melody, frameRate),
       prompt: cont ? { codes: cont.codes, frames: cont.t } : undefined,
       cfg: a.cfg, temperature: a.temperature, topK: a.topK, topP: a.topP, seed: a.seed, signal: ctx.signal,
       onStep: ({ step, steps, column, tokens }) => {
@@ -111,4 +112,10 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
     textMask.dispose();
     if (!finished) await decoder.abandon(); // a stopped or failed take leaves no decode running
   }
+}
+
+/** A prefix-mode LM's melody for the window at a frame (the null melody when none was chosen); undefined for other LMs. */
+function melodyAt(lm: Lm, melody: MelodyChroma | undefined, frameRate: number): ((from: number) => tf.Tensor3D) | undefined {
+  if (lm.config.conditioning !== 'prefix') return undefined;
+  return (from) => melodyTensor([melodyIndices(melody, chromaLength(lm.config), from / frameRate)], lm.config.chromaBins); // [1, Tc, bins]
 }

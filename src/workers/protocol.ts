@@ -6,6 +6,7 @@ import type { ModelKind, TrainPlan } from '../runtime/modelStore';
 import type { LoraGroup, LoraTarget } from '../lm/loraTargets';
 import type { AudioFacts, SteadyTempo } from '../eval/describe';
 import type { Key } from '../corpus/theory';
+import type { MelodyChroma } from '../lm/melody';
 
 export type { ModelKind } from '../runtime/modelStore';
 
@@ -174,6 +175,8 @@ export interface GenerateRequest {
   /** Continue this audio: its codes [K, T] are the prompt (the first `t` frames are kept). */
   /** `tempo`: the source's steady tempo and first downbeat (seconds), which the beat clock follows over the prompt's; `key`: its clear key, likewise. */
   continuation?: { codes: Int32Array; k: number; t: number; tempo?: SteadyTempo; key?: Key };
+  /** A melody-conditioned (prefix) LM follows this chroma (the engine's `chroma` of the melody audio); others ignore it. */
+  melody?: MelodyChroma;
 }
 
 export interface GenerateResult {

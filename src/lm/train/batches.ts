@@ -16,6 +16,7 @@ import { mulberry32 } from '../../util/rng';
 import { NO_CLOCK, shiftClock, type BeatClock } from '../beatClock';
 import { buildDelayed } from '../delayPattern';
 import type { LmCondition } from '../model';
+import { melodyIndices, melodyTensor } from '../melody';
 
 /** Caption states from the text encoder: `states [tokens, textDim]`, `mask [tokens]` (default all 1). */
 export interface TextStates {
@@ -152,6 +153,8 @@ export interface BatchShape {
   codebooks: number; // K
   card: number; // special token id
   textDim: number;
+  /** Prefix-mode (melody) LMs: every row gets the null melody [Tc, bins] (melody.ts); clips carry no chroma yet. */
+  chroma?: { bins: number; length: number };
 }
 
 /**
@@ -197,6 +200,7 @@ export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, 
     cond: {
       textStates: tf.tensor3d(states, [B, Tt, textDim]),
       textMask: tf.tensor2d(textMask, [B, Tt]),
+      ...(shape.chroma ? { chroma: melodyTensor(crops.map(() => melodyIndices(undefined, shape.chroma!.length)), shape.chroma.bins) } : {}), // [B, Tc, bins]
       ...(crops.some((c) => clips[c.clip].clock) ? { beat: crops.map((c, b) => {
         const clock = clips[c.clip].clock;
         return !clock || (nullCond && !nullKeepsClock) || clockOff?.[b] ? NO_CLOCK : shiftClock(clock, c.start);
@@ -208,5 +212,5 @@ export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, 
 }
 
 export function disposeBatch(b: Batch): void {
-  tf.dispose([b.input, b.targets, b.mask, b.cond.textStates, b.cond.textMask]);
+  tf.dispose([b.input, b.targets, b.mask, b.cond.textStates, b.cond.textMask, ...(b.cond.chroma ? [b.cond.chroma] : [])]);
 }

@@ -19,6 +19,7 @@ import { StudioError } from '../../errors/StudioError';
 import { mulberry32 } from '../../util/rng';
 import { mergedLora, withLora, type Lora } from '../lora';
 import type { Lm } from '../model';
+import { chromaLength } from '../melody';
 import { AdamW } from './adamw';
 import { checkClips, CLOCK_DROPOUT, CropSampler, disposeBatch, dropCondition, makeBatch, splitData, type BatchShape, type Crop, type TrainClip } from './batches';
 import { applyCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type DataManifest, type Trainable } from './checkpoint';
@@ -107,7 +108,10 @@ export class Trainer {
     const { lm, lora, clips, options: o, callbacks: cb } = this;
     if (mergedLora(lm)) throw new StudioError('TRAIN_INVALID', 'training: an adapter is merged into the model\'s weights; unmerge it first');
     const trainable: Trainable = lora ?? lm; // what gets gradients, optimizer state and checkpoints
-    const shape: BatchShape = { codebooks: lm.config.codebooks, card: lm.config.card, textDim: lm.config.textDim };
+    const shape: BatchShape = {
+      codebooks: lm.config.codebooks, card: lm.config.card, textDim: lm.config.textDim,
+      ...(lm.config.conditioning === 'prefix' ? { chroma: { bins: lm.config.chromaBins, length: chromaLength(lm.config) } } : {}),
+    };
     const problem = checkClips(clips, shape);
     if (problem) throw new StudioError('TRAIN_INVALID', `training data: ${problem}`);
     const split = splitData(clips, { cropFrames: o.cropFrames, valFraction: o.valFraction });
