@@ -155,14 +155,14 @@ describe('training batches with clocks', () => {
     const c = clockAt(120, 50);
     const clips = [clip('a', c), clip('b')];
     const crops = [{ clip: 0, start: 10, frames: 8 }, { clip: 1, start: 0, frames: 8 }, { clip: 0, start: 0, frames: 8 }];
-    let b = makeBatch(clips, crops, shape, false, [false, false, true]);
+    let b = makeBatch(clips, crops, shape, { clockOff: [false, false, true] });
     expect(b.cond.beat).toEqual([shiftClock(c, 10), NO_CLOCK, NO_CLOCK]);
     disposeBatch(b);
-    b = makeBatch(clips, crops, shape, true);
+    b = makeBatch(clips, crops, shape, { nullCond: true });
     expect(b.cond.beat).toEqual([NO_CLOCK, NO_CLOCK, NO_CLOCK]);
     disposeBatch(b);
     // nullKeepsClock: the null text, but each row's own clock (and key) unless that row's is dropped
-    b = makeBatch(clips, crops, shape, true, [false, false, true], true);
+    b = makeBatch(clips, crops, shape, { nullCond: true, clockOff: [false, false, true], nullKeepsClock: true });
     expect(b.cond.beat).toEqual([shiftClock(c, 10), NO_CLOCK, NO_CLOCK]);
     expect(Array.from(b.cond.textMask.dataSync())).toEqual(new Array(b.cond.textMask.size).fill(0));
     disposeBatch(b);

@@ -264,8 +264,15 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
 
     train: (a, ctx) => serial(() => onGpu(async () => {
       const l = needLm();
+      const { codec, manifest } = l;
+      // A melody LM trains each clip on its own melody: the chroma of what the clip's codes sound like.
+      const melodyOf = l.slot.config.conditioning === 'prefix' ? async (c: { codes: Int32Array; k: number; t: number }) => {
+        const chroma = manifest.chroma ?? { nFft: 16384, hopLength: 4096 };
+        const pcm = await codec.decode(c, { signal: ctx.signal });
+        return { argmax: chromagram(pcm, codec.spec.sampleRate, chroma).argmax, hopSeconds: chroma.hopLength / codec.spec.sampleRate };
+      } : undefined;
       const summary = await runTraining(l.slot, deps.modelStore, l.text, a, ctx, trainers,
-        { bytes: l.info.lm!.memory.budgetBytes, backend: l.info.lmBackend ?? l.info.backend, frameRate: l.manifest.codec.frameRate });
+        { bytes: l.info.lm!.memory.budgetBytes, backend: l.info.lmBackend ?? l.info.backend, frameRate: manifest.codec.frameRate, melodyOf });
       l.info.lm = info(l);
       return summary;
     })),

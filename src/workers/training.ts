@@ -4,6 +4,7 @@ import {
   saveLm, saveLora, type Lm, type LmConfig, type Lora, type LoraGroup,
 } from '../lm';
 import { clockOnDownbeat, keyIndex, NO_CLOCK, withKey } from '../lm/beatClock';
+import type { MelodyChroma } from '../lm/melody';
 import { DEFAULT_LORA_LR, loraFromCheckpoint, readCheckpoint, resolveOptions, Trainer, type Checkpoint, type TrainClip, type TrainOptions } from '../lm/train';
 import type { ModelKind, ModelStore, SavedModelMeta, TrainPlan } from '../runtime/modelStore';
 import type { T5Encoder } from '../text/t5Encoder';
@@ -11,7 +12,7 @@ import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
 import { paramCount } from '../lm/memory';
 import { planTrainingMemory } from './memoryChecks';
-import type { CallContext, ModelList, TrainMethod, TrainRequest, TrainSummary } from './protocol';
+import type { CallContext, ModelList, TrainClipInput, TrainMethod, TrainRequest, TrainSummary } from './protocol';
 
 /**
  * The LM slot the engine generates with: which weights are in it and where they came from.
@@ -109,7 +110,7 @@ export function loraParamsPerRank(cfg: LmConfig): Partial<Record<LoraGroup, numb
  */
 export async function runTraining(slot: LmSlot, store: ModelStore, text: { tokenizer: TextTokenizer; t5: T5Encoder },
   a: TrainRequest, ctx: CallContext, trainers: { current: Trainer | null; stop: AbortController | null },
-  where: { bytes: number; backend: string; frameRate: number }): Promise<TrainSummary> {
+  where: { bytes: number; backend: string; frameRate: number; melodyOf?: (c: TrainClipInput) => Promise<MelodyChroma> }): Promise<TrainSummary> {
   const { frameRate } = where; // the codec's: clip clocks count its frames
   if (a.clips.length === 0) throw new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on');
   const resumed = a.resumeId ? await store.get(a.resumeId) : null;
@@ -124,10 +125,12 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
     const beat = slot.config.beatClock && c.tempo ? clockOnDownbeat(c.tempo, frameRate) : undefined;
     const key = slot.config.keyChannel && c.key ? keyIndex(c.key.tonic, c.key.mode) : undefined;
     const clock = beat || key !== undefined ? { clock: withKey(beat ?? NO_CLOCK, key) } : {};
+    const melody = where.melodyOf ? { melody: { ...(await where.melodyOf(c)), frameRate } } : {};
     clips.push({
       name: c.name, caption: c.caption, codes: c.codes, frames: c.t,
       text: p.ids.length ? { states: p.states, tokens: p.dims.s, mask: Uint8Array.from(p.mask) } : null,
       ...clock,
+      ...melody,
     });
   }
   // A resumed run keeps its own options (the lr schedule and crop stream depend on them). LoRA

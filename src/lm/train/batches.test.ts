@@ -100,7 +100,7 @@ describe('makeBatch', () => {
     disposeBatch(b);
   });
   it('condition dropout replaces the whole batch by the null condition', async () => {
-    const b = makeBatch(clips, [{ clip: 0, start: 0, frames: 4 }, { clip: 0, start: 0, frames: 4 }], shape, true);
+    const b = makeBatch(clips, [{ clip: 0, start: 0, frames: 4 }, { clip: 0, start: 0, frames: 4 }], shape, { nullCond: true });
     expect(b.cond.textMask.shape).toEqual([2, 1]);
     expect(Array.from(await b.cond.textMask.data())).toEqual([0, 0]);
     expect(Array.from(await b.cond.textStates.data()).every((x) => x === 0)).toBe(true);

@@ -16,7 +16,7 @@ import { mulberry32 } from '../../util/rng';
 import { NO_CLOCK, shiftClock, type BeatClock } from '../beatClock';
 import { buildDelayed } from '../delayPattern';
 import type { LmCondition } from '../model';
-import { melodyIndices, melodyTensor } from '../melody';
+import { melodyIndices, melodyTensor, type MelodyChroma } from '../melody';
 
 /** Caption states from the text encoder: `states [tokens, textDim]`, `mask [tokens]` (default all 1). */
 export interface TextStates {
@@ -34,6 +34,8 @@ export interface TrainClip {
   text: TextStates | null;
   /** The clip's beat clock at its frame 0 (beatClock.ts), when its tempo is known; absent = none. */
   clock?: BeatClock;
+  /** Its melody (chroma of its audio) and its codes' frames per second, for a prefix-mode LM; absent = the null melody. */
+  melody?: MelodyChroma & { frameRate: number };
 }
 
 /** A window of a clip: frames [start, start + frames). */
@@ -135,6 +137,9 @@ export class CropSampler {
 /** Share of rows that train without their clip's beat clock, so the LM also works without one (prompts with no tempo). */
 export const CLOCK_DROPOUT = 0.3;
 
+/** Share of rows that train without their clip's melody (audiocraft chroma2music: attribute_dropout self_wav 0.5). */
+export const MELODY_DROPOUT = 0.5;
+
 /** audiocraft ClassifierFreeGuidanceDropout: the whole batch is dropped with probability p. */
 export const dropCondition = (rand: () => number, p: number): boolean => p > 0 && rand() < p;
 
@@ -153,16 +158,25 @@ export interface BatchShape {
   codebooks: number; // K
   card: number; // special token id
   textDim: number;
-  /** Prefix-mode (melody) LMs: every row gets the null melody [Tc, bins] (melody.ts); clips carry no chroma yet. */
+  /** Prefix-mode (melody) LMs: each row gets its crop's part of its clip's melody [Tc, bins] (melody.ts). */
   chroma?: { bins: number; length: number };
 }
 
+/** What a batch drops: `nullCond` every row's text (and clock, unless `nullKeepsClock`); `clockOff[b]` / `melodyOff[b]` row b's clock / melody alone. */
+export interface BatchDrops {
+  nullCond?: boolean;
+  clockOff?: readonly boolean[];
+  nullKeepsClock?: boolean;
+  melodyOff?: readonly boolean[];
+}
+
 /**
- * Build the tensors of one batch; `nullCond` replaces every row's text (and clock, unless
- * `nullKeepsClock`) by the null condition; `clockOff[b]` drops row b's clock alone. Rows get their clip's clock shifted to the
- * crop's start; `cond.beat` is absent when no clip has a clock.
+ * Build the tensors of one batch, less what `drops` drops (BatchDrops; a null-condition batch
+ * drops the melody too). Rows get their clip's clock shifted to the crop's start; `cond.beat` is
+ * absent when no clip has a clock.
  */
-export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, nullCond = false, clockOff?: readonly boolean[], nullKeepsClock = false): Batch {
+export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, drops: BatchDrops = {}): Batch {
+  const { nullCond = false, clockOff, nullKeepsClock = false, melodyOff } = drops;
   const { codebooks: K, card, textDim } = shape;
   const B = crops.length;
   const C = Math.max(...crops.map((c) => c.frames));
@@ -200,7 +214,7 @@ export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, 
     cond: {
       textStates: tf.tensor3d(states, [B, Tt, textDim]),
       textMask: tf.tensor2d(textMask, [B, Tt]),
-      ...(shape.chroma ? { chroma: melodyTensor(crops.map(() => melodyIndices(undefined, shape.chroma!.length)), shape.chroma.bins) } : {}), // [B, Tc, bins]
+      ...(shape.chroma ? { chroma: batchMelody(clips, crops, shape.chroma, nullCond, melodyOff) } : {}), // [B, Tc, bins]
       ...(crops.some((c) => clips[c.clip].clock) ? { beat: crops.map((c, b) => {
         const clock = clips[c.clip].clock;
         return !clock || (nullCond && !nullKeepsClock) || clockOff?.[b] ? NO_CLOCK : shiftClock(clock, c.start);
@@ -213,4 +227,13 @@ export function makeBatch(clips: TrainClip[], crops: Crop[], shape: BatchShape, 
 
 export function disposeBatch(b: Batch): void {
   tf.dispose([b.input, b.targets, b.mask, b.cond.textStates, b.cond.textMask, ...(b.cond.chroma ? [b.cond.chroma] : [])]);
+}
+
+/** Each row's melody from its crop's start (the null melody where dropped or where its clip has none). */
+function batchMelody(clips: TrainClip[], crops: Crop[], m: NonNullable<BatchShape['chroma']>, nullCond: boolean, off?: readonly boolean[]): tf.Tensor3D {
+  const rows = crops.map((c, b) => {
+    const melody = nullCond || off?.[b] ? undefined : clips[c.clip].melody;
+    return melodyIndices(melody, m.length, melody ? c.start / melody.frameRate : 0);
+  });
+  return melodyTensor(rows, m.bins); // [B, Tc, bins]
 }

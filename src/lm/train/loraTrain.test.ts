@@ -35,7 +35,7 @@ describe('LoRA training', () => {
     const lora = createLora(lm, { rank: 4 }, 1);
     const opt = new AdamW(lora.named);
     const base = await snapshot(lm.named);
-    const batch = makeBatch(clips(), [{ clip: 0, start: 0, frames: T }, { clip: 1, start: 0, frames: T }], { codebooks: 4, card: 16, textDim: 8 }, false);
+    const batch = makeBatch(clips(), [{ clip: 0, start: 0, frames: T }, { clip: 1, start: 0, frames: T }], { codebooks: 4, card: 16, textDim: 8 });
     const res = await trainStep(lm, opt, batch, 1e-2, 1, lora);
     disposeBatch(batch);
     expect(res.applied).toBe(true);

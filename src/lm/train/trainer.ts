@@ -21,7 +21,7 @@ import { mergedLora, withLora, type Lora } from '../lora';
 import type { Lm } from '../model';
 import { chromaLength } from '../melody';
 import { AdamW } from './adamw';
-import { checkClips, CLOCK_DROPOUT, CropSampler, disposeBatch, dropCondition, makeBatch, splitData, type BatchShape, type Crop, type TrainClip } from './batches';
+import { checkClips, CLOCK_DROPOUT, CropSampler, MELODY_DROPOUT, disposeBatch, dropCondition, makeBatch, splitData, type BatchShape, type Crop, type TrainClip } from './batches';
 import { applyCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type DataManifest, type Trainable } from './checkpoint';
 import { resolveOptions, type TrainOptions } from './options';
 import { lrAt } from './schedule';
@@ -138,7 +138,10 @@ export class Trainer {
       const clockRand = mulberry32((o.seed ^ 0x85ebca6b) >>> 0);
       const clocked = clips.some((c) => c.clock);
       const clockOff = () => (clocked ? Array.from({ length: o.batchSize }, () => clockRand() < CLOCK_DROPOUT) : undefined);
-      for (let s = 0; s < step; s++) (sampler.next(o.batchSize), dropCondition(dropRand, o.condDropout), clockOff()); // same stream as an unbroken run
+      // Melody dropout per row likewise (drawn only for melody LMs).
+      const melodyRand = mulberry32((o.seed ^ 0xc2b2ae35) >>> 0);
+      const melodyOff = () => (shape.chroma ? Array.from({ length: o.batchSize }, () => melodyRand() < MELODY_DROPOUT) : undefined);
+      for (let s = 0; s < step; s++) (sampler.next(o.batchSize), dropCondition(dropRand, o.condDropout), clockOff(), melodyOff()); // same stream as an unbroken run
       let good = { bytes: await writeCheckpoint(trainable, opt, step, o, manifest), step };
       let savedStep = step;
       const avg: Record<'cond' | 'drop', RunningLoss> = { cond: { v: 0, n: 0 }, drop: { v: 0, n: 0 } };
@@ -162,7 +165,7 @@ export class Trainer {
         const dropped = dropCondition(dropRand, o.condDropout);
         const lr = lrAt(step, { lr: o.lr, warmup: o.warmup, total: o.steps });
         const t0 = performance.now();
-        const batch = makeBatch(clips, crops, shape, dropped, clockOff(), o.nullKeepsClock);
+        const batch = makeBatch(clips, crops, shape, { nullCond: dropped, clockOff: clockOff(), nullKeepsClock: o.nullKeepsClock, melodyOff: melodyOff() });
         let res;
         try {
           this.weightsStep = null; // until the step is through
