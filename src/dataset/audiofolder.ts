@@ -51,10 +51,13 @@ export const isMetadataPath = (path: string): boolean =>
 /** Hidden files and folders (".DS_Store", "__MACOSX/...") that archivers add and nobody meant. */
 export const isJunkPath = (path: string): boolean => path.split('/').some((s) => s.startsWith('.') || s === '__MACOSX');
 
-/** "./a\\b//c.wav" -> "a/b/c.wav"; "." segments dropped, ".." steps up (never above the root). */
+/**
+ * "./a\\b//c.wav" -> "a/b/c.wav"; "." segments dropped, ".." steps up (never above the root); Unicode
+ * in NFC, so a name macOS wrote decomposed matches the same name typed into metadata.csv.
+ */
 export function normalizePath(path: string): string {
   const out: string[] = [];
-  for (const s of path.replace(/\\/g, '/').split('/')) {
+  for (const s of path.normalize('NFC').replace(/\\/g, '/').split('/')) {
     if (s === '' || s === '.') continue;
     if (s === '..') out.pop();
     else out.push(s);

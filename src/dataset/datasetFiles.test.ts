@@ -41,7 +41,25 @@ describe('dataset files', () => {
     const r = await readDataset([picked('ds.zip', zip, 'application/zip')]);
     expect(r.clips.map((c) => [c.file.name, c.caption, c.file.size])).toEqual([['x.wav', 'calm', 10], ['big.wav', 'big', 5000]]);
     expect(() => readZip(strToU8('not a zip at all'), 'bad.zip')).toThrow(StudioError);
-    await expect(readDataset([picked('bad.zip', 'PK\u0003\u0004 nope')])).rejects.toMatchObject({ code: 'DATASET_INVALID' });
+    // A broken zip is reported beside the rest of the pick, which still imports.
+    const mixed = await readDataset([picked('bad.zip', 'PK\u0003\u0004 nope'), picked('ds.zip', zip, 'application/zip')]);
+    expect(mixed.clips.map((c) => c.file.name)).toEqual(['x.wav', 'big.wav']);
+    expect(mixed.problems.map((p) => [p.source, p.message.includes('not a readable zip')])).toContainEqual(['bad.zip', true]);
+  });
+
+  it('a damaged entry is skipped and the others read; UTF-8 names without the zip flag and decomposed names match their metadata', async () => {
+    const zip = zipSync({
+      'ds/bad.wav': [new Uint8Array(4000).fill(7), { level: 6 }], // first: its data right after the local header
+      'ds/caf\u00c3\u00a9.wav': new Uint8Array(12), // "café.wav" in UTF-8 bytes, stored without the UTF-8 flag (as Info-ZIP does)
+      'ds/cafe\u0301 noir.wav': new Uint8Array(8), // decomposed (NFD), as macOS writes names
+      'ds/metadata.csv': strToU8('file_name,caption\ncafé.wav,a café tune\ncafé noir.wav,dark\nbad.wav,lost\n'),
+    });
+    const nameLen = zip[26] | (zip[27] << 8);
+    const extraLen = zip[28] | (zip[29] << 8);
+    zip.fill(0xff, 30 + nameLen + extraLen, 30 + nameLen + extraLen + 8); // break bad.wav's deflate stream
+    const r = await readDataset([picked('ds.zip', zip, 'application/zip')]);
+    expect(r.clips.map((c) => [c.file.name, c.caption]).sort()).toEqual([['café noir.wav', 'dark'], ['café.wav', 'a café tune']]);
+    expect(r.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/^ds\/bad\.wav could not be unpacked/));
   });
 
   it('export writes WAVs and metadata.csv that import back to the same captions and audio', async () => {

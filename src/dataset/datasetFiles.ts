@@ -29,10 +29,18 @@ const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 export async function readDataset(picked: PickedFile[]): Promise<DatasetImport> {
   const problems: DatasetProblem[] = [];
   const files = new Map<string, Blob>();
+  let refused: unknown; // the first zip that is not a zip at all
   for (const p of picked) {
     const path = normalizePath(p.path || p.file.name);
     if (isZip(p)) {
-      const zip = readZip(new Uint8Array(await p.file.arrayBuffer()), path);
+      let zip: ReturnType<typeof readZip>;
+      try {
+        zip = readZip(new Uint8Array(await p.file.arrayBuffer()), path);
+      } catch (e) {
+        refused ??= e;
+        problems.push({ source: path, message: e instanceof Error ? e.message : String(e) }); // the other picks still import
+        continue;
+      }
       problems.push(...zip.problems);
       for (const f of zip.files) files.set(`${path}/${f.path}`, new Blob([f.bytes.slice()]));
     } else if (isAudioPath(path) || isMetadataPath(path)) {
@@ -42,6 +50,7 @@ export async function readDataset(picked: PickedFile[]): Promise<DatasetImport> 
   const metadata: Array<{ path: string; text: string }> = [];
   for (const [path, blob] of files) if (isMetadataPath(path)) metadata.push({ path, text: await blob.text() });
   const plan = planImport([...files.keys()], metadata);
+  if (refused && plan.items.length === 0) throw refused; // nothing else to import: the refusal is the answer
   const clips = plan.items.map((it) => {
     const blob = files.get(it.path)!;
     const file = blob instanceof File && blob.name === baseName(it.path) ? blob : new File([blob], baseName(it.path), { type: blob.type });

@@ -15,26 +15,52 @@ export interface DatasetFileBytes {
 /** The largest entry inflated (the same cap as a dropped file). */
 export const MAX_ENTRY_BYTES = 200 * 1024 * 1024;
 
-/** Audio and metadata entries of a zip; entries over `maxEntryBytes` are reported and skipped. */
+/**
+ * A zip entry's name as its bytes meant it. fflate reads names without the UTF-8 flag as Latin-1,
+ * but Info-ZIP and macOS write UTF-8 without setting it: "cafÃ©.wav" is "café.wav" again.
+ */
+export function entryName(name: string): string {
+  if (![...name].every((c) => c.charCodeAt(0) < 256)) return name; // decoded as UTF-8 already
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(name, (c) => c.charCodeAt(0)));
+  } catch {
+    return name; // really Latin-1 (or CP437)
+  }
+}
+
+/**
+ * Audio and metadata entries of a zip. Each entry is unpacked by itself, so one that is damaged, in
+ * an unsupported method or encrypted is reported and skipped and the rest are read; entries over
+ * `maxEntryBytes` are skipped unread. Only a file that is not a zip at all is refused.
+ */
 export function readZip(bytes: Uint8Array, source: string, maxEntryBytes = MAX_ENTRY_BYTES): { files: DatasetFileBytes[]; problems: DatasetProblem[] } {
   const problems: DatasetProblem[] = [];
-  let entries: Record<string, Uint8Array>;
+  const wanted: Array<{ raw: string; path: string }> = [];
   try {
-    entries = unzipSync(bytes, {
+    unzipSync(bytes, {
       filter: (f) => {
-        const path = normalizePath(f.name);
+        const path = normalizePath(entryName(f.name));
         if (f.name.endsWith('/') || !path || isJunkPath(path) || !(isAudioPath(path) || isMetadataPath(path))) return false;
         if (f.originalSize > maxEntryBytes) {
           problems.push({ source, message: `${path}: ${Math.round(f.originalSize / 1048576)} MB unpacked is over the ${Math.round(maxEntryBytes / 1048576)} MB limit; skipped` });
-          return false;
+        } else {
+          wanted.push({ raw: f.name, path });
         }
-        return true;
+        return false; // listed only: each is unpacked below, by itself
       },
     });
   } catch (e) {
     throw new StudioError('DATASET_INVALID', `${source} is not a readable zip file (${e instanceof Error ? e.message : String(e)})`);
   }
-  const files = Object.entries(entries).map(([name, data]) => ({ path: normalizePath(name), bytes: data }));
+  const files: DatasetFileBytes[] = [];
+  for (const w of wanted) {
+    try {
+      const data = unzipSync(bytes, { filter: (f) => f.name === w.raw })[w.raw];
+      if (data) files.push({ path: w.path, bytes: data });
+    } catch (e) {
+      problems.push({ source, message: `${w.path} could not be unpacked (${e instanceof Error ? e.message : String(e)}); skipped` });
+    }
+  }
   return { files, problems };
 }
 
