@@ -32,6 +32,13 @@ export function u64be(b: Uint8Array, at: number): number {
   return hi < 0 || lo < 0 ? -1 : hi * 0x100000000 + lo;
 }
 
+/** 64-bit little-endian unsigned, exact below 2^53 (Ogg granule positions); -1 out of range. */
+export function u64le(b: Uint8Array, at: number): number {
+  const lo = u32le(b, at);
+  const hi = u32le(b, at + 4);
+  return lo < 0 || hi < 0 ? -1 : hi * 0x100000000 + lo;
+}
+
 /** True when `b` holds `sig` (a string of byte values) at `at`. */
 export function hasBytes(b: Uint8Array, at: number, sig: string): boolean {
   return ascii(b, at, sig.length) === sig;

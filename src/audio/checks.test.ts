@@ -34,6 +34,10 @@ describe('checkDecoded', () => {
     expect(failure(() => checkDecoded([tone(48000), tone(48000)], 48000, ENCODEC_32K)).code).toBe('passed');
   });
 
+  it('refuses a sample rate no audio has (a damaged header) as damaged, not as an internal error later', () => {
+    expect(failure(() => checkDecoded([tone(48000)], 20_000_000, ENCODEC_32K)).code).toBe('FILE_CORRUPT');
+  });
+
   it('limits the channel count', () => {
     const many = (n: number) => Array.from({ length: n }, () => tone(2000));
     expect(failure(() => checkDecoded(many(LIMITS.maxChannels), 32000, ENCODEC_32K)).code).toBe('passed');

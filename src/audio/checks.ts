@@ -34,6 +34,9 @@ export function checkFileSize(bytes: number): void {
   }
 }
 
+/** The highest sample rate taken (the resampler's bound): a header beyond it is damaged, not audio. */
+export const MAX_SAMPLE_RATE = 10_000_000;
+
 /** Samples in one codec frame at `sampleRate`, rounded up. */
 export function frameSamplesAt(sampleRate: number, frame: FrameSize): number {
   return Math.ceil((frame.hop * sampleRate) / frame.rate);
@@ -51,7 +54,7 @@ export function checkDecoded(channels: Float32Array[], sampleRate: number, minSa
       `The file has ${channels.length} channels; the limit is ${LIMITS.maxChannels}.`,
     );
   }
-  if (!Number.isFinite(sampleRate) || sampleRate <= 0) {
+  if (!Number.isFinite(sampleRate) || sampleRate <= 0 || sampleRate > MAX_SAMPLE_RATE) {
     throw new StudioError('FILE_CORRUPT', `The decoded sample rate (${sampleRate} Hz) is not valid.`);
   }
   const n = channels[0].length;

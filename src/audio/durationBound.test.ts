@@ -21,6 +21,31 @@ describe('minDurationSeconds', () => {
     expect(s).toBeGreaterThan(0.5);
     expect(s).toBeLessThanOrEqual(4);
   });
+  it('reads an Ogg stream\'s length from its last granule position (not a bitrate guess, which refused lossless Ogg)', () => {
+    const ogg = fixture('daramud.opus.ogg'); // 3 s of Opus (opusinfo: playback length 3.000 s)
+    expect(minDurationSeconds(ogg, sniffAudio(ogg))).toBeCloseTo(3, 3);
+  });
+  it('reads an MP4\'s movie duration (mvhd)', () => {
+    const box = (type: string, body: Uint8Array) => {
+      const out = new Uint8Array(8 + body.length);
+      new DataView(out.buffer).setUint32(0, out.length);
+      [...type].forEach((c, i) => (out[4 + i] = c.charCodeAt(0)));
+      out.set(body, 8);
+      return out;
+    };
+    const mvhd = new Uint8Array(100);
+    const v = new DataView(mvhd.buffer);
+    v.setUint32(12, 44100); // timescale
+    v.setUint32(16, 44100 * 480); // duration: 8 minutes
+    const ftyp = box('ftyp', new Uint8Array([...'M4A '].map((c) => c.charCodeAt(0)).concat([0, 0, 0, 0])));
+    const m4a = new Uint8Array([...ftyp, ...box('moov', box('mvhd', mvhd)), ...box('mdat', new Uint8Array(50_000_000 / 1000))]);
+    expect(minDurationSeconds(m4a, sniffAudio(m4a))).toBeCloseTo(480, 6);
+  });
+  it('a 0 Hz WAV header is left to the decoder (FILE_CORRUPT), not called endless', () => {
+    const wav = encodeWav16(new Float32Array(800), 8000);
+    new DataView(wav.buffer).setUint32(24, 0, true);
+    expect(minDurationSeconds(wav, sniffAudio(wav))).toBe(0);
+  });
   it('says 0 (unknown) for a damaged header rather than throwing', () => {
     const junk = new Uint8Array([82, 73, 70, 70, 0, 0, 0, 0, 87, 65, 86, 69]);
     expect(minDurationSeconds(junk, sniffAudio(junk))).toBe(0);

@@ -4,8 +4,10 @@ import { readWavHeader } from './wavHeader';
 
 /**
  * A lower bound on a file's duration in seconds, read from headers before decoding, so a
- * 2-hour file is refused before the browser spends gigabytes decoding it. Exact for WAV, AIFF
- * and FLAC (STREAMINFO); for lossy formats, bytes / the format's highest bitrate. 0 when unknown.
+ * 2-hour file is refused before the browser spends gigabytes decoding it. Exact for WAV, AIFF,
+ * FLAC (STREAMINFO), Ogg (its last granule position) and MP4 with a movie duration; otherwise, for
+ * lossy formats, bytes / the format's highest bitrate (a lossless stream in such a container,
+ * ALAC in a fragmented MP4, FLAC in WebM, could be refused early: rare). 0 when unknown.
  */
 const MAX_BITS_PER_SECOND: Partial<Record<SniffResult['container'], number>> = {
   mp3: 320_000,
@@ -20,15 +22,16 @@ export function minDurationSeconds(bytes: Uint8Array, sniff: SniffResult): numbe
     switch (sniff.container) {
       case 'wav': {
         const h = readWavHeader(bytes);
-        return h.blockAlign > 0 ? h.dataBytesPresent / h.blockAlign / h.sampleRate : 0;
+        return h.blockAlign > 0 && h.sampleRate > 0 ? h.dataBytesPresent / h.blockAlign / h.sampleRate : 0; // a 0 Hz header is the decoder's to report
       }
       case 'aiff': {
         const h = readAiffHeader(bytes);
-        return h.frames / h.sampleRate;
+        return h.sampleRate > 0 ? h.frames / h.sampleRate : 0;
       }
       case 'flac':
         return flacSeconds(bytes);
       default: {
+        if (sniff.seconds !== undefined) return sniff.seconds; // the container says (Ogg, MP4)
         const bps = MAX_BITS_PER_SECOND[sniff.container];
         return bps ? (bytes.length * 8) / bps : 0;
       }

@@ -1,5 +1,5 @@
 import { looksLikeAiff, readAiffHeader } from './aiff';
-import { hasBytes, u32le } from './bytes';
+import { hasBytes, u16le, u32le, u64le } from './bytes';
 import { sniffMp4, looksLikeMp4 } from './sniffMp4';
 import { sniffMpeg, skipId3v2 } from './sniffMpeg';
 import { looksLikeWebm, sniffWebm } from './sniffWebm';
@@ -20,6 +20,8 @@ export interface SniffResult {
   channels?: number;
   /** The headers promise more bytes than the file holds (cut download, partial copy). */
   truncated?: boolean;
+  /** The stream's length in seconds when the container says (Ogg: the last page's granule position). */
+  seconds?: number;
 }
 
 /** FLAC STREAMINFO (the block body, 34 bytes at `at`). */
@@ -48,22 +50,28 @@ function sniffOgg(b: Uint8Array): SniffResult {
   const result: SniffResult = { container: 'ogg' };
   const segments = b[26] ?? 0;
   const p = 27 + segments; // first packet of the first page
+  let preSkip = 0;
   if (hasBytes(b, p, '\x01vorbis')) {
     result.channels = b[p + 11];
     result.sampleRate = u32le(b, p + 12);
   } else if (hasBytes(b, p, 'OpusHead')) {
     result.channels = b[p + 9];
     result.sampleRate = 48000;
+    preSkip = Math.max(0, u16le(b, p + 10));
   } else if (hasBytes(b, p, '\x7fFLAC') && hasBytes(b, p + 9, 'fLaC')) {
     Object.assign(result, streamInfo(b, p + 17));
   } else if (hasBytes(b, p, 'Speex   ')) {
     result.sampleRate = u32le(b, p + 36);
     result.channels = u32le(b, p + 48);
   }
-  // Walk the pages: a last page that runs past the end means the file was cut.
+  // Walk the pages: a last page that runs past the end means the file was cut; the last granule
+  // position (samples at the stream's rate, Opus's at 48 kHz after its pre-skip) is its length.
   let o = 0;
+  let granule = -1;
   while (hasBytes(b, o, 'OggS') && o + 27 <= b.length) {
     const n = b[o + 26];
+    const g = u64le(b, o + 6);
+    if (g >= 0 && g < 2 ** 53) granule = g; // all ones (-1): no packet ends on this page
     if (o + 27 + n > b.length) {
       result.truncated = true;
       break;
@@ -73,6 +81,7 @@ function sniffOgg(b: Uint8Array): SniffResult {
     o += 27 + n + body;
     if (o > b.length) result.truncated = true;
   }
+  if (granule >= 0 && result.sampleRate && result.sampleRate > 0) result.seconds = Math.max(0, granule - preSkip) / result.sampleRate;
   return clean(result);
 }
 
@@ -102,6 +111,7 @@ function clean(r: SniffResult): SniffResult {
   if (r.sampleRate !== undefined && Number.isFinite(r.sampleRate) && r.sampleRate > 0) out.sampleRate = r.sampleRate;
   if (r.channels !== undefined && Number.isInteger(r.channels) && r.channels > 0) out.channels = r.channels;
   if (r.truncated) out.truncated = true;
+  if (r.seconds !== undefined && Number.isFinite(r.seconds) && r.seconds > 0) out.seconds = r.seconds;
   return out;
 }
 

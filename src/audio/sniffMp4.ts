@@ -11,6 +11,8 @@ export interface Mp4Info {
   channels?: number;
   /** A top-level box claims more bytes than the file has. */
   truncated: boolean;
+  /** The movie's length (mvhd duration / timescale), when it gives one (not a fragmented file's 0). */
+  seconds?: number;
 }
 
 interface Box {
@@ -150,6 +152,13 @@ export function sniffMp4(b: Uint8Array): Mp4Info {
   const info: Mp4Info = { truncated: top.some((x) => x.cut) };
   const moov = top.find((x) => x.type === 'moov');
   if (!moov) return info;
+  const mvhd = boxes(b, moov.body, moov.end).find((x) => x.type === 'mvhd');
+  if (mvhd) {
+    const v1 = b[mvhd.body] === 1; // version 1: 64-bit times
+    const timescale = u32be(b, mvhd.body + (v1 ? 20 : 12));
+    const duration = v1 ? u64be(b, mvhd.body + 24) : u32be(b, mvhd.body + 16);
+    if (timescale > 0 && duration > 0 && duration < 2 ** 53 && (v1 || duration !== 0xffffffff)) info.seconds = duration / timescale;
+  }
   for (const trak of boxes(b, moov.body, moov.end).filter((x) => x.type === 'trak')) {
     const sound = soundTrack(b, trak);
     if (sound) return { ...info, ...sound };

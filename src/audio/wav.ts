@@ -91,7 +91,10 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
   const h = readWavHeader(bytes);
   if (h.channels < 1) throw new StudioError('FILE_CORRUPT', 'The WAV header declares 0 channels.');
   if (h.sampleRate < 1) throw new StudioError('FILE_CORRUPT', 'The WAV header declares a sample rate of 0 Hz.');
-  if (h.blockAlign === 0 || h.blockAlign % h.channels !== 0 || (h.blockAlign / h.channels) * 8 < h.bitsPerSample) {
+  // The block size is checked for the formats read here; a compressed one (MP3 in WAV: 1-byte blocks)
+  // goes on to CODEC_UNSUPPORTED, which lets the browser try it.
+  const ours = h.format === WAV_FORMAT.PCM || h.format === WAV_FORMAT.IEEE_FLOAT || h.format === WAV_FORMAT.ALAW || h.format === WAV_FORMAT.MULAW;
+  if (ours && (h.blockAlign === 0 || h.blockAlign % h.channels !== 0 || (h.blockAlign / h.channels) * 8 < h.bitsPerSample)) {
     throw new StudioError(
       'FILE_CORRUPT',
       `The WAV header's block size (${h.blockAlign} bytes) does not fit ${h.channels} channel(s) of ${h.bitsPerSample}-bit samples.`,

@@ -27,6 +27,12 @@ function errorOf(fn: () => unknown): StudioError {
 }
 
 describe('decodeWav with hand-built headers', () => {
+  it('calls MP3 in a stereo WAV unsupported (for the browser to try), not damaged', () => {
+    const wav = buildWav({ format: 0x55, channels: 2, rate: 44100, bits: 0, slot: 1, data: new Uint8Array(64) });
+    new DataView(wav.buffer).setUint16(32, 1, true); // MPEGLAYER3WAVEFORMAT: nBlockAlign 1
+    expect(codeOf(() => decodeWav(wav))).toBe('CODEC_UNSUPPORTED');
+  });
+
   it('decodes an 8-channel WAVE_FORMAT_EXTENSIBLE float file channel by channel', () => {
     const frames = 10;
     const data = new Uint8Array(frames * 8 * 4);
