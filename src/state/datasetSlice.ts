@@ -29,7 +29,7 @@ export interface DatasetSlice {
    * Imports an audiofolder picked as a folder's files, dropped entries or .zip files: its audio
    * becomes clips with the metadata's captions. Resolves once every clip is ready or failed.
    */
-  importDataset(files: PickedFile[]): Promise<void>;
+  importDataset(files: PickedFile[], earlier?: DatasetProblem[]): Promise<void>;
   /** The ready clips (their audio as loaded, 16-bit WAV) and captions as an audiofolder .zip; null if there is none. */
   exportDataset(): Promise<{ bytes: Uint8Array; fileName: string } | null>;
   dismissDatasetReport(): void;
@@ -46,12 +46,14 @@ export function createDatasetSlice(ctx: SliceContext): DatasetSlice {
   return {
     dataset: { busy: false },
 
-    async importDataset(files) {
-      if (ctx.get().dataset.busy || files.length === 0) return;
+    async importDataset(files, earlier = []) {
+      if (ctx.get().dataset.busy || (files.length === 0 && earlier.length === 0)) return;
       setDataset({ busy: true, error: undefined, report: undefined });
       let added: Promise<void> = Promise.resolve();
       try {
-        const { clips, problems } = await readDataset(files);
+        const read = await readDataset(files);
+        const { clips } = read;
+        const problems = [...earlier, ...read.problems]; // what could not even be read comes first
         setDataset({ report: { imported: clips.length, problems } });
         const skipped = problems.filter((p) => p.line !== undefined).length;
         announce(`Dataset: ${plural(clips.length, 'clip')} to import${skipped ? `, ${plural(skipped, 'row')} skipped` : ''}.`);

@@ -27,7 +27,7 @@ export function DatasetBar() {
     e.preventDefault();
     e.stopPropagation();
     setOver(false);
-    void droppedFiles(e.dataTransfer).then((files) => importDataset(files));
+    void droppedFiles(e.dataTransfer).then(({ files, problems }) => importDataset(files, problems));
   };
   const rows = report?.problems.filter((p) => p.line !== undefined) ?? [];
   const notes = report?.problems.filter((p) => p.line === undefined) ?? [];

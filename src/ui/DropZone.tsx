@@ -22,7 +22,7 @@ export function DropZone() {
   /** A folder or .zip is a dataset (captions from its metadata); anything else is loose clips. */
   const take = useCallback((dt: DataTransfer) => {
     if (isDatasetDrop(dt)) {
-      void droppedFiles(dt).then((files) => importDataset(files));
+      void droppedFiles(dt).then(({ files, problems }) => importDataset(files, problems));
       return;
     }
     const files = Array.from(dt.files);

@@ -3,6 +3,7 @@
  * of dropped folders (DataTransferItem.webkitGetAsEntry), with their paths inside the dataset.
  * Parsing and planning are in src/dataset/ (Node-tested).
  */
+import type { DatasetProblem } from '../dataset/audiofolder';
 import type { PickedFile } from '../dataset/datasetFiles';
 
 /** Files from a file input: the folder-relative path when the input picked a folder, else the name. */
@@ -32,26 +33,41 @@ function fileOf(entry: FileSystemFileEntry): Promise<File> {
   return new Promise((resolve, reject) => entry.file(resolve, reject));
 }
 
-/** Every file under an entry, with its path from the dropped item's own name. */
-async function walk(entry: FileSystemEntry, prefix: string, out: PickedFile[]): Promise<void> {
+const why = (e: unknown) => (e instanceof Error || e instanceof DOMException ? e.message : String(e));
+
+/** Every file under an entry, with its path from the dropped item's own name; what cannot be read goes to `problems`. */
+async function walk(entry: FileSystemEntry, prefix: string, out: DroppedFiles): Promise<void> {
   const path = prefix ? `${prefix}/${entry.name}` : entry.name;
   if (entry.isFile) {
-    out.push({ path, file: await fileOf(entry as FileSystemFileEntry) });
+    try {
+      out.files.push({ path, file: await fileOf(entry as FileSystemFileEntry) });
+    } catch (e) {
+      out.problems.push({ source: path, message: `could not be read (${why(e)}); skipped` }); // a broken link, a file gone meanwhile
+    }
     return;
   }
   if (!entry.isDirectory) return;
   const reader = (entry as FileSystemDirectoryEntry).createReader();
-  // readEntries answers in batches (100 in Chromium) until it returns an empty one.
-  for (let batch = await readBatch(reader); batch.length > 0; batch = await readBatch(reader)) {
-    for (const child of batch) await walk(child, path, out);
+  try {
+    // readEntries answers in batches (100 in Chromium) until it returns an empty one.
+    for (let batch = await readBatch(reader); batch.length > 0; batch = await readBatch(reader)) {
+      for (const child of batch) await walk(child, path, out);
+    }
+  } catch (e) {
+    out.problems.push({ source: path, message: `this folder could not be read to the end (${why(e)})` });
   }
+}
+
+export interface DroppedFiles {
+  files: PickedFile[];
+  problems: DatasetProblem[];
 }
 
 /**
  * The files of a drop, folders expanded. Entries must be taken synchronously in the drop event,
  * before the first await, or the browser empties the DataTransfer.
  */
-export function droppedFiles(dt: DataTransfer): Promise<PickedFile[]> {
+export function droppedFiles(dt: Pick<DataTransfer, 'items'>): Promise<DroppedFiles> {
   const entries: FileSystemEntry[] = [];
   const loose: File[] = [];
   for (const item of Array.from(dt.items)) {
@@ -64,7 +80,7 @@ export function droppedFiles(dt: DataTransfer): Promise<PickedFile[]> {
     }
   }
   return (async () => {
-    const out: PickedFile[] = loose.map((file) => ({ path: file.name, file }));
+    const out: DroppedFiles = { files: loose.map((file) => ({ path: file.name, file })), problems: [] };
     for (const e of entries) await walk(e, '', out);
     return out;
   })();
