@@ -26,7 +26,8 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
     });
   }
 
-  async function tokenizeStep(id: string, name: string, d: Pick<DecodedFile, 'channels' | 'sampleRate'>, signal: AbortSignal): Promise<TokenizeResult> {
+  /** Tokenizes the clip's kept mono audio; the copy the engine takes is made only when its turn comes. */
+  async function tokenizeStep(id: string, name: string, signal: AbortSignal): Promise<TokenizeResult> {
     return tokenizeQueue.run(async () => {
       if (!alive(id)) throw cancelled();
       patch(id, { progress: { value: null, label: 'Waiting for the engine…' } });
@@ -34,12 +35,15 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
       if (!alive(id)) throw cancelled();
       patch(id, { progress: { value: 0, label: 'Tokenizing…' } });
       ctx.get().announce(`Tokenizing ${name}… 0%`);
+      const original = ctx.get().clips.find((c) => c.id === id)?.original;
+      if (!original) throw new StudioError('INTERNAL', `${name} has no decoded audio to tokenize`);
+      const pcm = original.pcm.slice(); // the engine takes this one
       let lastTenth = 0;
       return ctx.engine.tokenize(
-        { channels: d.channels, sampleRate: d.sampleRate, name },
+        { channels: [pcm], sampleRate: original.sampleRate, name },
         {
           signal,
-          transfer: transferables(d.channels),
+          transfer: transferables([pcm]),
           onProgress: (p) => {
             if (!alive(id)) return;
             patch(id, { progress: { value: p.value, label: p.label || 'Tokenizing…' } });
@@ -54,23 +58,23 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
     });
   }
 
-  /** Tokenizes a decoded clip: ready, or its error (a lost GPU is retried once, on the backend the app reloaded). */
-  async function tokenizeClip(id: string, name: string, decoded: Pick<DecodedFile, 'channels' | 'sampleRate'>, signal: AbortSignal): Promise<void> {
-    let input = decoded;
+  /**
+   * Tokenizes a decoded clip from its kept mono audio (the same tokens as its channels: the engine's
+   * own fold-down), so no file's channels wait in memory behind the tokenize queue: ready, or its
+   * error (a lost GPU is retried once, on the backend the app reloaded).
+   */
+  async function tokenizeClip(id: string, name: string, signal: AbortSignal): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await tokenizeStep(id, name, input, signal);
+        const result = await tokenizeStep(id, name, signal);
         if (!alive(id)) return;
         patch(id, { status: 'ready', result, progress: undefined, error: undefined });
         ctx.get().announce(`${name}: ${result.k} × ${result.t} tokens`, { kind: 'clip', id });
         return;
       } catch (err) {
         if (!alive(id)) return;
-        const original = ctx.get().clips.find((c) => c.id === id)?.original;
-        if (attempt === 0 && err instanceof StudioError && err.code === 'GPU_DEVICE_LOST' && original) {
-          // The store is already reloading the pack on WASM (onGpuLost); tokenizeStep waits for it.
-          input = { channels: [original.pcm.slice()], sampleRate: original.sampleRate }; // the first try's channels were transferred
-          continue;
+        if (attempt === 0 && err instanceof StudioError && err.code === 'GPU_DEVICE_LOST') {
+          continue; // the store is already reloading the pack on WASM (onGpuLost); tokenizeStep waits for it
         }
         throw err;
       }
@@ -84,23 +88,28 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
     ctx.get().announce(`${name}: ${error.message}`);
   }
 
+  /** Decodes a file into the clip's facts and kept mono audio; its channels are dropped on return. */
+  async function decodeInto(id: string, file: File): Promise<boolean> {
+    const decoded = await decodeStep(id, file);
+    if (!alive(id)) return false;
+    const frames = decoded.channels[0]?.length ?? 0;
+    patch(id, {
+      status: 'tokenizing',
+      sourceRate: decoded.sampleRate,
+      sourceChannels: decoded.channels.length,
+      durationSec: decoded.sampleRate > 0 ? frames / decoded.sampleRate : 0,
+      container: decoded.container,
+      original: { pcm: mixToMono(decoded.channels), sampleRate: decoded.sampleRate },
+      progress: { value: null, label: 'Queued for tokenizing…' },
+    });
+    return true;
+  }
+
   async function processFile(id: string, file: File): Promise<void> {
     const ac = new AbortController();
     controllers.set(id, ac);
     try {
-      const decoded = await decodeStep(id, file);
-      if (!alive(id)) return;
-      const frames = decoded.channels[0]?.length ?? 0;
-      patch(id, {
-        status: 'tokenizing',
-        sourceRate: decoded.sampleRate,
-        sourceChannels: decoded.channels.length,
-        durationSec: decoded.sampleRate > 0 ? frames / decoded.sampleRate : 0,
-        container: decoded.container,
-        original: { pcm: mixToMono(decoded.channels), sampleRate: decoded.sampleRate },
-        progress: { value: null, label: 'Queued for tokenizing…' },
-      });
-      await tokenizeClip(id, file.name, decoded, ac.signal);
+      if (await decodeInto(id, file)) await tokenizeClip(id, file.name, ac.signal);
     } catch (err) {
       failed(id, file.name, err);
     } finally {
@@ -133,7 +142,7 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
       controllers.set(id, ac);
       patch(id, { status: 'tokenizing', error: undefined, progress: { value: null, label: 'Queued for tokenizing…' } });
       try {
-        await tokenizeClip(id, clip.name, { channels: [clip.original.pcm.slice()], sampleRate: clip.original.sampleRate }, ac.signal);
+        await tokenizeClip(id, clip.name, ac.signal);
       } catch (err) {
         failed(id, clip.name, err);
       } finally {
@@ -150,7 +159,7 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
         controllers.set(clip.id, ac);
         patch(clip.id, { status: 'tokenizing', result: undefined, progress: { value: null, label: 'Queued for tokenizing with this pack…' } });
         try {
-          await tokenizeClip(clip.id, clip.name, { channels: [clip.original!.pcm.slice()], sampleRate: clip.original!.sampleRate }, ac.signal);
+          await tokenizeClip(clip.id, clip.name, ac.signal);
         } catch (err) {
           failed(clip.id, clip.name, err);
         } finally {

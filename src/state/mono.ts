@@ -1,15 +1,20 @@
-/** Average of the channels (a copy), for the "as loaded" waveform and playback. */
+import { downmix } from '../audio/downmix';
+
+/**
+ * Average of the channels (a copy), for the "as loaded" waveform and playback, and what the clip is
+ * tokenized from: the engine's own fold-down (`downmix`, float64 sums), so tokenizing this mono
+ * gives exactly the tokens of the channels.
+ */
 export function mixToMono(channels: readonly Float32Array[]): Float32Array {
-  const n = channels.reduce((m, c) => Math.max(m, c.length), 0);
+  if (channels.length === 0) return new Float32Array(0);
+  if (channels.every((c) => c.length === channels[0].length)) return downmix([...channels]);
+  const n = channels.reduce((m, c) => Math.max(m, c.length), 0); // ragged (never from a decoder): pad with silence
+  return downmix(channels.map((c) => (c.length === n ? c : padTo(c, n))));
+}
+
+function padTo(c: Float32Array, n: number): Float32Array {
   const out = new Float32Array(n);
-  if (channels.length === 0) return out;
-  for (const ch of channels) {
-    for (let i = 0; i < ch.length; i++) out[i] += ch[i];
-  }
-  if (channels.length > 1) {
-    const g = 1 / channels.length;
-    for (let i = 0; i < n; i++) out[i] *= g;
-  }
+  out.set(c);
   return out;
 }
 
