@@ -13,11 +13,19 @@ describe('promptFacts', () => {
     ['vamp on Ebmaj', { tonic: 3, mode: 'major' }],
     ['dark techno, a minor, 128 bpm', { tonic: 9, mode: 'minor' }],
     ['Waltz In D MINOR', { tonic: 2, mode: 'minor' }],
+    ['Waltz in E Flat Major', { tonic: 3, mode: 'major' }],
+    ['C Sharp Minor nocturne', { tonic: 1, mode: 'minor' }],
+    ['EB MAJOR', { tonic: 3, mode: 'major' }],
+    ['a D-minor ballad', { tonic: 2, mode: 'minor' }],
+    ['sad song with a minor chord progression in E major', { tonic: 4, mode: 'major' }],
+    ['sad song in a minor', { tonic: 9, mode: 'minor' }],
+    ['C Sharp m', { tonic: 1, mode: 'minor' }], // half-typed: read, never thrown on
   ])('reads the key of %j', (text, key) => {
     expect(promptFacts(text).key).toEqual(key);
   });
 
-  it.each(['ambient pad, warm and calm', 'a m', 'AM radio jingle', 'dubminor', 'upbeat funk bass line with drums'])('finds no key in %j', (text) => {
+  it.each(['ambient pad, warm and calm', 'a m', 'AM radio jingle', 'dubminor', 'upbeat funk bass line with drums',
+    'rock anthem with a major chorus hook', 'Epic Orchestral Soundtrack With A Major Build-Up', 'I Am The Night - dark synthwave'])('finds no key in %j', (text) => {
     expect(promptFacts(text).key).toBeUndefined();
   });
 
@@ -32,6 +40,9 @@ describe('promptFacts', () => {
     expect(promptFacts('a 1980s synth tune, 8 bars').bpm).toBeUndefined();
     expect(promptFacts('1200 bpm').bpm).toBeUndefined();
     expect(promptFacts('12.5 bpm').bpm).toBeUndefined();
+    expect(promptFacts('a 120-bpm house track').bpm).toBe(120);
+    expect(promptFacts('BPM: 128, techno').bpm).toBe(128);
+    expect(promptFacts('lofi at 85 b.p.m.').bpm).toBe(85);
   });
 
   it.each([
@@ -51,6 +62,8 @@ describe('promptFacts', () => {
 
   it('finds no tempo word inside other words, and lets a number win over a word', () => {
     for (const text of ['breakfast jingle', 'slowly rising pad', 'slow-burning ballad', 'tempo', 'ambient pad']) expect(promptFacts(text).tempoWord).toBeUndefined();
+    expect(promptFacts('an up-tempo dance track').tempoWord?.word).toBe('uptempo');
+    expect(promptFacts('fast-paced drum and bass').tempoWord?.word).toBe('fast');
     const f = promptFacts('slow piano melody in D minor, 70 bpm');
     expect(f.tempoWord).toBeUndefined();
     expect(promptBpm(f)).toBe(70);

@@ -9,34 +9,58 @@ export interface PromptFacts {
   tempoWord?: { word: string; from: number; to: number };
 }
 
-// "D minor", "F# major", "Bb minor", "e flat major", "C-sharp minor", "Am", "F#m", "Ebmaj".
-const KEY = /(?:^|[^\p{L}\p{N}])([A-Ga-g])(?:\s*(#|♯|b|♭|-?\s?sharp|-?\s?flat))?\s*(major|minor|maj|min|m)(?![\p{L}\p{N}])/iu;
-// "120 bpm", "120bpm", "96 beats per minute"
-const BPM = /(?:^|[^\p{N}.])(\d{2,3})\s*(?:bpm|beats\s+per\s+minute)(?![\p{L}])/iu;
+// "D minor", "F# major", "Bb minor", "e flat major", "E Flat Major", "C-sharp minor", "D-minor", "Am", "F#m", "Ebmaj".
+const KEY = /(^|[^\p{L}\p{N}])([A-Ga-g])(?:\s*(#|♯|b|♭|-?\s?sharp|-?\s?flat))?[\s-]*(major|minor|maj|min|m)(?![\p{L}\p{N}])(\s+\p{L})?/giu;
+// "in D minor", "key of E", "key: F#m": a key said as one
+const KEY_CUE = /(?:\bin|\bkey(?:\s+of)?:?)\s*$/iu;
+// "120 bpm", "120bpm", "120-bpm", "96 beats per minute", "85 b.p.m."
+const BPM = /(?:^|[^\p{N}.])(\d{2,3})[\s-]*(?:bpm|b\.p\.m\.?|beats\s+per\s+minute)(?![\p{L}])/iu;
+// "BPM: 128", "bpm 128"
+const BPM_FIRST = /(?:^|[^\p{L}])bpm\s*:?\s*(\d{2,3})(?![\p{N}.])/iu;
 // "tempo 120", "tempo: 96", "tempo of 140"
 const TEMPO_N = /(?:^|[^\p{L}])tempo\s*(?::|of)?\s*(\d{2,3})(?![\p{N}.])/iu;
-// "slow", "very slow", "laid-back", "mid-tempo", "upbeat" (whole words)
-const TEMPO_WORD = new RegExp(`(?<![\\p{L}-])(${ALL_TEMPO_WORDS.map((w) => w.replace(/[-\s]/g, '[-\\s]')).join('|')})(?![\\p{L}-])`, 'iu');
+// "slow", "very slow", "laid-back", "mid-tempo", "upbeat", "up-tempo" (whole words; "fast-paced" is fast)
+const wordPattern = (w: string) => (w === 'uptempo' ? 'up[-\\s]?tempo' : w.replace(/[-\s]/g, '[-\\s]?'));
+const TEMPO_WORD = new RegExp(`(?<![\\p{L}-])(${ALL_TEMPO_WORDS.map(wordPattern).join('|')})(?![\\p{L}]|-(?!paced))`, 'iu');
 
-const spaced = (w: string) => w.toLowerCase().replace(/[-\s]+/g, ' ');
+const squashed = (w: string) => w.toLowerCase().replace(/[-\s]+/g, '');
+
+/**
+ * The key a prompt names: of the note-and-mode phrases in it, the first said as a key ("in E
+ * major", "key of F#m"), else the first that is not an article: "a minor chord", "a major hook" and
+ * title-cased "With A Major Build-Up" are not keys, "dark techno, a minor, 128 bpm" is.
+ */
+function promptKey(text: string): Key | undefined {
+  let first: Key | undefined;
+  for (const k of text.matchAll(KEY)) {
+    const [, , letter, accidental, mode, nextWord] = k;
+    // A bare "m" is a minor key only as a lower-case m after a capital ("Am", "F#m"), not "a m", "AM" or "I Am".
+    if (/^m$/i.test(mode) && (mode !== 'm' || letter !== letter.toUpperCase() || /\bi\s*$/i.test(text.slice(0, k.index)))) continue;
+    const cued = KEY_CUE.test(text.slice(0, k.index + k[1].length));
+    const article = letter === 'a' || (letter === 'A' && /^[A-Z][a-z]+$/.test(mode) && /\p{Lu}/u.test(nextWord ?? ''));
+    if (!cued && article && !accidental && nextWord) continue; // "a minor chord", "A Major Build-Up"
+    // "Flat", "SHARP", "EB": accidentals in any case ("b" is a flat only after the letter)
+    const acc = (accidental ?? '').replace(/[-\s]/g, '').toLowerCase();
+    const key: Key = { tonic: pitchClassOf(letter + acc), mode: /^maj/i.test(mode) ? 'major' : 'minor' };
+    if (cued) return key;
+    first ??= key;
+  }
+  return first;
+}
 
 /** The key and tempo a prompt names, if any ("slow piano melody in D minor, 70 bpm"). */
 export function promptFacts(text: string): PromptFacts {
   const out: PromptFacts = {};
-  const k = KEY.exec(text);
-  // A bare "m" is a minor key only as a lower-case m after a capital ("Am", "F#m"), not "a m" or "AM".
-  if (k && !(/^m$/i.test(k[3]) && (k[3] !== 'm' || k[1] !== k[1].toUpperCase()))) {
-    const acc = (k[2] ?? '').replace(/[-\s]/g, '');
-    out.key = { tonic: pitchClassOf(k[1] + acc), mode: /^maj/i.test(k[3]) ? 'major' : 'minor' };
-  }
-  const b = BPM.exec(text) ?? TEMPO_N.exec(text);
+  const key = promptKey(text);
+  if (key) out.key = key;
+  const b = BPM.exec(text) ?? BPM_FIRST.exec(text) ?? TEMPO_N.exec(text);
   if (b) {
     const bpm = Number(b[1]);
     if (bpm >= 20 && bpm <= 400) out.bpm = bpm;
   }
   const w = out.bpm === undefined ? TEMPO_WORD.exec(text) : null;
   // "mid tempo" is "mid-tempo", "Laid back" is "laid-back"
-  const word = w ? ALL_TEMPO_WORDS.find((t) => spaced(t) === spaced(w[1])) : undefined;
+  const word = w ? ALL_TEMPO_WORDS.find((t) => squashed(t) === squashed(w[1])) : undefined;
   const range = word ? tempoWordRange(word) : undefined;
   if (word && range) out.tempoWord = { word, ...range };
   return out;
