@@ -3,6 +3,7 @@ import { ClipList } from './ClipList';
 import { DatasetBar } from './DatasetBar';
 import { DropZone } from './DropZone';
 import { EngineStatus } from './EngineStatus';
+import { ErrorBoundary } from './ErrorBoundary';
 import { GeneratePanel } from './GeneratePanel';
 import { LiveStatus } from './LiveStatus';
 import { PackPanel, PackSelect } from './PackControls';
@@ -34,19 +35,31 @@ export function App() {
           panels in a right-hand column; narrow ones stack everything in that order. */}
       <main className="app-main">
         <div className="area-drop">
-          <DropZone />
+          <ErrorBoundary area="the drop zone">
+            <DropZone />
+          </ErrorBoundary>
         </div>
         <aside className="area-panels" aria-label="Prompt, generation and training">
-          <PromptPanel />
-          <GeneratePanel />
-          <TrainPanel />
+          <ErrorBoundary area="the prompt">
+            <PromptPanel />
+          </ErrorBoundary>
+          <ErrorBoundary area="the Generate panel">
+            <GeneratePanel />
+          </ErrorBoundary>
+          <ErrorBoundary area="the Train panel">
+            <TrainPanel />
+          </ErrorBoundary>
         </aside>
         <div className="area-takes">
-          <TakeList />
+          <ErrorBoundary area="the takes">
+            <TakeList />
+          </ErrorBoundary>
         </div>
         <div className="area-clips">
-          <DatasetBar />
-          <ClipList />
+          <ErrorBoundary area="the clips">
+            <DatasetBar />
+            <ClipList />
+          </ErrorBoundary>
         </div>
       </main>
       <footer className="app-footer">
