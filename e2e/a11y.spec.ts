@@ -6,7 +6,7 @@ test('keyboard: the file picker opens from the keyboard and progress is announce
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /.+/);
   const button = page.getByRole('button', { name: /choose audio files/i });
   // Tab until the button has focus (it is reachable without a mouse).
-  for (let i = 0; i < 10 && !(await button.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  for (let i = 0; i < 16 && !(await button.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
   await expect(button).toBeFocused();
   // Enter on the button opens the (hidden) multi-file input. (Headless Chromium started with
   // --autoplay-policy=no-user-gesture-required never shows the chooser, so we watch the click.)
@@ -37,7 +37,7 @@ test('phone width: one column, nothing wider than the screen', async ({ page }) 
   expect(overflow).toBeLessThanOrEqual(0);
 });
 
-test('keyboard: a control that removes itself hands focus to its section, not to the top of the page', async ({ page }) => {
+test('keyboard: Remove all asks with Cancel focused, Escape cancels back to it, and focus is never dropped on the page', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('generate-button')).toBeEnabled();
   await page.getByTestId('duration-input').fill('1');
@@ -46,11 +46,27 @@ test('keyboard: a control that removes itself hands focus to its section, not to
   await expect(page.getByTestId('take')).toHaveCount(2);
   await page.getByTestId('takes-clear').focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('takes-clear-confirm')).toBeFocused();
-  await page.keyboard.press('Tab');
-  await expect(page.getByTestId('takes-clear-cancel')).toBeFocused();
-  await page.keyboard.press('Enter'); // the confirmation (and the focused Cancel) is gone
+  await expect(page.getByTestId('takes-clear-cancel')).toBeFocused(); // the safe answer first
+  await page.keyboard.press('Escape'); // Escape is Cancel, and focus goes back where it was
   await expect(page.getByTestId('takes-clear-cancel')).toHaveCount(0);
-  await expect.poll(() => page.evaluate(() => document.activeElement?.closest('.area-takes') !== null)).toBe(true);
-  await expect(page.getByTestId('take')).toHaveCount(2); // Cancel kept them
+  await expect(page.getByTestId('takes-clear')).toBeFocused();
+  await expect(page.getByTestId('take')).toHaveCount(2);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Shift+Tab');
+  await expect(page.getByTestId('takes-clear-confirm')).toBeFocused();
+  await page.keyboard.press('Enter'); // the takes, the question and the focused button are gone
+  await expect(page.getByTestId('take')).toHaveCount(0);
+  await expect.poll(() => page.evaluate(() => document.activeElement !== document.body && document.activeElement !== null)).toBe(true);
+});
+
+test('keyboard: skip links jump to the prompt, the takes and the clips', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('generate-button')).toBeEnabled();
+  await page.keyboard.press('Tab');
+  const toPrompt = page.getByRole('link', { name: 'Skip to the prompt' });
+  await expect(toPrompt).toBeFocused();
+  await expect(toPrompt).toBeInViewport(); // shown once focused
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await expect.poll(() => page.evaluate(() => document.activeElement?.closest('#studio-panels') !== null)).toBe(true);
 });

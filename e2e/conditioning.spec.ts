@@ -13,7 +13,7 @@ test('the token count follows the prompt; examples fill the box', async ({ page 
   const box = page.getByTestId('prompt-input');
   const count = page.getByTestId('prompt-token-count');
   await expect(page.getByLabel('Describe the music')).toBeVisible();
-  await expect(count).toHaveText('unconditional');
+  await expect(count).toHaveText('no prompt: the model plays freely');
 
   await box.fill('slow piano');
   await expect(count).toHaveText(/^\d+ \/ \d+ tokens$/);
@@ -33,7 +33,7 @@ test('the token count follows the prompt; examples fill the box', async ({ page 
   await expect(box).toBeFocused();
 
   await box.fill('');
-  await expect(count).toHaveText('unconditional');
+  await expect(count).toHaveText('no prompt: the model plays freely');
 });
 
 test('with the bundled LM\'s beat clock, the prompt box says which tempo the take keeps', async ({ page }) => {

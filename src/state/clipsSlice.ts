@@ -69,7 +69,7 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
         const result = await tokenizeStep(id, name, signal);
         if (!alive(id)) return;
         patch(id, { status: 'ready', result, progress: undefined, error: undefined });
-        ctx.get().announce(`${name}: ${result.k} × ${result.t} tokens`, { kind: 'clip', id });
+        ctx.get().announce(`${name} ready: ${(result.pcm.length / result.sampleRate).toFixed(1)} s, ${result.k} × ${result.t} tokens`, { kind: 'clip', id });
         return;
       } catch (err) {
         if (!alive(id)) return;
@@ -86,6 +86,24 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
     const error = toErrorInfo(err);
     patch(id, { status: 'error', error, progress: undefined });
     ctx.get().announce(`${name}: ${error.message}`);
+  }
+
+  /**
+   * One line for a batch of files once all are done, so a failure is not lost among the per-file
+   * messages: "3 files: 2 ready, 1 not loaded (notes.wav: …)", with Show on the first failure.
+   */
+  function summarize(ids: string[]): void {
+    const clips = ctx.get().clips.filter((c) => ids.includes(c.id));
+    const failed = clips.filter((c) => c.status === 'error');
+    if (clips.length < 2 && failed.length === 0) return; // one good file: its own message said it
+    const ready = clips.filter((c) => c.status === 'ready');
+    const first = failed[0];
+    const why = first ? ` (${first.name}: ${first.error?.message ?? 'failed'}${failed.length > 1 ? `; ${failed.length - 1} more` : ''})` : '';
+    const show = first ?? ready[0];
+    ctx.get().announce(
+      `${clips.length} file${clips.length === 1 ? '' : 's'}: ${ready.length} ready${failed.length ? `, ${failed.length} not loaded${why}` : ''}.`,
+      show ? { kind: 'clip', id: show.id } : undefined,
+    );
   }
 
   /** Decodes a file into the clip's facts and kept mono audio; its channels are dropped on return. */
@@ -134,6 +152,7 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
       const given = added.flatMap((c, i) => (captions?.[i] ? [[c.id, captions[i]] as const] : []));
       ctx.set((s) => ({ clips: [...s.clips, ...added], ...(given.length ? { captions: { ...s.captions, ...Object.fromEntries(given) } } : {}) }));
       await Promise.all(added.map((c, i) => processFile(c.id, files[i])));
+      summarize(added.map((c) => c.id));
     },
     async retryClip(id) {
       const clip = ctx.get().clips.find((c) => c.id === id);

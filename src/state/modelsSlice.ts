@@ -21,9 +21,9 @@ export function pickWeightFiles<F extends NamedBlob>(files: F[]): { weights: F; 
   const weights = files.filter((f) => /\.safetensors$/i.test(f.name));
   const configs = files.filter((f) => /\.json$/i.test(f.name));
   if (weights.length === 0) {
-    throw new StudioError('ADAPTER_INVALID', configs.length
-      ? 'PEFT adapter: select adapter_model.safetensors together with adapter_config.json (both files at once)'
-      : 'select a .safetensors weights file');
+    if (configs.length) throw new StudioError('ADAPTER_INVALID', 'PEFT adapter: select adapter_model.safetensors together with adapter_config.json (both files at once)');
+    const names = files.map((f) => f.name).join(', ') || 'That';
+    throw new StudioError('WEIGHTS_INVALID', `${names} is not a weights file: pick a .safetensors file exported from the studio, or a PEFT adapter's adapter_model.safetensors with its adapter_config.json.`);
   }
   if (weights.length > 1 || configs.length > 1) {
     throw new StudioError('WEIGHTS_INVALID', 'import one .safetensors file at a time (with its adapter_config.json for a PEFT adapter)');

@@ -31,13 +31,17 @@ describe('createStudioStore: clips', () => {
     expect(drums.original?.pcm[0]).toBeCloseTo(0.125);
     expect(drums.result).toMatchObject({ k: 4, t: 50, sampleRate: 32000 });
     expect(clips[4].result?.t).toBe(50);
-    // Only decoded files reach the engine, one at a time, with their channel buffers transferred.
+    // Only decoded files reach the engine, one at a time, as their kept mono audio (a copy, transferred).
     expect(fake.tokenizes.map((c) => c.args.name)).toEqual(['drums.mp3', 'silent.wav', 'bass.flac']);
     expect(fake.maxActive()).toBe(1);
     const first = fake.tokenizes[0];
-    expect(first.opts?.transfer).toEqual(first.args.channels.map((c) => c.buffer));
-    expect(store.getState().announcement.text).toBe('bass.flac: 4 × 50 tokens');
-    expect(store.getState().announcement.show).toEqual({ kind: 'clip', id: clips[4].id });
+    expect(first.args.channels).toHaveLength(1);
+    expect(first.args.channels[0][0]).toBeCloseTo(0.125);
+    expect(first.opts?.transfer).toEqual([first.args.channels[0].buffer]);
+    expect(first.args.channels[0].buffer).not.toBe(drums.original?.pcm.buffer);
+    // Then one line for the batch, so no failure is lost among the per-file messages; Show goes to the first.
+    expect(store.getState().announcement.text).toBe(`5 files: 2 ready, 3 not loaded (bad.ogg: ${clips[1].error?.message}; 2 more).`);
+    expect(store.getState().announcement.show).toEqual({ kind: 'clip', id: clips[1].id });
   });
 
   it('removes a finished clip, and cancels one that is still tokenizing', async () => {

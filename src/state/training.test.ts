@@ -306,6 +306,8 @@ describe('saved models', () => {
     expect(s().models.error).toMatchObject({ code: 'ADAPTER_INVALID', message: expect.stringMatching(/select adapter_model\.safetensors together with adapter_config\.json/) });
     await s().importWeights([new File([new Uint8Array(64)], 'a.safetensors'), new File([new Uint8Array(64)], 'b.safetensors')]);
     expect(s().models.error?.code).toBe('WEIGHTS_INVALID');
+    await s().importWeights([new File([new Uint8Array(64)], 'notes.wav')]); // not a weights file at all: said plainly
+    expect(s().models.error).toMatchObject({ code: 'WEIGHTS_INVALID', message: expect.stringContaining('notes.wav is not a weights file: pick a .safetensors file') });
     expect(fake.models.imports).toHaveLength(1);
     // The saved model's name, and which dropped files go to the model import.
     expect(importName('Drums.lora.safetensors', false)).toBe('Drums');

@@ -16,6 +16,12 @@ export function App() {
   const packName = useStudio((s) => s.engine.info?.packName);
   return (
     <div className="app">
+      {/* On wide screens the panels sit beside the takes and clips but come first in the tab order: these jump straight there. */}
+      <nav className="skip-links" aria-label="Skip to">
+        <a href="#studio-panels">Skip to the prompt</a>
+        <a href="#studio-takes">Skip to the takes</a>
+        <a href="#studio-clips">Skip to the clips</a>
+      </nav>
       <header className="app-header">
         <div className="brand">
           <h1>MusicGen Studio</h1>
@@ -39,7 +45,7 @@ export function App() {
             <DropZone />
           </ErrorBoundary>
         </div>
-        <aside className="area-panels" aria-label="Prompt, generation and training">
+        <aside className="area-panels" id="studio-panels" tabIndex={-1} aria-label="Prompt, generation and training">
           <ErrorBoundary area="the prompt">
             <PromptPanel />
           </ErrorBoundary>
@@ -50,12 +56,12 @@ export function App() {
             <TrainPanel />
           </ErrorBoundary>
         </aside>
-        <div className="area-takes">
+        <div className="area-takes" id="studio-takes" tabIndex={-1}>
           <ErrorBoundary area="the takes">
             <TakeList />
           </ErrorBoundary>
         </div>
-        <div className="area-clips">
+        <div className="area-clips" id="studio-clips" tabIndex={-1}>
           <ErrorBoundary area="the clips">
             <DatasetBar />
             <ClipList />

@@ -143,7 +143,7 @@ function CaptionField({ clipId, name, facts }: { clipId: string; name: string; f
         className="wide"
         data-testid="caption-input"
         value={caption}
-        placeholder="e.g. plucked strings, calm (empty = unconditional)"
+        placeholder="e.g. plucked strings, calm (empty: learnt without a caption)"
         autoComplete="off"
         disabled={training}
         aria-description={`Describes ${name} when the model is fine-tuned on it`}

@@ -107,7 +107,7 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
           step={0.5}
           slider
           testId="duration-input"
-          hint={lengthHint(lm, st.seconds, lmBackend)}
+          hint={st.continueFrom ? `The whole take, the ${formatSeconds(st.continueFrom.startSec)} it continues included. ${lengthHint(lm, st.seconds, lmBackend)}` : lengthHint(lm, st.seconds, lmBackend)}
           onCommit={(seconds) => set({ seconds })}
         />
         <div className="field seed">
@@ -151,7 +151,9 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
             ))}
           </select>
           <p id={`${id}-var-hint`} className="hint">
-            {st.variations > 1 ? 'Seeds seed, seed + 1, …' : 'One take per click.'}
+            {st.variations === 1 ? 'One take per click.'
+              : seed === 'random' || seed === null ? `${st.variations} takes, each with its own seed.`
+                : `Seeds ${seed}, ${seed + 1}${st.variations > 2 ? ', …' : ''}.`}
           </p>
         </div>
       </div>

@@ -21,7 +21,9 @@ const show = (v: number) => String(v !== 0 && Math.abs(v) < 1e-3 ? Number(v.toPr
 
 /**
  * A labelled number box that lets people type freely: every valid in-range value is committed
- * as they type, anything else is marked invalid and reverts when they leave the box.
+ * as they type; anything else is marked invalid with the range beside it, and on leaving the box a
+ * number out of range becomes the nearest end of it (500 s -> 120 s) while what is not a number
+ * reverts.
  */
 export function NumberField({ label, value, min, max, step, onCommit, testId, hint, disabled, unit, slider }: Props) {
   const id = useId();
@@ -57,9 +59,12 @@ export function NumberField({ label, value, min, max, step, onCommit, testId, hi
           disabled={disabled}
           data-testid={testId}
           aria-invalid={invalid || undefined}
-          aria-describedby={hint ? `${id}-hint` : undefined}
+          aria-describedby={hint || invalid ? `${id}-hint` : undefined}
           onFocus={() => setText(show(value))}
-          onBlur={() => setText(null)}
+          onBlur={() => {
+            if (Number.isFinite(parsed) && parsed !== value) onCommit(Math.min(max, Math.max(min, parsed)));
+            setText(null);
+          }}
           onChange={(e) => {
             const t = e.currentTarget.value;
             setText(t);
@@ -69,9 +74,9 @@ export function NumberField({ label, value, min, max, step, onCommit, testId, hi
         />
         {unit && <span className="unit">{unit}</span>}
       </div>
-      {hint && (
-        <p id={`${id}-hint`} className="hint">
-          {hint}
+      {(hint || invalid) && (
+        <p id={`${id}-hint`} className={`hint${invalid ? ' is-error' : ''}`}>
+          {invalid ? `From ${show(min)} to ${show(max)}${unit ? ` ${unit}` : ''}: a number outside is moved to the nearest end when you leave the box.` : hint}
         </p>
       )}
     </div>

@@ -87,7 +87,7 @@ function PromptCount({ id, notesId }: { id: string; notesId: string }) {
   const heard = text === '' ? takePrompt(text, heardKey, heardBpm ? { bpm: heardBpm } : undefined) : '';
   let count: string;
   if (heard) count = `continues what it heard: “${heard}”`;
-  else if (text === '') count = 'unconditional';
+  else if (text === '') count = 'no prompt: the model plays freely';
   else if (noEncoder) count = 'no text encoder in this pack';
   else if (pi) count = `${pi.info.tokens} / ${pi.info.maxTokens} tokens`;
   else if (error) count = 'token count unavailable';

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { closestClip } from '../state/closest';
 import { encodeWav16 } from '../audio/wav';
 import { takeFileName, takeName } from '../state/sources';
@@ -78,8 +78,8 @@ function TakeCard({ id }: { id: string }) {
     >
       <div className="clip-head">
         <div className="clip-title">
-          <h3 id={headingId} className="clip-name" title={prompt || 'Unconditional (empty prompt)'}>
-            <span className="take-number">Take {take.number}</span> {prompt ? `“${prompt}”` : <em>unconditional</em>}
+          <h3 id={headingId} className="clip-name" title={prompt || 'No prompt (the model played freely)'}>
+            <span className="take-number">Take {take.number}</span> {prompt ? `“${prompt}”` : <em>no prompt</em>}
           </h3>
           <p className="clip-meta">
             <span>{formatDuration(take.durationSec)}</span>
@@ -229,21 +229,32 @@ function ClearTakes({ count }: { count: number }) {
   const clearTakes = useStudio((s) => s.clearTakes);
   const running = useStudio((s) => s.generation.running);
   const [asking, setAsking] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const back = useRef(false); // focus "Remove all" again once the question is gone (cancelled)
+  useEffect(() => {
+    if (!asking && back.current) button.current?.focus();
+    back.current = false;
+  }, [asking]);
+  const cancel = () => {
+    back.current = true;
+    setAsking(false);
+  };
   if (count < 2) return null;
   if (!asking) {
     return (
-      <button type="button" className="link-button takes-clear" data-testid="takes-clear" disabled={running} onClick={() => setAsking(true)}>
+      <button ref={button} type="button" className="link-button takes-clear" data-testid="takes-clear" disabled={running} onClick={() => setAsking(true)}>
         Remove all
       </button>
     );
   }
+  // The safe answer has the focus; Escape is Cancel.
   return (
-    <div className="takes-clear-confirm" role="group" aria-label="Remove all takes?">
+    <div className="takes-clear-confirm" role="group" aria-label="Remove all takes?" onKeyDown={(e) => e.key === 'Escape' && cancel()}>
       <span>Remove all {count} takes from this browser?</span>
-      <button type="button" className="danger" data-testid="takes-clear-confirm" autoFocus onClick={() => { setAsking(false); clearTakes(); }}>
+      <button type="button" className="danger" data-testid="takes-clear-confirm" onClick={() => { setAsking(false); clearTakes(); }}>
         Remove {count} takes
       </button>
-      <button type="button" data-testid="takes-clear-cancel" onClick={() => setAsking(false)}>
+      <button type="button" data-testid="takes-clear-cancel" autoFocus onClick={cancel}>
         Cancel
       </button>
     </div>

@@ -97,7 +97,7 @@ function TrainControls() {
     <div className="train">
       <p className="hint">
         Fine-tunes <strong data-testid="train-model-name">{startName}</strong> on every ready clip with its caption
-        (empty caption = unconditional). It runs in this tab; keep it open.
+        (a clip without a caption teaches the model without a prompt). It runs in this tab; keep it open.
       </p>
       <div className="field">
         <label htmlFor={`${id}-name`}>Name for the new model</label>

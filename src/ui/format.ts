@@ -49,13 +49,13 @@ export function formatSeconds(sec: number): string {
   return `${Number.isInteger(sec) ? sec : sec.toFixed(1)} s`;
 }
 
-/** "temp 1 · top-k 250 · top-p off · CFG 3": the sampling settings of a take, compactly. */
+/** "temp 1 · top-k 250 · top-p off · guidance 3": the sampling settings of a take, compactly. */
 export function formatParams(p: { temperature: number; topK: number; topP: number; cfg: number }): string {
   const n = (v: number) => String(Number(v.toFixed(2)));
   return [
     `temp ${n(p.temperature)}`,
     p.topP > 0 ? `top-p ${n(p.topP)}` : `top-k ${p.topK > 0 ? p.topK : 'off'}`,
-    `CFG ${p.cfg === 1 ? 'off' : n(p.cfg)}`,
+    `guidance ${p.cfg === 1 ? 'off' : n(p.cfg)}`,
   ].join(' · ');
 }
 

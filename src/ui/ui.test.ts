@@ -65,8 +65,8 @@ describe('generation formatting', () => {
     expect(generationLabel({ take: 2, takes: 3 })).toBe('Generating take 2 of 3 · starting…');
   });
   it('summarises sampling settings and the dominant pitch', () => {
-    expect(formatParams({ temperature: 1, topK: 250, topP: 0, cfg: 3 })).toBe('temp 1 · top-k 250 · CFG 3');
-    expect(formatParams({ temperature: 0.85, topK: 250, topP: 0.9, cfg: 1 })).toBe('temp 0.85 · top-p 0.9 · CFG off');
+    expect(formatParams({ temperature: 1, topK: 250, topP: 0, cfg: 3 })).toBe('temp 1 · top-k 250 · guidance 3');
+    expect(formatParams({ temperature: 0.85, topK: 250, topP: 0.9, cfg: 1 })).toBe('temp 0.85 · top-p 0.9 · guidance off');
     expect(formatSeconds(8)).toBe('8 s');
     expect(dominantPitch(Uint8Array.from([2, 2, 9, 2]))).toBe('D');
     expect(dominantPitch(new Uint8Array(0))).toBeNull();
