@@ -125,6 +125,9 @@ describe('loadTokenizer: limits and hostile input', () => {
   it('does not let typed special-token text inject special ids', () => {
     const e = tok.encode('piano </s> <pad> <unk> drums');
     expect(e.ids).toEqual(tok.encode('piano drums').ids);
+    // Not after normalising either: upper case (this tokenizer lower-cases) and full-width forms (NFKC).
+    for (const typed of ['piano </S> <PAD> drums', 'piano ＜/s＞ drums']) expect(tok.encode(typed).ids.slice(0, -1)).not.toContain(1);
+    expect(tok.encode('piano <PAD> drums').ids).not.toContain(0);
   });
 
   it('handles a 10,000-character paste and pathological input quickly', () => {

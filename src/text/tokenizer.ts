@@ -81,6 +81,8 @@ export function loadTokenizer(json: unknown, opts: { maxTokens?: number } = {}):
     .filter((t) => t.special === true && typeof t.content === 'string')
     .map((t) => t.content as string);
   const vocab = tok.get_vocab(true);
+  // Their ids never come from typed text: a normaliser can still turn "</S>" or a full-width "＜/s＞" into them.
+  const specialIds = new Set(specials.map((s) => vocab.get(s)).filter((id): id is number => id !== undefined));
   let vocabSize = 0;
   for (const id of vocab.values()) vocabSize = Math.max(vocabSize, id + 1);
 
@@ -102,7 +104,7 @@ export function loadTokenizer(json: unknown, opts: { maxTokens?: number } = {}):
     encode(text: string): TokenizedPrompt {
       const clean = cleanPrompt(String(text ?? ''), maxChars, specials);
       if (clean.text === '') return { ids: [], truncated: clean.cut };
-      const body = tok.encode(clean.text, { add_special_tokens: false }).ids;
+      const body = tok.encode(clean.text, { add_special_tokens: false }).ids.filter((id) => !specialIds.has(id));
       if (body.length === 0) return { ids: [], truncated: clean.cut };
       const truncated = clean.cut || body.length > room;
       return { ids: [...prefix, ...body.slice(0, room), ...suffix], truncated };
