@@ -71,10 +71,15 @@ describe('parseManifest', () => {
     expect(fileUrl('http://x.test/models/p/manifest.json', p.files.textEncoder)).toBe('https://huggingface.co/Xenova/musicgen-small/resolve/abc123/onnx/text_encoder.onnx');
     expect(fileUrl('http://x.test/models/p/manifest.json', p.files.lmWeights, 'http://x.test/hub/')).toBe('http://x.test/hub/facebook/musicgen-small/resolve/main/model.safetensors');
     expect(fileUrl('http://x.test/models/p/manifest.json', p.files.lmWeights, '/mirror')).toBe('http://x.test/mirror/facebook/musicgen-small/resolve/main/model.safetensors');
+    // A hub pull request's revision, and a legacy repository id without an organisation.
+    m.files.textEncoder = { repo: 't5-base', revision: 'refs/pr/6', path: 'onnx/encoder_model.onnx' };
+    expect(fileUrl('http://x.test/models/p/manifest.json', parseManifest(m).files.textEncoder)).toBe('https://huggingface.co/t5-base/resolve/refs%2Fpr%2F6/onnx/encoder_model.onnx');
   });
 
   const brokenHub: [string, (m: ReturnType<typeof clone>) => unknown, RegExp][] = [
-    ['a repo without organisation', (m) => { m.files.lmWeights.repo = 'musicgen-small'; return m; }, /repo/],
+    ['a repo that climbs out of the hub', (m) => { m.files.lmWeights.repo = '../..'; return m; }, /repo/],
+    ['a revision of dots', (m) => { m.files.lmWeights.repo = 'a/b'; m.files.lmWeights.revision = '..'; return m; }, /revision/],
+    ['a token cap with no room for a word', (m) => { m.text.maxTokens = 1; return m; }, /maxTokens/],
     ['an absolute path in a repo', (m) => { m.files.lmWeights.repo = 'a/b'; m.files.lmWeights.path = 'https://evil.test/x'; return m; }, /inside the repository/],
     ['a revision without a repo', (m) => { m.files.lmWeights.revision = 'main'; return m; }, /revision/],
     ['tensor prefixes on an ONNX file', (m) => { m.files.codecDecoder.tensors = ['decoder.']; return m; }, /tensors/],

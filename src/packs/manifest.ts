@@ -137,13 +137,21 @@ function posInt(o: Obj, key: string, where: string): number {
   return v;
 }
 
+function atLeast(v: number, min: number, where: string, why: string): number {
+  if (v < min) fail(where, `must be at least ${min} (${why})`);
+  return v;
+}
+
 function posNum(o: Obj, key: string, where: string): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`${where}.${key}`, 'expected a positive number');
   return v;
 }
 
-const REPO = /^[\w.-]+\/[\w.-]+$/;
+// "facebook/musicgen-small", or a legacy id without an organisation ("t5-base"); no segment starts with a dot ("..").
+const REPO = /^(?:[\w-][\w.-]*\/)?[\w-][\w.-]*$/;
+// A branch, tag or commit, or a hub pull-request / conversion ref ("refs/pr/6"); never only dots.
+const REVISION = /^(?:refs\/(?:pr|convert)\/)?[\w-][\w.-]*$/;
 
 function parseFile(x: unknown, where: string): PackFile {
   const o = obj(x, where);
@@ -159,13 +167,13 @@ function parseFile(x: unknown, where: string): PackFile {
   }
   if (o.repo !== undefined) {
     f.repo = str(o, 'repo', where);
-    if (!REPO.test(f.repo)) fail(`${where}.repo`, 'expected "organisation/name"');
+    if (!REPO.test(f.repo)) fail(`${where}.repo`, 'expected "organisation/name" (or a legacy name such as "t5-base")');
     if (/^\/|^[a-z][\w+.-]*:/i.test(path)) fail(`${where}.path`, 'must be a path inside the repository');
   }
   if (o.revision !== undefined) {
     if (f.repo === undefined) fail(`${where}.revision`, 'only applies to a file with a repo');
     f.revision = str(o, 'revision', where);
-    if (!/^[\w.-]+$/.test(f.revision)) fail(`${where}.revision`, 'expected a branch, tag or commit');
+    if (!REVISION.test(f.revision)) fail(`${where}.revision`, 'expected a branch, tag, commit or refs/pr/N');
   }
   if (o.tensors !== undefined) {
     const t = o.tensors;
@@ -222,7 +230,7 @@ function parseText(x: unknown, files: Record<string, PackFile>): TextSpec {
     encoder: role(o, 'encoder', 'text', files),
     tokenizer: role(o, 'tokenizer', 'text', files),
     hiddenSize: posInt(o, 'hiddenSize', 'text'),
-    maxTokens: posInt(o, 'maxTokens', 'text'),
+    maxTokens: atLeast(posInt(o, 'maxTokens', 'text'), 2, 'text.maxTokens', 'needs room for a word and </s>'),
   };
 }
 
