@@ -31,6 +31,8 @@ export interface WavHeader {
 }
 
 const UNKNOWN_SIZE = 0xffffffff;
+/** Sizes that streaming writers put in place of one they cannot know (arecord 0x7fffffff, SoX 0x7ffff000, others 0xffffffff). */
+const STREAMED_SIZE = 0x7ffff000;
 
 function corrupt(detail: string): never {
   throw new StudioError('FILE_CORRUPT', detail);
@@ -77,6 +79,7 @@ export function readWavHeader(b: Uint8Array): WavHeader {
       if (!fmt) corrupt('The data chunk comes before any fmt chunk.');
       let declared: number | null = size;
       if (size === UNKNOWN_SIZE) declared = ds64DataSize;
+      else if (size >= STREAMED_SIZE && b.length - body < size) declared = null; // streamed: the audio runs to the end
       const present = Math.min(b.length - body, declared ?? Infinity);
       return { littleEndian, ...fmt, dataOffset: body, dataBytesDeclared: declared, dataBytesPresent: present };
     }
