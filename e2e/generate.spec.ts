@@ -76,6 +76,27 @@ test('Stop during a 10 s generation adds no take and Generate is ready at once',
   await expect(page.getByTestId('status')).toContainText(/stopped/i);
 });
 
+test('Keep what\'s made during a 20 s generation ends the take there and keeps it', async ({ page }) => {
+  await openStudio(page);
+  await page.getByTestId('prompt-input').fill('slow piano melody in D minor');
+  await settings(page, 20, 3);
+  await page.getByTestId('generate-button').click();
+  const progress = page.getByTestId('generation-progress');
+  await expect(progress).toContainText(/\d+ \/ \d+ steps/);
+  await page.getByTestId('finish-button').click();
+  const take = page.getByTestId('take');
+  await expect(take).toHaveCount(1);
+  await expect(page.getByTestId('status')).toContainText('finished early');
+  const cols = Number(await take.getByTestId('token-grid').getAttribute('data-cols'));
+  expect(cols).toBeGreaterThan(0);
+  expect(cols).toBeLessThan(20 * frameRate);
+  // Its WAV holds exactly those frames.
+  const [download] = await Promise.all([page.waitForEvent('download'), take.getByTestId('take-download').click()]);
+  const wav = parseWav16(new Uint8Array(readFileSync(await download.path())));
+  expect(wav.samples).toBe(cols * (sampleRate / frameRate));
+  await expect(page.getByTestId('generate-button')).toBeEnabled();
+});
+
 test('the same seed and settings give the same tokens and byte-identical WAVs, also from a take\'s link (opened with Ctrl+Enter)', async ({ page }) => {
   await openStudio(page);
   await page.getByTestId('prompt-input').fill('ambient pad, warm and calm');

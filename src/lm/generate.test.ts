@@ -109,6 +109,27 @@ describe('generate', () => {
     disposeCond(c);
   });
 
+  it('finished early, keeps the frames every codebook has reached: the start of the whole take with the same seed', async () => {
+    const c = cond([0]);
+    const whole = await generate(lm, { ...c, frames: 12, seed: 5 }); // [K, 12]
+    const finish = new AbortController();
+    let steps = 0;
+    const early = await generate(lm, { ...c, frames: 12, seed: 5, finish: finish.signal, onStep: () => ++steps === 9 && finish.abort() });
+    const Tk = early.length / K;
+    expect(Tk).toBe(9 - K + 1); // 9 columns sampled after BOS: frames 0..5 complete in all 4 codebooks
+    for (let q = 0; q < K; q++) expect(early.subarray(q * Tk, (q + 1) * Tk)).toEqual(whole.subarray(q * 12, q * 12 + Tk));
+    // Window by window likewise: a finish in the second window keeps the first window and what the second completed.
+    const window = { maxFrames: 8, strideFrames: 3 };
+    const long = await generateLong(lm, { ...c, frames: 20, seed: 4, window });
+    const f2 = new AbortController();
+    const cutLong = await generateLong(lm, { ...c, frames: 20, seed: 4, window, finish: f2.signal, onStep: (i) => i.column >= 12 && f2.abort() });
+    const T2 = cutLong.length / K;
+    expect(T2).toBeGreaterThan(8);
+    expect(T2).toBeLessThan(20);
+    for (let q = 0; q < K; q++) expect(cutLong.subarray(q * T2, (q + 1) * T2)).toEqual(long.subarray(q * 20, q * 20 + T2));
+    disposeCond(c);
+  });
+
   it('lets timers and messages run between steps, so an abort from another task lands mid-take', async () => {
     const c = cond([0]);
     const ctl = new AbortController();

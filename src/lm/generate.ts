@@ -39,6 +39,8 @@ export interface GenerateOptions extends LmCondition {
   onStep?: (info: StepInfo) => void;
   /** Aborting rejects with StudioError('CANCELLED') before the next forward; nothing is left allocated. */
   signal?: AbortSignal;
+  /** Aborting ends the take early, keeping it: the codes of every frame complete so far come back (fewer than `frames`). */
+  finish?: AbortSignal;
 }
 
 function defaultNull(cond: LmCondition): LmCondition {
@@ -69,7 +71,11 @@ export function generationSteps(frames: number, prompt: number, K: number): numb
 
 const conditionTensors = (c: LmCondition) => [c.textStates, c.textMask, ...(c.chroma ? [c.chroma] : [])];
 
-/** Generate codes [B, K, frames] (row-major Int32Array; [K, T] for one prompt). */
+/**
+ * Generate codes [B, K, frames] (row-major Int32Array; [K, T] for one prompt). Finished early
+ * (`finish`), [B, K, T'] with T' the frames every codebook has reached: the first T' frames of the
+ * whole take with the same seed.
+ */
 export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Array> {
   const { codebooks: K, card } = lm.config;
   const special = card;
@@ -108,6 +114,7 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
   const batch = useCfg ? batchConditions(opts, opts.nullCond ?? ownNull!) : null;
   const R = useCfg ? 2 * B : B; // rows in the forward batch
   let stepper: Stepper | null = null;
+  let done = S; // columns sampled: all, unless finished early
   try {
     stepper = await createStepper(lm, batch ?? opts, S - 1);
     let prev = 0;
@@ -115,6 +122,10 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
     for (let offset = start; offset < S; offset++) {
       await breathe();
       if (cancelled()) throw new StudioError('CANCELLED');
+      if (opts.finish?.aborted) {
+        done = offset;
+        break;
+      }
       // columns [prev, offset) of every row (the null half repeats the cond rows' tokens)
       const L = offset - prev;
       const cols = new Int32Array(R * K * L);
@@ -143,8 +154,13 @@ export async function generate(lm: Lm, opts: GenerateOptions): Promise<Int32Arra
     tf.dispose([...(batch ? conditionTensors(batch) : []), ...(ownNull ? conditionTensors(ownNull) : [])]);
   }
 
-  const out = new Int32Array(B * K * T); // [B, K, T]
-  for (let b = 0; b < B; b++) out.set(revertDelayed(gen.subarray(b * K * S, (b + 1) * K * S), K, S), b * K * T);
+  // Frame t is complete once column t + K (its last codebook's) is sampled: all T, or fewer when finished early.
+  const Tk = Math.min(T, Math.max(P, done - K));
+  const out = new Int32Array(B * K * Tk); // [B, K, Tk]
+  for (let b = 0; b < B; b++) {
+    const all = revertDelayed(gen.subarray(b * K * S, (b + 1) * K * S), K, S); // [K, T]
+    for (let q = 0; q < K; q++) out.set(all.subarray(q * T, q * T + Tk), (b * K + q) * Tk);
+  }
   if (out.includes(-1)) throw new StudioError('INTERNAL', 'generate: some frames were never sampled');
   return out;
 }

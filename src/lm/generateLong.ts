@@ -41,6 +41,7 @@ export async function generateLong(lm: Lm, opts: LongGenerateOptions): Promise<I
   const steps = plan.reduce((s, w) => s + generationSteps(w.frames, w.context, K), 0);
   let done = 0;
   for (const [i, w] of plan.entries()) {
+    if (opts.finish?.aborted) return cut(out, B * K, T, w.from + w.context); // finished between windows
     const context = new Int32Array(B * K * w.context); // [B, K, context]
     for (let r = 0; r < B * K; r++) context.set(out.subarray(r * T + w.from, r * T + w.from + w.context), r * w.context);
     const codes = await windowGenerate(lm, {
@@ -50,9 +51,18 @@ export async function generateLong(lm: Lm, opts: LongGenerateOptions): Promise<I
       seed: windowSeed(opts.seed ?? 0, i),
       beat: opts.beat?.map((c) => shiftClock(c, w.from)), // the window starts w.from frames into the take
       onStep: opts.onStep && ((s) => opts.onStep!({ ...s, step: done + s.step, steps, column: s.column + w.from })),
-    }, chromaAt, w.from); // [B, K, w.frames]
-    for (let r = 0; r < B * K; r++) out.set(codes.subarray(r * w.frames + w.context, (r + 1) * w.frames), r * T + w.from + w.context);
+    }, chromaAt, w.from); // [B, K, got]: w.frames, or fewer when finished early
+    const got = codes.length / (B * K);
+    for (let r = 0; r < B * K; r++) out.set(codes.subarray(r * got + w.context, (r + 1) * got), r * T + w.from + w.context);
+    if (got < w.frames) return cut(out, B * K, T, w.from + got);
     done += generationSteps(w.frames, w.context, K);
   }
+  return out;
+}
+
+/** The first `frames` of each of `rows` rows of T frames. */
+function cut(codes: Int32Array, rows: number, T: number, frames: number): Int32Array {
+  const out = new Int32Array(rows * frames);
+  for (let r = 0; r < rows; r++) out.set(codes.subarray(r * T, r * T + frames), r * frames);
   return out;
 }

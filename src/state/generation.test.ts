@@ -249,6 +249,23 @@ describe('generation', () => {
   });
 });
 
+it('finishing a take early keeps what is made (and makes no further variations of that click)', async () => {
+  let release!: () => void;
+  const { fake, s } = await readyStore({ holdGenerate: new Promise<void>((r) => (release = r)) });
+  s().setGenSettings({ seconds: 4, seed: '1', variations: 3 });
+  const done = s().generate();
+  await waitFor(() => fake.generates.length === 1);
+  s().finishGeneration();
+  expect(s().announcement.text).toBe('Finishing the take with what is made so far…');
+  await done;
+  release();
+  expect(s().takes).toHaveLength(1);
+  expect(s().takes[0].durationSec).toBe(2);
+  expect(s().announcement.text).toBe(`Take 1 ready: seed 1, 2.0 s, finished early.`);
+  expect(fake.generates).toHaveLength(1);
+  expect(s().generation.running).toBe(false);
+});
+
 it('a melody LM gets the chosen melody\'s chroma with each take; a text-only LM does not', async () => {
   const { fake, s } = await readyStore({ lm: { conditioning: 'prefix' } });
   await s().addFiles([file('hum.wav')]);

@@ -36,6 +36,7 @@ export interface GenerationOptions {
 
 export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): GenerationSlice {
   let controller: AbortController | null = null;
+  let finishing: AbortController | null = null; // the run whose take was asked to finish early
   let listening: LiveAudioSink | undefined; // the running generation's live sink (absent when not listening)
   let takeCount = 0;
   const drawSeed = () => Math.floor(o.random() * RANDOM_SEED_RANGE);
@@ -137,6 +138,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
           },
         );
         if (ac.signal.aborted || controller !== ac) return; // stopped: the take is dropped (stop() silenced it)
+        const early = finishing === ac;
         live?.end('done');
         const take: Take = {
           id: takeId(++takeCount),
@@ -154,9 +156,10 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
         ctx.set((st2) => ({ takes: [take, ...st2.takes] }));
         void keep(take);
         ctx.get().announce(
-          `Take ${take.number} ready${n > 1 ? ` (${i + 1} of ${n})` : ''}: seed ${take.seed}, ${take.durationSec.toFixed(1)} s.`,
+          `Take ${take.number} ready${n > 1 && !early ? ` (${i + 1} of ${n})` : ''}: seed ${take.seed}, ${take.durationSec.toFixed(1)} s${early ? ', finished early' : ''}.`,
           { kind: 'take', id: take.id },
         );
+        if (early) return; // finished early: no further variations
       }
     } catch (err) {
       live?.end('stopped');
@@ -219,6 +222,13 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       if (ctx.get().generation.running) return;
       setGeneration({ error: undefined });
       await run();
+    },
+    finishGeneration() {
+      const ac = controller;
+      if (!ac || finishing === ac) return;
+      finishing = ac; // this click makes no further takes
+      ctx.get().announce('Finishing the take with what is made so far…');
+      ctx.engine.finishGeneration({}).catch(() => {}); // a take already done simply arrives whole
     },
     stopGeneration() {
       const ac = controller;

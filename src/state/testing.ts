@@ -65,6 +65,8 @@ export function fakeEngine(o: FakeOptions = {}) {
   const cache = { bytes: o.cacheBytes ?? 0 };
   let active = 0;
   let maxActive = 0;
+  let finishAsked = false;
+  let finishNow = () => {};
   const models = fakeModelMethods(o, lmInfo);
   // Methods the store tests do not use reject, so the fake keeps up with a growing protocol.
   const unused = Object.fromEntries(
@@ -171,14 +173,21 @@ export function fakeEngine(o: FakeOptions = {}) {
         if (step === 5) opts?.onProgress?.({ ...p, audio: { from: 0, pcm: new Float32Array(samples / 2), samples, sampleRate: 32000 } });
         if (step === 10) opts?.onProgress?.({ ...p, audio: { from: samples / 2, pcm: new Float32Array(samples - samples / 2), samples, sampleRate: 32000 } });
       }
-      if (o.holdGenerate) await holdOrAbort(o.holdGenerate, opts);
+      finishAsked = false;
+      if (o.holdGenerate) await Promise.race([holdOrAbort(o.holdGenerate, opts), new Promise<void>((r) => (finishNow = r))]);
       await Promise.resolve();
       if (o.generateError) throw o.generateError;
-      const codes = new Int32Array(4 * T).map((_, i) => (i * 7 + a.seed) % 2048);
+      const t = finishAsked ? Math.floor(T / 2) : T; // finished early: the first half
+      const codes = new Int32Array(4 * t).map((_, i) => (i * 7 + a.seed) % 2048);
       const result: GenerateResult = {
-        codes, k: 4, t: T, pcm: new Float32Array(T * 640), sampleRate: 32000, seed: a.seed, lmMs: 10, facts: o.facts ?? null,
+        codes, k: 4, t, pcm: new Float32Array(t * 640), sampleRate: 32000, seed: a.seed, lmMs: 10, facts: o.facts ?? null,
       };
       return result;
+    },
+    async finishGeneration() {
+      finishAsked = true;
+      finishNow();
+      return { finishing: true };
     },
     terminate() {},
   };

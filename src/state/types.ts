@@ -296,6 +296,8 @@ export interface GenerationSlice {
   generate(): Promise<void>;
   /** Cancels the running generation at once; the unfinished take is dropped. */
   stopGeneration(): void;
+  /** Ends the running take early and keeps what is made so far (no further variations of this click). */
+  finishGeneration(): void;
   removeTake(id: string): void;
   /** Removes every take, from the list and from the browser's history. */
   clearTakes(): void;

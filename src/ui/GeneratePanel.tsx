@@ -75,6 +75,7 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
   const generation = useStudio((s) => s.generation);
   const generate = useStudio((s) => s.generate);
   const stopGeneration = useStudio((s) => s.stopGeneration);
+  const finishGeneration = useStudio((s) => s.finishGeneration);
   const dismissError = useStudio((s) => s.dismissGenerationError);
   const ready = useStudio((s) => s.engine.status === 'ready');
   const training = useStudio((s) => s.training.running);
@@ -230,8 +231,13 @@ function GenerateControls({ lm }: { lm: LmInfo }) {
           {st.variations > 1 ? `Generate ${st.variations} takes` : 'Generate'}
         </button>
         {running && (
-          <button ref={stopBtn} type="button" data-testid="stop-button" onClick={stopGeneration}>
+          <button ref={stopBtn} type="button" data-testid="stop-button" onClick={stopGeneration} title="Cancel: the unfinished take is dropped">
             ■ Stop
+          </button>
+        )}
+        {running && (
+          <button type="button" data-testid="finish-button" onClick={finishGeneration} title="End the take here and keep what is made so far">
+            Keep what's made
           </button>
         )}
         <label className="check listen-toggle">

@@ -82,6 +82,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
   let gpuLostSeen = false;
   const info = (l: Loaded): LmInfo => lmInfo(l.slot!, l.manifest, l.info.lmBackend ?? l.info.backend, deps.deviceMemoryGb?.());
   const trainers: { current: Trainer | null; stop: AbortController | null } = { current: null, stop: null };
+  let finishing: AbortController | null = null; // the running take's early finish (finishGeneration)
   const needLm = (): Loaded & { slot: LmSlot; text: NonNullable<Loaded['text']> } => {
     const l = need();
     if (!l.slot || !l.text) throw new StudioError('INTERNAL', 'this pack has no language model');
@@ -259,8 +260,20 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       const { slot, text, codec } = l;
       const short = memoryShortfall(l.info.lm!, a.seconds, l.info.lmBackend ?? l.info.backend);
       if (short) throw short;
-      return generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5, window: windowFrames(l.manifest.lm!, codec.spec.frameRate) }, a, ctx);
+      const finish = new AbortController();
+      finishing = finish;
+      try {
+        return await generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5, window: windowFrames(l.manifest.lm!, codec.spec.frameRate) }, a, ctx, finish.signal);
+      } finally {
+        if (finishing === finish) finishing = null;
+      }
     })),
+
+    finishGeneration: async () => {
+      if (!finishing) return { finishing: false };
+      finishing.abort();
+      return { finishing: true };
+    },
 
     train: (a, ctx) => serial(() => onGpu(async () => {
       const l = needLm();

@@ -56,7 +56,7 @@ export function takeClock(lm: Lm, prompt: string, frameRate: number, continued?:
  * lives in its own ORT worker, so the two overlap). Progress is reported per step (throttled to
  * ~20 per second); cancellation within one step.
  */
-export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: CallContext): Promise<GenerateResult> {
+export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: CallContext, finish?: AbortSignal): Promise<GenerateResult> {
   const { frameRate, codebooks: K } = p.codec.spec;
   const frames = Math.round(a.seconds * frameRate);
   const limit = longestFrames(p.lm, frameRate, p.window);
@@ -83,7 +83,7 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
     const codes = await generateLong(p.lm, {
       textStates, textMask, frames, window: p.window, beat, chromaAt: melodyAt(p.lm, a.melody, frameRate),
       prompt: cont ? { codes: cont.codes, frames: cont.t } : undefined,
-      cfg: a.cfg, temperature: a.temperature, topK: a.topK, topP: a.topP, seed: a.seed, signal: ctx.signal,
+      cfg: a.cfg, temperature: a.temperature, topK: a.topK, topP: a.topP, seed: a.seed, signal: ctx.signal, finish,
       onStep: ({ step, steps, column, tokens }) => {
         decoder.column(column, tokens);
         const now = performance.now();
@@ -102,11 +102,19 @@ export async function generateTake(p: GenerateParts, a: GenerateRequest, ctx: Ca
     const lmMs = performance.now() - t0;
     shown = { phase: 'generate', value: 0.92, label: 'Decoding tokens to audio' };
     ctx.progress(shown);
-    const pcm = await decoder.finish(codes, ctx.signal);
+    const t = codes.length / K; // frames, or fewer when the take was finished early
+    if (t === 0) throw new StudioError('CANCELLED');
+    let pcm: Float32Array;
+    if (t === frames) {
+      pcm = await decoder.finish(codes, ctx.signal);
+    } else {
+      await decoder.abandon(); // kept short: its frames decoded at once (the same audio as windows would give)
+      pcm = await p.codec.decode({ codes, k: K, t }, { signal: ctx.signal });
+    }
     finished = true;
     const facts = describeAudio(pcm, sampleRate);
     ctx.transfer(codes.buffer, pcm.buffer);
-    return { codes, k: K, t: frames, pcm, sampleRate, seed: a.seed, lmMs, facts };
+    return { codes, k: K, t, pcm, sampleRate, seed: a.seed, lmMs, facts };
   } finally {
     textStates.dispose();
     textMask.dispose();

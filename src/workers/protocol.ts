@@ -45,6 +45,8 @@ export interface EngineApi {
   chroma(a: { pcm: Float32Array; sampleRate: number }): Promise<ChromaResult>;
   /** Generates one take: text prompt (+ optional continuation) through the LM, then the codec. */
   generate(a: GenerateRequest): Promise<GenerateResult>;
+  /** Ends the running take early and keeps it: `generate` resolves with the frames complete so far (answers at once). */
+  finishGeneration(a: Record<string, never>): Promise<{ finishing: boolean }>;
   /**
    * Fine-tunes on captioned clips; checkpoints go to browser storage as they come. Method 'full'
    * trains every weight of the LM in use (the pack's own when a LoRA model is in use); 'lora'
@@ -307,7 +309,7 @@ export type Method = keyof EngineApi;
 
 /** Every engine method, once: the client builds its methods from this list, the host checks names against it. */
 export const ENGINE_METHODS = [
-  'init', 'planPack', 'packCacheUsage', 'clearPackCache', 'tokenize', 'decode', 'promptInfo', 'chroma', 'generate',
+  'init', 'planPack', 'packCacheUsage', 'clearPackCache', 'tokenize', 'decode', 'promptInfo', 'chroma', 'generate', 'finishGeneration',
   'train', 'stopTraining', 'pauseTraining', 'listModels', 'useModel', 'renameModel', 'deleteModel', 'exportWeights', 'importWeights',
 ] as const satisfies readonly Method[];
 
