@@ -200,4 +200,17 @@ test('musicgen-small layout from a local hub: confirm, cancel, download, generat
     expect(before).toBeGreaterThan(10e6);
     expect(await page.evaluate(async (name) => (await (await caches.open(name)).keys()).length, CACHE)).toBe(0);
   });
+
+  await test.step('offline mid-download: the error says to check the connection, and Try again asks again', async () => {
+    await page.route(ENCODER_GLOB, (route) => route.abort('internetdisconnected'));
+    await page.getByTestId('pack-select').selectOption(TINY);
+    await page.getByTestId('pack-confirm-download').click();
+    const error = page.getByTestId('pack-error');
+    await expect(error).toContainText('Check that this device is online');
+    await page.unroute(ENCODER_GLOB);
+    await error.getByTestId('pack-retry').click();
+    await expect(page.getByTestId('pack-confirm')).toBeVisible(); // the download question again (nothing was lost)
+    await page.getByTestId('pack-cancel').click();
+    await engineReadyOn(page, BUNDLED_NAME);
+  });
 });

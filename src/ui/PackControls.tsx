@@ -41,14 +41,17 @@ export function PackSelect() {
   );
 }
 
+/** Failures a working connection may cure: the card offers Try again. */
+const NETWORK = new Set(['MODEL_FETCH_FAILED', 'DOWNLOAD_INTERRUPTED', 'RANGE_UNSUPPORTED']);
+
 /** Below the header: the pending switch (confirm, progress, error), the engine's notices, and packs & storage. */
 export function PackPanel() {
   const { switching, error, hubBase } = useStudio(
     useShallow((s) => ({ switching: s.pack.switching, error: s.pack.error, hubBase: s.pack.hubBase })),
   );
   const notices = useStudio((s) => s.engine.info?.notices);
-  const { confirm, cancel, dismiss } = useStudio(
-    useShallow((s) => ({ confirm: s.confirmPackSwitch, cancel: s.cancelPackSwitch, dismiss: s.dismissPackError })),
+  const { confirm, cancel, dismiss, choosePack } = useStudio(
+    useShallow((s) => ({ confirm: s.confirmPackSwitch, cancel: s.cancelPackSwitch, dismiss: s.dismissPackError, choosePack: s.choosePack })),
   );
   const others = useStudio((s) => s.pack.others);
   const nameOf = (id: string) => findPack(id)?.name ?? others.find((o) => o.id === id)?.name ?? id;
@@ -97,8 +100,13 @@ export function PackPanel() {
       {error && (
         <div className="pack-card is-error" data-testid="pack-error">
           <p>
-            Could not use {nameOf(error.packId)}: {error.message} The studio stays on the pack it was using.
+            Could not use {nameOf(error.packId)}: {/[.!?)]$/.test(error.message) ? error.message : `${error.message}.`} The studio
+            stays on the pack it was using.
+            {NETWORK.has(error.code) && ` Check that this device is online and can reach ${hubHost}, then try again; what arrived is kept.`}
           </p>
+          {NETWORK.has(error.code) && (
+            <button type="button" data-testid="pack-retry" onClick={() => { dismiss(); void choosePack(error.packId); }}>Try again</button>
+          )}
           <button type="button" className="link-button" onClick={dismiss}>Dismiss</button>
         </div>
       )}
