@@ -63,7 +63,7 @@ export function ModelControls() {
           <option value="">Pack model</option>
           {models.list.map((m) => (
             <option key={m.id} value={m.id}>
-              {`${m.name}${m.kind === 'lora' ? ' · LoRA' : ''} · step ${m.step}`}
+              {`${m.name}${m.kind === 'lora' ? ' · LoRA' : ''} · ${m.step === 0 && !m.plan ? 'imported' : `step ${m.step}`}`}
             </option>
           ))}
           {activeId && !saved && <option value={activeId}>{`${lm.modelName}${lm.modelKind === 'lora' ? ' · LoRA' : ''} (not saved)`}</option>}
