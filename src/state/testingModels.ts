@@ -37,6 +37,7 @@ export function fakeModelMethods(o: FakeTrainOptions, base: LmInfo) {
 
   const methods: Methods = {
     async train(args, opts) {
+      if (opts?.signal?.aborted) throw new StudioError('CANCELLED'); // as the real client: a cancelled call is never sent
       trains.push({ args, opts });
       // Like the engine: a resumed run continues the saved model's plan, history and id.
       const resumed = args.resumeId ? find(args.resumeId) : null;

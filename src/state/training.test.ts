@@ -157,6 +157,24 @@ describe('training', () => {
   });
 });
 
+it('Stop while the run is still starting (before the engine has it) cancels it quietly; nothing trains or changes', async () => {
+  let allow!: () => void;
+  const persist = () => new Promise<boolean>((r) => (allow = () => r(true))); // the browser's storage prompt, still open
+  const { fake, s } = await readyStoreWith({}, { persistStorage: persist });
+  await s().addFiles([file('strings.wav')]);
+  const done = s().train();
+  await waitFor(() => s().training.running);
+  s().stopTraining();
+  await new Promise((r) => setTimeout(r, 5));
+  allow();
+  await done;
+  expect(fake.models.trains).toHaveLength(0);
+  expect(s().training).toMatchObject({ running: false, stopping: false });
+  expect(s().training.error).toBeUndefined();
+  expect(s().announcement.text).toMatch(/stopped before its first step; nothing changed/);
+  expect(s().engine.info?.lm).toMatchObject({ modelId: null, modelName: expect.not.stringMatching(/Fine-tune/) });
+});
+
 describe('resuming a stopped run', () => {
   it('after a reload, the stopped model offers to resume once its clips are back, with their captions and its history', async () => {
     let release!: () => void;

@@ -4,7 +4,7 @@ import { DEFAULT_LORA_LR, DEFAULT_TRAIN_OPTIONS } from '../lm/train/options'; //
 import { availableGroups, DEFAULT_LORA_ALPHA, DEFAULT_LORA_RANK, targetsOfGroups, type LoraGroup } from '../lm/loraTargets'; // no tfjs
 import type { LmInfo, TrainClipInput, TrainMethod, TrainRequest, TrainSummary } from '../workers/protocol';
 import type { SliceContext } from './context';
-import { toErrorInfo } from './errors';
+import { isCancel, toErrorInfo } from './errors';
 import type { SavedModel, TrainingSlice, TrainPoint, TrainSettings } from './trainingTypes';
 import type { StudioState } from './types';
 
@@ -214,8 +214,10 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
           },
         });
       finish(summary, name);
+      await syncModelInUse(); // the engine's word on the model in use (a run stopped before its first step changed nothing)
     } catch (err) {
-      fail(err);
+      if (isCancel(err)) announce(`Training ${name} stopped before its first step; nothing changed.`);
+      else fail(err);
       await syncModelInUse();
     } finally {
       if (controller === ac) controller = null;
@@ -256,8 +258,10 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
       if (!controller || !s.running || s.stopping) return;
       setTraining({ stopping: true });
       announce('Stopping after the current step; the model is saved…');
-      // Graceful: the engine ends the step, saves, and `train` resolves with stopped = true.
-      void ctx.engine.stopTraining({}).catch(fail);
+      // Graceful: the engine ends the step, saves, and `train` resolves with stopped = true. If the
+      // engine has not got the run yet (it is still starting here), the call is cancelled instead.
+      const ac = controller;
+      void ctx.engine.stopTraining({}).then((r) => { if (!r.stopping && controller === ac) ac.abort(); }, fail);
     },
     async setTrainingPaused(paused) {
       const s = ctx.get().training;
@@ -265,8 +269,9 @@ export function createTrainingSlice(ctx: SliceContext, o: TrainingOptions): Trai
       setTraining({ paused });
       try {
         const r = await ctx.engine.pauseTraining({ paused });
-        if (ctx.get().training.running) setTraining({ paused: r.paused });
-        announce(r.paused ? 'Training paused.' : 'Training resumed.');
+        if (!ctx.get().training.running) return;
+        setTraining({ paused: r.paused });
+        if (r.paused === paused) announce(paused ? 'Training paused.' : 'Training resumed.');
       } catch (err) {
         fail(err);
       }

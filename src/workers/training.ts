@@ -109,10 +109,16 @@ export function loraParamsPerRank(cfg: LmConfig): Partial<Record<LoraGroup, numb
  * reported in the summary and training goes on in memory.
  */
 export async function runTraining(slot: LmSlot, store: ModelStore, text: { tokenizer: TextTokenizer; t5: T5Encoder },
-  a: TrainRequest, ctx: CallContext, trainers: { current: Trainer | null; stop: AbortController | null },
+  a: TrainRequest, ctx: CallContext, trainers: Trainers,
   where: { bytes: number; backend: string; frameRate: number; melodyOf?: (c: TrainClipInput) => Promise<MelodyChroma> }): Promise<TrainSummary> {
   const { frameRate } = where; // the codec's: clip clocks count its frames
   if (a.clips.length === 0) throw new StudioError('TRAIN_INVALID', 'add at least one tokenized clip to train on');
+  // Graceful stop (stopTraining) and a hard cancel of the call both end the run after this step; a
+  // Stop pressed while the run is still starting (queued, encoding captions) ends it before its first.
+  const stop = new AbortController();
+  ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  if (trainers.asked.stop) stop.abort();
+  trainers.stop = stop;
   const resumed = a.resumeId ? await store.get(a.resumeId) : null;
   if (a.resumeId && !resumed) throw new StudioError('TRAIN_INVALID', 'the model to resume was not found in browser storage');
   // A resumed run keeps its own method (and options, below).
@@ -164,10 +170,8 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
   const history: SavedModelMeta['history'] = resumed?.history.filter((p) => p[0] <= resumeFrom!.step) ?? [];
   const options: Partial<TrainOptions> = resumeFrom ? resumeFrom.options : requested;
   let storageError: string | undefined;
+  // A resumed run's checkpoint is in storage already: until a step moves the weights, they are saved.
   let saved = false;
-  // Graceful stop (stopTraining) and a hard cancel of the call both end the run after this step.
-  const stop = new AbortController();
-  ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
   const trainer: Trainer = new Trainer(slot.lm, clips, options, {
     signal: stop.signal,
     recompute,
@@ -195,17 +199,19 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
     ...(lora ? { method, lora: { rank: lora.config.rank, alpha: lora.config.alpha, targets: [...lora.config.targets], ...(lora.config.dropout ? { dropout: lora.config.dropout } : {}) } } : {}),
   };
   trainers.current = trainer;
-  trainers.stop = stop;
+  if (trainers.asked.pause) trainer.pause(); // pressed while the run was starting
   try {
     const r = await trainer.run();
     return { id, kind: method, step: r.step, steps: trainer.options.steps, stopped: r.stopped, loss: r.loss, valLoss: r.valLoss, storageError };
   } finally {
     trainers.current = null;
     trainers.stop = null;
+    trainers.asked = {};
     // Once the weights (or adapter) moved from where the run started, they are this model's, also when
     // the run failed (after a divergence rollback to a step of this run, or midway through a step):
     // name the slot after it even if saving failed, never after the pack's own model.
     const at = trainer.weightsStep;
+    if (resumeFrom && at === resumeFrom.step) saved = true; // no step moved the resumed weights: they are the stored model
     const name = saved ? a.name : `${a.name} (not saved)`;
     if (at === null || at > 0 || saved) {
       if (lora) {
@@ -220,6 +226,15 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
       disposeLora(lora);
     }
   }
+}
+
+/** The engine's running training, and Stop / Pause pressed before it had a Trainer (queued or starting). */
+export interface Trainers {
+  current: Trainer | null;
+  stop: AbortController | null;
+  asked: { stop?: boolean; pause?: boolean };
+  /** Train calls accepted and not yet answered (queued behind other engine work, or running). */
+  pending: number;
 }
 
 /** Loads a saved model into the slot (null = the pack's own weights); a LoRA model is merged into the pack's own weights. */

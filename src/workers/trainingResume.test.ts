@@ -120,4 +120,20 @@ describe('resuming training (engine, Node)', () => {
     await h.useModel({ id: null }, ctx()); // back to the pack's own weights: a clean slate again
     expect((await h.listModels({}, ctx())).activeName).toBe('Pack model');
   });
+
+  it('Stop and Pause pressed while a run is still starting are kept for it (before, they were answered "nothing to stop" and lost)', async () => {
+    const { h, clips } = await twoToneSession();
+    const options = { steps: 4, cropFrames: 10, batchSize: 1, lr: 1e-3, warmup: 1, evalEvery: 0, checkpointEvery: 0 };
+    const run = h.train({ name: 'early', clips, options }, ctx());
+    expect(await h.stopTraining({}, ctx())).toEqual({ stopping: true });
+    expect(await run).toMatchObject({ step: 0, stopped: true });
+    expect((await h.listModels({}, ctx())).activeName).toBe('Pack model'); // nothing trained, nothing renamed
+    const steps: number[] = [];
+    const paused = h.train({ name: 'paused', clips, options }, { ...ctx(), progress: (p) => void (p.training && steps.push(p.training.step)) });
+    expect(await h.pauseTraining({ paused: true }, ctx())).toEqual({ paused: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(steps).toEqual([]); // held at its start
+    await h.pauseTraining({ paused: false }, ctx());
+    expect(await paused).toMatchObject({ step: 4, stopped: false });
+  });
 });
