@@ -25,6 +25,33 @@ describe('minDurationSeconds', () => {
     const ogg = fixture('daramud.opus.ogg'); // 3 s of Opus (opusinfo: playback length 3.000 s)
     expect(minDurationSeconds(ogg, sniffAudio(ogg))).toBeCloseTo(3, 3);
   });
+  it('counts an Ogg stream cut from a longer one (granules starting an hour in) from its first page, not from zero', () => {
+    const page = (granule: bigint, body: Uint8Array, seq: number) => {
+      const out = new Uint8Array(28 + body.length);
+      out.set([0x4f, 0x67, 0x67, 0x53]);
+      out[5] = seq === 0 ? 2 : 0;
+      const v = new DataView(out.buffer);
+      v.setBigUint64(6, granule, true);
+      v.setUint32(14, 1234, true);
+      v.setUint32(18, seq, true);
+      out[26] = 1;
+      out[27] = body.length;
+      out.set(body, 28);
+      return out;
+    };
+    const head = new Uint8Array(19);
+    head.set([...'OpusHead'].map((c) => c.charCodeAt(0)));
+    head[8] = 1;
+    head[9] = 2;
+    new DataView(head.buffer).setUint16(10, 312, true);
+    const start = 48000n * 3600n;
+    const pages = [page(0n, head, 0), page(0n, new Uint8Array(16), 1)];
+    for (let i = 1; i <= 10; i++) pages.push(page(start + BigInt(i) * 48000n, new Uint8Array(200), i + 1)); // 10 s of audio
+    const ogg = new Uint8Array(pages.flatMap((p) => [...p]));
+    const s = minDurationSeconds(ogg, sniffAudio(ogg));
+    expect(s).toBeGreaterThan(8);
+    expect(s).toBeLessThanOrEqual(10);
+  });
   it('reads an MP4\'s movie duration (mvhd)', () => {
     const box = (type: string, body: Uint8Array) => {
       const out = new Uint8Array(8 + body.length);

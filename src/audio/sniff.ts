@@ -65,13 +65,20 @@ function sniffOgg(b: Uint8Array): SniffResult {
     result.channels = u32le(b, p + 48);
   }
   // Walk the pages: a last page that runs past the end means the file was cut; the last granule
-  // position (samples at the stream's rate, Opus's at 48 kHz after its pre-skip) is its length.
+  // position of the first stream (samples at its rate, Opus's at 48 kHz after its pre-skip) is its
+  // length. A stream cut from a longer one (a radio capture) starts at a large granule: its first
+  // page's granule is subtracted then, which leaves a lower bound (that page's own samples uncounted).
   let o = 0;
+  let first = -1;
   let granule = -1;
+  const serial = u32le(b, 14);
   while (hasBytes(b, o, 'OggS') && o + 27 <= b.length) {
     const n = b[o + 26];
     const g = u64le(b, o + 6);
-    if (g >= 0 && g < 2 ** 53) granule = g; // all ones (-1): no packet ends on this page
+    if (g >= 0 && g < 2 ** 53 && u32le(b, o + 14) === serial) { // all ones (-1): no packet ends on this page
+      if (first < 0 && g > 0) first = g;
+      granule = g;
+    }
     if (o + 27 + n > b.length) {
       result.truncated = true;
       break;
@@ -81,7 +88,10 @@ function sniffOgg(b: Uint8Array): SniffResult {
     o += 27 + n + body;
     if (o > b.length) result.truncated = true;
   }
-  if (granule >= 0 && result.sampleRate && result.sampleRate > 0) result.seconds = Math.max(0, granule - preSkip) / result.sampleRate;
+  if (granule >= 0 && result.sampleRate && result.sampleRate > 0) {
+    const start = first > 60 * result.sampleRate ? first : 0; // no page of a stream that starts at 0 holds a minute
+    result.seconds = Math.max(0, granule - start - preSkip) / result.sampleRate;
+  }
   return clean(result);
 }
 

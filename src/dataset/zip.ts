@@ -52,7 +52,16 @@ export function readZip(bytes: Uint8Array, source: string, maxEntryBytes = MAX_E
   } catch (e) {
     throw new StudioError('DATASET_INVALID', `${source} is not a readable zip file (${e instanceof Error ? e.message : String(e)})`);
   }
+  const raw = new Set(wanted.map((w) => w.raw));
   const files: DatasetFileBytes[] = [];
+  try {
+    // Usually every entry unpacks: one pass over the archive.
+    const all = unzipSync(bytes, { filter: (f) => raw.has(f.name) });
+    for (const w of wanted) if (all[w.raw]) files.push({ path: w.path, bytes: all[w.raw] });
+    return { files, problems };
+  } catch {
+    // One failed: unpack each by itself to keep the others (a pass per entry, only for a damaged archive).
+  }
   for (const w of wanted) {
     try {
       const data = unzipSync(bytes, { filter: (f) => f.name === w.raw })[w.raw];

@@ -19,6 +19,7 @@ describe('promptFacts', () => {
     ['a D-minor ballad', { tonic: 2, mode: 'minor' }],
     ['sad song with a minor chord progression in E major', { tonic: 4, mode: 'major' }],
     ['sad song in a minor', { tonic: 9, mode: 'minor' }],
+    ['a minor key ballad', { tonic: 9, mode: 'minor' }],
     ['C Sharp m', { tonic: 1, mode: 'minor' }], // half-typed: read, never thrown on
   ])('reads the key of %j', (text, key) => {
     expect(promptFacts(text).key).toEqual(key);

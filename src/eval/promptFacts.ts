@@ -38,7 +38,8 @@ function promptKey(text: string): Key | undefined {
     if (/^m$/i.test(mode) && (mode !== 'm' || letter !== letter.toUpperCase() || /\bi\s*$/i.test(text.slice(0, k.index)))) continue;
     const cued = KEY_CUE.test(text.slice(0, k.index + k[1].length));
     const article = letter === 'a' || (letter === 'A' && /^[A-Z][a-z]+$/.test(mode) && /\p{Lu}/u.test(nextWord ?? ''));
-    if (!cued && article && !accidental && nextWord) continue; // "a minor chord", "A Major Build-Up"
+    const keyWord = /^\s+k$/i.test(nextWord ?? '') && /^ey\b/i.test(text.slice((k.index ?? 0) + k[0].length)); // "a minor key ballad"
+    if (!cued && !keyWord && article && !accidental && nextWord) continue; // "a minor chord", "A Major Build-Up"
     // "Flat", "SHARP", "EB": accidentals in any case ("b" is a flat only after the letter)
     const acc = (accidental ?? '').replace(/[-\s]/g, '').toLowerCase();
     const key: Key = { tonic: pitchClassOf(letter + acc), mode: /^maj/i.test(mode) ? 'major' : 'minor' };

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors/StudioError';
 import { codesHash, continuationArgs, parseSeed, takeFileName } from './sources';
-import { file, readyStore, waitFor } from './testing';
+import { codec, file, lmInfo, readyStore, waitFor } from './testing';
+import { FALLBACK_DEFAULTS, settingsForEngine } from './generationSlice';
+import type { EngineInfo } from '../workers/protocol';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -247,6 +249,13 @@ describe('generation', () => {
     expect(s().genSettings.continueFrom).toBeNull();
     expect(s().melodyId).toBeNull();
   });
+});
+
+it('a continuation kept through a pack switch keeps room after its point on the new pack', () => {
+  const info = { packId: 'other', packName: 'Other', backend: 'wasm', backendReason: '', codec, lm: lmInfo } as EngineInfo;
+  const st = { ...FALLBACK_DEFAULTS, seed: '', variations: 1, cfgChosen: false, listen: true, defaultsFor: 'studio', continueFrom: { sourceId: 'clip-1', startSec: 12 } };
+  expect(settingsForEngine(st, info)).toMatchObject({ seconds: 20, continueFrom: { sourceId: 'clip-1', startSec: 12 } }); // the pack's 8 s would leave none
+  expect(settingsForEngine({ ...st, continueFrom: { sourceId: 'clip-1', startSec: 45 } }, info)).toMatchObject({ seconds: 30, continueFrom: { startSec: 22 } });
 });
 
 it('finishing a take early keeps what is made (and makes no further variations of that click)', async () => {

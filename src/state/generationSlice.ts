@@ -110,6 +110,10 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
       const melody = lm.conditioning === 'prefix' ? await chosenMelody() : undefined; // a melody LM follows the chosen melody
       for (let i = 0; i < n; i++) {
         if (ac.signal.aborted) return;
+        if (finishing === ac) { // Keep what's made before this take began: nothing of it to keep
+          ctx.get().announce(i === 0 ? 'Nothing was made yet, so there is no take to keep.' : `Kept ${i} take${i === 1 ? '' : 's'}; no more for this click.`);
+          return;
+        }
         const seed = (base + i) >>> 0;
         const progress = { take: i + 1, takes: n, value: i / n };
         setGeneration({ progress });
@@ -138,7 +142,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
           },
         );
         if (ac.signal.aborted || controller !== ac) return; // stopped: the take is dropped (stop() silenced it)
-        const early = finishing === ac;
+        const early = finishing === ac && result.t < Math.round(params.seconds * (ctx.get().engine.info?.codec.frameRate ?? 50));
         live?.end('done');
         const take: Take = {
           id: takeId(++takeCount),
@@ -280,7 +284,15 @@ export function settingsForEngine(st: GenerationSettings, info: EngineInfo | und
   if (!info || !lm) return null;
   if (st.defaultsFor !== info.packId) {
     const { continuationCfg: _, ...d } = lm.defaults;
-    return withDefaultCfg({ ...st, ...d, cfgChosen: false, seconds: clamp(lm.defaults.seconds, 1, longestTake(lm)), defaultsFor: info.packId }, lm.defaults);
+    const max = longestTake(lm);
+    let seconds = clamp(lm.defaults.seconds, 1, max);
+    let continueFrom = st.continueFrom;
+    if (continueFrom) { // a kept continuation keeps room for new music on the new pack
+      const at = continuePoint(continueFrom.startSec, max, lm.defaults.seconds);
+      continueFrom = at === continueFrom.startSec ? continueFrom : { ...continueFrom, startSec: at };
+      if (seconds <= at) seconds = Math.min(max, at + lm.defaults.seconds);
+    }
+    return withDefaultCfg({ ...st, ...d, cfgChosen: false, seconds, continueFrom, defaultsFor: info.packId }, lm.defaults);
   }
   if (st.seconds > longestTake(lm)) return withDefaultCfg({ ...st, seconds: longestTake(lm) }, lm.defaults);
   const next = withDefaultCfg(st, lm.defaults);

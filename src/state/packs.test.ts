@@ -101,6 +101,7 @@ describe('packs slice', () => {
     expect(fake.tokenizes[1].args.channels[0].length).toBe(48000); // the kept mono audio, at its own rate
     await waitFor(() => fake.promptInfos.length === 2);
     expect(s().genSettings.continueFrom).toEqual({ sourceId: clip.id, startSec: 0.5 });
+    expect(s().genSettings.seconds).toBeGreaterThan(0.5); // the new pack's length still leaves room after it
 
     // The studio take's codes mean nothing to this pack: continuing it tokenizes its audio first.
     s().continueFrom(s().takes[0].id, 0.5);

@@ -13,17 +13,19 @@ function chainOf(el: Element): Element[] {
   return out;
 }
 
-function visible(el: Element): boolean {
-  return (el as HTMLElement).offsetParent !== null || getComputedStyle(el).position === 'fixed';
+/** Shown, in the tab order, and not hidden from assistive tech (a slider beside its number box is none of these). */
+function usable(el: HTMLElement): boolean {
+  const shown = el.offsetParent !== null || getComputedStyle(el).position === 'fixed';
+  return shown && el.tabIndex >= 0 && !el.closest('[aria-hidden="true"], [inert]');
 }
 
 /** Where focus should go once `chain[0]` is gone: the first visible control in the nearest ancestor still on the page. */
 export function rescueTarget(chain: Element[]): HTMLElement | null {
   for (const a of chain) {
     if (!a.isConnected) continue;
-    const inside = [...a.querySelectorAll<HTMLElement>(FOCUSABLE)].find(visible);
+    const inside = [...a.querySelectorAll<HTMLElement>(FOCUSABLE)].find(usable);
     if (inside) return inside;
-    if (a instanceof HTMLElement && a.matches(FOCUSABLE)) return a;
+    if (a instanceof HTMLElement && a.matches(FOCUSABLE) && usable(a)) return a;
   }
   return null;
 }

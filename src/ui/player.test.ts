@@ -48,4 +48,14 @@ describe('play', () => {
     expect(tone.state.stopped).toEqual(['B']);
     expect(ended).toEqual(['A', 'B']);
   });
+
+  it('Stop while the audio context starts: the sound never starts, and says it ended', async () => {
+    const ended: string[] = [];
+    const a = play(new Float32Array(4), 32000, () => ended.push('A'));
+    stop();
+    tone.state.release();
+    await a;
+    expect(tone.state.started).toEqual([]);
+    expect(ended).toEqual(['A']);
+  });
 });

@@ -29,7 +29,7 @@ let plays = 0;
 
 export async function play(pcm: Float32Array, sampleRate: number, onEnd?: () => void): Promise<void> {
   const mine = ++plays;
-  stop();
+  stopCurrent();
   for (const o of others) o();
   await Tone.start();
   if (mine !== plays) {
@@ -57,8 +57,13 @@ export function playedFraction(): number | null {
   return Math.min(1, Math.max(0, (Tone.now() - current.startedAt) / current.seconds));
 }
 
-/** Stops whatever is playing (its onEnd runs). Safe to call when nothing plays. */
+/** Stops whatever is playing (its onEnd runs), also a sound still waiting for the audio context. Safe to call when nothing plays. */
 export function stop(): void {
+  plays++; // a play still awaiting Tone.start() will not start
+  stopCurrent();
+}
+
+function stopCurrent(): void {
   const entry = current;
   if (!entry) return;
   current = null;

@@ -82,6 +82,8 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
   const info = (l: Loaded): LmInfo => lmInfo(l.slot!, l.manifest, l.info.lmBackend ?? l.info.backend, deps.deviceMemoryGb?.());
   const trainers: Trainers = { current: null, stop: null, asked: {}, pending: 0 };
   let finishing: AbortController | null = null; // the running take's early finish (finishGeneration)
+  let finishAsked = false; // Keep what's made pressed while the take was still queued or starting
+  let generating = 0; // generate calls accepted and not yet answered
   /** One fine-tuning run, once the engine's queue reaches it. */
   const trainNow = async (a: TrainRequest, ctx: CallContext): Promise<TrainSummary> => {
     const l = needLm();
@@ -269,23 +271,31 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       return { frames: c.frames, hopSeconds: opts.hopLength / a.sampleRate, argmax: c.argmax, norm: c.norm };
     },
 
-    generate: (a, ctx) => serial(() => onGpu(async () => {
-      const l = needLm();
-      const { slot, text, codec } = l;
-      const short = memoryShortfall(l.info.lm!, a.seconds, l.info.lmBackend ?? l.info.backend);
-      if (short) throw short;
-      const finish = new AbortController();
-      finishing = finish;
-      try {
-        return await generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5, window: windowFrames(l.manifest.lm!, codec.spec.frameRate) }, a, ctx, finish.signal);
-      } finally {
-        if (finishing === finish) finishing = null;
-      }
-    })),
+    generate: (a, ctx) => {
+      generating++;
+      return serial(() => onGpu(async () => {
+        const l = needLm();
+        const { slot, text, codec } = l;
+        const short = memoryShortfall(l.info.lm!, a.seconds, l.info.lmBackend ?? l.info.backend);
+        if (short) throw short;
+        const finish = new AbortController();
+        finishing = finish;
+        if (finishAsked) finish.abort(); // asked before it started: it ends before its first step
+        finishAsked = false;
+        try {
+          return await generateTake({ lm: slot.lm, codec, tokenizer: text.tokenizer, t5: text.t5, window: windowFrames(l.manifest.lm!, codec.spec.frameRate) }, a, ctx, finish.signal);
+        } finally {
+          if (finishing === finish) finishing = null;
+        }
+      })).finally(() => {
+        if (--generating === 0) finishAsked = false;
+      });
+    },
 
     finishGeneration: async () => {
-      if (!finishing) return { finishing: false };
-      finishing.abort();
+      if (finishing) finishing.abort();
+      else if (generating > 0) finishAsked = true; // queued or starting: held for it
+      else return { finishing: false };
       return { finishing: true };
     },
 
