@@ -57,6 +57,11 @@ export function createEngineSlice(ctx: SliceContext, initialBackend: BackendChoi
     loadEngine: (opts) => load(ctx.get().backend, opts),
     async setBackend(choice) {
       if (choice === ctx.get().backend && ctx.get().engine.status !== 'error') return;
+      if (ctx.get().training.running) {
+        // Reloading the pack now would replace the model being trained, and lose it if it could not be saved.
+        ctx.get().announce('The compute backend can be changed when the training ends.');
+        return;
+      }
       ctx.set({ backend: choice });
       ctx.onBackendChange?.(choice);
       await initEngine();

@@ -157,6 +157,22 @@ describe('training', () => {
   });
 });
 
+it('the compute backend is not changed while a run trains (a reload would replace the model being trained)', async () => {
+  let release!: () => void;
+  const { fake, s } = await readyStoreWith({ holdTrain: new Promise<void>((r) => (release = r)) }, { persistStorage: async () => true });
+  await s().addFiles([file('strings.wav')]);
+  const done = s().train();
+  await waitFor(() => fake.models.trains.length === 1);
+  const inits = fake.inits.length;
+  await s().setBackend('cpu');
+  expect(fake.inits).toHaveLength(inits);
+  expect(s().backend).not.toBe('cpu');
+  expect(s().announcement.text).toBe('The compute backend can be changed when the training ends.');
+  s().stopTraining();
+  release();
+  await done;
+});
+
 it('Stop while the run is still starting (before the engine has it) cancels it quietly; nothing trains or changes', async () => {
   let allow!: () => void;
   const persist = () => new Promise<boolean>((r) => (allow = () => r(true))); // the browser's storage prompt, still open

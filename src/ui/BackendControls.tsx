@@ -28,12 +28,15 @@ export function BackendBadge() {
 export function BackendSelect() {
   const backend = useStudio((s) => s.backend);
   const setBackend = useStudio((s) => s.setBackend);
+  const training = useStudio((s) => s.training.running); // a reload now would drop the run's model
   return (
     <label className="backend-select">
       <span>Compute</span>
       <select
         data-testid="backend-select"
         value={backend}
+        disabled={training}
+        title={training ? 'Available when the training ends' : undefined}
         onChange={(e) => void setBackend(e.currentTarget.value as BackendChoice)}
       >
         {BACKEND_CHOICES.map((c) => (

@@ -80,7 +80,8 @@ function TrainControls() {
             ? 'Pick at least one part of the model to adapt (Advanced).'
             : null;
   // The chart follows the run (live, or the latest one while its model is in use), else the saved model's history.
-  const live = running || (history.length > 0 && (training.summary?.id === activeId || !savedHistory));
+  const packInUse = activeId === null && modelName === PACK_MODEL_NAME; // nothing of a run shows under the pack's own model
+  const live = running || (history.length > 0 && !packInUse && (training.summary?.id === activeId || !savedHistory));
   const points = live ? history : (savedHistory ?? []);
   const lastVal = [...points].reverse().find((p) => p[2] !== null)?.[2];
   const end = points.at(-1);

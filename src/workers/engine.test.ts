@@ -250,8 +250,11 @@ describe('engine handlers (Node, real bundled pack)', () => {
     const imported = await h.importWeights({ bytes: exported.bytes, name: 'imported' }, ctx());
     expect(imported.modelName).toBe('imported');
     expect(Array.from((await h.generate(req, ctx())).codes)).toEqual(Array.from(tuned.codes));
-    const renamed = await h.renameModel({ id: summary.id, name: 'tones v1' }, ctx());
-    expect(renamed.models.map((m) => m.name).sort()).toEqual(['imported', 'tones v1']);
+    const renamed = await h.renameModel({ id: summary.id, name: 'Café tones' }, ctx());
+    expect(renamed.models.map((m) => m.name).sort()).toEqual(['Café tones', 'imported']);
+    await h.useModel({ id: summary.id }, ctx());
+    expect((await h.exportWeights({}, ctx())).fileName).toBe('Café-tones.safetensors'); // letters of any script stay
+    await h.useModel({ id: imported.modelId }, ctx());
     const after = await h.deleteModel({ id: imported.modelId! }, ctx());
     expect(after.active).toBeNull(); // deleting the model in use falls back to the pack's own
     expect(after.models).toHaveLength(1);

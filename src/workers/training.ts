@@ -293,7 +293,9 @@ export async function importWeights(slot: LmSlot, store: ModelStore, bytes: Uint
 
 /** The model in use as a file: the full weights, or the adapter alone for a LoRA model. */
 export async function exportSlot(slot: LmSlot): Promise<{ bytes: Uint8Array; fileName: string; config: LmConfig; kind: ModelKind }> {
-  const base = slot.modelName.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '') || 'model';
+  // Letters of any script stay ("Café tune" -> "Café-tune"); " (not saved)" is a label, not a name.
+  const name = slot.modelName.replace(/ \(not saved\)$/, '');
+  const base = name.replace(/[^\p{L}\p{N}_.-]+/gu, '-').replace(/^-|-$/g, '') || 'model';
   if (slot.lora) {
     const bytes = await saveLora(slot.lora, { name: slot.modelName });
     return { bytes, fileName: `${base}.lora.safetensors`, config: slot.config, kind: 'lora' };
