@@ -76,7 +76,9 @@ export function createModelsSlice(ctx: SliceContext): ModelsSlice {
     },
 
     async selectModel(id) {
-      if ((lmNow()?.modelId ?? null) === id) return;
+      const now = lmNow();
+      // Already in use; but "Pack model" is chosen again when unsaved weights of a failed run are in use.
+      if ((now?.modelId ?? null) === id && (id !== null || now?.modelName === PACK_MODEL_NAME)) return;
       await op('Switching the model', async () => {
         const lm = await ctx.engine.useModel({ id });
         setLm(lm);

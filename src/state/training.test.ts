@@ -157,6 +157,16 @@ describe('training', () => {
   });
 });
 
+it('with the unsaved weights of a failed run in use, choosing Pack model loads the pack\'s own weights', async () => {
+  const { fake, s, store } = await readyStoreWith({}, { persistStorage: async () => true });
+  const info = s().engine.info!;
+  store.setState({ engine: { ...s().engine, info: { ...info, lm: { ...info.lm!, modelId: null, modelName: 'Mine (not saved)' } } } });
+  await s().selectModel(null);
+  expect(fake.models.uses).toEqual([null]);
+  await s().selectModel(null); // the pack's own now: nothing to do
+  expect(fake.models.uses).toEqual([null]);
+});
+
 it('the compute backend is not changed while a run trains (a reload would replace the model being trained)', async () => {
   let release!: () => void;
   const { fake, s } = await readyStoreWith({ holdTrain: new Promise<void>((r) => (release = r)) }, { persistStorage: async () => true });

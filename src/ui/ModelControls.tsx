@@ -1,10 +1,13 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { isWeightsFile } from '../state/modelsSlice';
+import { isWeightsFile, PACK_MODEL_NAME } from '../state/modelsSlice';
 import { downloadBytes } from './download';
 import { useStudio } from './StoreContext';
 
 /** Choose the LM in use (pack or saved fine-tune), rename / delete it, export and import weights. */
+/** The menu's value for weights in use that are saved nowhere. */
+const UNSAVED = '__unsaved__';
+
 export function ModelControls() {
   const id = useId();
   const lm = useStudio((s) => s.engine.info?.lm);
@@ -23,6 +26,8 @@ export function ModelControls() {
 
   const activeId = lm.modelId;
   const saved = models.list.find((m) => m.id === activeId);
+  // A run that failed with nothing saved leaves its weights in use under no id: listed as such, not as the pack's.
+  const unsaved = activeId === null && lm.modelName !== PACK_MODEL_NAME;
   // Not disabled while an operation runs (that would drop keyboard focus); the store ignores overlapping ones.
   const locked = !ready || training || generating;
   const why = training ? 'Unavailable while training.' : generating ? 'Unavailable while generating.' : null;
@@ -55,10 +60,10 @@ export function ModelControls() {
         <select
           id={`${id}-sel`}
           data-testid="model-select"
-          value={activeId ?? ''}
+          value={activeId ?? (unsaved ? UNSAVED : '')}
           disabled={locked}
           aria-describedby={`${id}-hint`}
-          onChange={(e) => void selectModel(e.currentTarget.value || null)}
+          onChange={(e) => { const v = e.currentTarget.value; if (v !== UNSAVED) void selectModel(v || null); }}
         >
           <option value="">Pack model</option>
           {models.list.map((m) => (
@@ -67,6 +72,7 @@ export function ModelControls() {
             </option>
           ))}
           {activeId && !saved && <option value={activeId}>{`${lm.modelName}${lm.modelKind === 'lora' ? ' · LoRA' : ''} (not saved)`}</option>}
+          {unsaved && <option value={UNSAVED}>{/\(not saved\)$/.test(lm.modelName) ? lm.modelName : `${lm.modelName} (not saved)`}</option>}
         </select>
         <p id={`${id}-hint`} className="hint">
           {why ?? (models.list.length

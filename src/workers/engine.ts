@@ -351,8 +351,9 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
 
     deleteModel: (a) => serial(async () => {
       const l = needLm();
-      await deps.modelStore.delete(a.id);
+      // The pack's own weights first: if they cannot be had (offline after Clear cache), the model stays, in use and saved.
       if (l.slot.modelId === a.id) await useSaved(l.slot, deps.modelStore, null);
+      await deps.modelStore.delete(a.id);
       return modelList(deps.modelStore, l.slot);
     }),
 
