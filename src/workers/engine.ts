@@ -19,13 +19,14 @@ import type { CreateSession, SessionRunner } from '../runtime/sessionRunner';
 import { T5Encoder } from '../text/t5Encoder';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer';
 import { generateTake } from './generateTake';
-import { BASE_NAME, exportSlot, importWeights, modelList, runTraining, useSaved, type LmSlot, type Trainers } from './training';
+import { BASE_NAME, type LmSlot } from './training';
+import { modelHandlers } from './engineModels';
 import { indexedDbModelStore, type ModelStore } from '../runtime/modelStore';
 import type { LmInfo } from './protocol';
 import { lmInfo } from './lmInfo';
 import { memoryShortfall } from './memoryChecks';
 import { downloadRoles, draining, fetchManifest, planPackDownload, reloadTensors } from './packFiles';
-import type { CallContext, EngineHandlers, EngineInfo, TrainRequest, TrainSummary } from './protocol';
+import type { CallContext, EngineHandlers, EngineInfo } from './protocol';
 
 /** What the engine needs from its environment; the browser and Node tests supply different ones. */
 export interface EngineDeps {
@@ -46,7 +47,7 @@ export interface EngineDeps {
   whenGpuLost?: () => Promise<string> | null;
 }
 
-interface Loaded {
+export interface Loaded {
   manifest: Manifest;
   info: EngineInfo;
   codec: Codec;
@@ -80,25 +81,9 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
   /** A call failed with GPU_DEVICE_LOST since the pack was loaded: the next init abandons its sessions. */
   let gpuLostSeen = false;
   const info = (l: Loaded): LmInfo => lmInfo(l.slot!, l.manifest, l.info.lmBackend ?? l.info.backend, deps.deviceMemoryGb?.());
-  const trainers: Trainers = { current: null, stop: null, asked: {}, pending: 0 };
   let finishing: AbortController | null = null; // the running take's early finish (finishGeneration)
   let finishAsked = false; // Keep what's made pressed while the take was still queued or starting
   let generating = 0; // generate calls accepted and not yet answered
-  /** One fine-tuning run, once the engine's queue reaches it. */
-  const trainNow = async (a: TrainRequest, ctx: CallContext): Promise<TrainSummary> => {
-    const l = needLm();
-    const { codec, manifest } = l;
-    // A melody LM trains each clip on its own melody: the chroma of what the clip's codes sound like.
-    const melodyOf = l.slot.config.conditioning === 'prefix' ? async (c: { codes: Int32Array; k: number; t: number }) => {
-      const chroma = manifest.chroma ?? { nFft: 16384, hopLength: 4096 };
-      const pcm = await codec.decode(c, { signal: ctx.signal });
-      return { argmax: chromagram(pcm, codec.spec.sampleRate, chroma).argmax, hopSeconds: chroma.hopLength / codec.spec.sampleRate };
-    } : undefined;
-    const summary = await runTraining(l.slot, deps.modelStore, l.text, a, ctx, trainers,
-      { bytes: l.info.lm!.memory.budgetBytes, backend: l.info.lmBackend ?? l.info.backend, frameRate: manifest.codec.frameRate, melodyOf });
-    l.info.lm = info(l);
-    return summary;
-  };
   const needLm = (): Loaded & { slot: LmSlot; text: NonNullable<Loaded['text']> } => {
     const l = need();
     if (!l.slot || !l.text) throw new StudioError('INTERNAL', 'this pack has no language model');
@@ -299,74 +284,7 @@ export function createEngineHandlers(deps: EngineDeps = browserDeps()): EngineHa
       return { finishing: true };
     },
 
-    train: (a, ctx) => {
-      trainers.pending++;
-      return serial(() => onGpu(() => trainNow(a, ctx))).finally(() => {
-        if (--trainers.pending === 0) trainers.asked = {}; // a Stop for a run that never started is spent
-      });
-    },
-
-    stopTraining: async () => {
-      if (!trainers.stop) {
-        if (trainers.pending === 0) return { stopping: false };
-        trainers.asked.stop = true; // still queued or starting: it ends before its first step
-        return { stopping: true };
-      }
-      trainers.current?.resume(); // a paused run must wake up to stop
-      trainers.stop.abort();
-      return { stopping: true };
-    },
-
-    pauseTraining: async (a) => {
-      const t = trainers.current;
-      if (!t) {
-        if (trainers.pending === 0) return { paused: false };
-        trainers.asked.pause = a.paused; // applied once its Trainer exists
-        return { paused: a.paused };
-      }
-      if (a.paused) t.pause();
-      else t.resume();
-      return { paused: t.paused };
-    },
-
-    listModels: async () => modelList(deps.modelStore, needLm().slot),
-
-    useModel: (a, ctx) => serial(async () => {
-      const l = needLm();
-      ctx.progress({ phase: 'load', value: 0.5, label: 'Loading the model' });
-      await useSaved(l.slot, deps.modelStore, a.id);
-      l.info.lm = info(l);
-      return l.info.lm;
-    }),
-
-    renameModel: (a) => serial(async () => {
-      const l = needLm();
-      const m = await deps.modelStore.get(a.id);
-      if (!m) throw new StudioError('MODEL_FETCH_FAILED', 'that saved model is no longer in browser storage');
-      const name = a.name.trim().slice(0, 80) || m.name;
-      await deps.modelStore.put({ ...m, name, updatedAt: Date.now() });
-      if (l.slot.modelId === a.id) l.slot.modelName = name;
-      return modelList(deps.modelStore, l.slot);
-    }),
-
-    deleteModel: (a) => serial(async () => {
-      const l = needLm();
-      // The pack's own weights first: if they cannot be had (offline after Clear cache), the model stays, in use and saved.
-      if (l.slot.modelId === a.id) await useSaved(l.slot, deps.modelStore, null);
-      await deps.modelStore.delete(a.id);
-      return modelList(deps.modelStore, l.slot);
-    }),
-
-    exportWeights: () => serial(async () => {
-      return exportSlot(needLm().slot);
-    }),
-
-    importWeights: (a) => serial(async () => {
-      const l = needLm();
-      const storageError = await importWeights(l.slot, deps.modelStore, a.bytes, a.name, a.adapterConfig);
-      l.info.lm = { ...info(l), ...(storageError ? { notice: storageError } : {}) };
-      return l.info.lm;
-    }),
+    ...modelHandlers({ needLm, serial, onGpu, modelStore: deps.modelStore, info }),
   };
 }
 
