@@ -48,6 +48,8 @@ export interface ModelStore {
   put(m: SavedModel): Promise<void>;
   get(id: string): Promise<SavedModel | null>;
   list(): Promise<SavedModelMeta[]>;
+  /** Renames a saved model without reading its checkpoint (a full fine-tune's can be gigabytes); false if it is gone. */
+  rename(id: string, name: string): Promise<boolean>;
   delete(id: string): Promise<void>;
 }
 
@@ -58,6 +60,11 @@ export function memoryModelStore(): ModelStore {
     put: async (m) => void rows.set(m.id, { ...m, checkpoint: m.checkpoint.slice() }),
     get: async (id) => rows.get(id) ?? null,
     list: async () => [...rows.values()].map(meta).sort((a, b) => b.updatedAt - a.updatedAt),
+    rename: async (id, name) => {
+      const m = rows.get(id);
+      if (m) m.name = name;
+      return m !== undefined;
+    },
     delete: async (id) => void rows.delete(id),
   };
 }
@@ -67,10 +74,11 @@ const DB = 'musicgen-studio';
 const META = 'models';
 const BLOBS = 'checkpoints';
 
+// STORAGE_FULL's sentence already says the model is kept in memory: the detail only adds what happened.
 function storageError(e: unknown): StudioError {
   const name = (e as DOMException)?.name;
-  if (name === 'QuotaExceededError') return new StudioError('STORAGE_FULL', 'the model is kept in memory for this session');
-  return new StudioError('STORAGE_FULL', `browser storage failed (${name ?? String(e)}); the model is kept in memory`);
+  if (name === 'QuotaExceededError') return new StudioError('STORAGE_FULL', '(It lasts this session.)');
+  return new StudioError('STORAGE_FULL', `(The browser's storage refused it: ${name ?? String(e)}.)`);
 }
 
 export function indexedDbModelStore(): ModelStore {
@@ -104,6 +112,18 @@ export function indexedDbModelStore(): ModelStore {
     async list() {
       const all = (await request((await open()).transaction(META, 'readonly').objectStore(META).getAll())) as SavedModelMeta[];
       return all.sort((a, b) => b.updatedAt - a.updatedAt);
+    },
+    async rename(id, name) {
+      try {
+        const t = (await open()).transaction(META, 'readwrite');
+        const store = t.objectStore(META);
+        const meta = (await request(store.get(id))) as SavedModelMeta | undefined;
+        if (meta) store.put({ ...meta, name }); // updatedAt kept: the list's order stays
+        await done(t);
+        return meta !== undefined;
+      } catch (e) {
+        throw storageError(e);
+      }
     },
     async delete(id) {
       const t = (await open()).transaction([META, BLOBS], 'readwrite');

@@ -84,11 +84,9 @@ export function modelHandlers({ needLm, serial, onGpu, modelStore, info }: Model
 
     renameModel: (a) => serial(async () => {
       const l = needLm();
-      const m = await modelStore.get(a.id);
-      if (!m) throw new StudioError('MODEL_FETCH_FAILED', 'that saved model is no longer in browser storage');
-      const name = a.name.trim().slice(0, 80) || m.name;
-      await modelStore.put({ ...m, name, updatedAt: Date.now() });
-      if (l.slot.modelId === a.id) l.slot.modelName = name;
+      const name = a.name.trim().slice(0, 80);
+      if (name && !(await modelStore.rename(a.id, name))) throw new StudioError('MODEL_FETCH_FAILED', 'that saved model is no longer in browser storage');
+      if (name && l.slot.modelId === a.id) l.slot.modelName = name;
       return modelList(modelStore, l.slot);
     }),
 
