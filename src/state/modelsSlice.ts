@@ -31,6 +31,19 @@ export function pickWeightFiles<F extends NamedBlob>(files: F[]): { weights: F; 
   return { weights: weights[0], config: configs[0] };
 }
 
+/** The name the studio wrote into a weights file it exported (safetensors `__metadata__.name`), if any. */
+export function exportedName(bytes: Uint8Array): string | null {
+  if (bytes.length < 8) return null;
+  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(0, true); // header length (below 4 GB in practice)
+  if (n < 2 || n > 100e6 || 8 + n > bytes.length) return null;
+  try {
+    const name = (JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as { __metadata__?: { name?: unknown } }).__metadata__?.name;
+    return typeof name === 'string' && name.trim() ? name.trim().replace(/ \(not saved\)$/, '').slice(0, 80) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The saved model's name for an imported file ("Friend tune.lora.safetensors" -> "Friend tune"). */
 export function importName(fileName: string, peft: boolean): string {
   const stem = fileName.replace(/(\.lora)?\.safetensors$/i, '').trim();
@@ -124,7 +137,9 @@ export function createModelsSlice(ctx: SliceContext): ModelsSlice {
         const { weights, config } = pickWeightFiles(Array.isArray(files) ? files : [files]);
         const bytes = new Uint8Array(await weights.arrayBuffer());
         const adapterConfig = config ? await config.text() : undefined;
-        const lm = await ctx.engine.importWeights({ bytes, name: importName(weights.name, !!config), ...(adapterConfig !== undefined ? { adapterConfig } : {}) }, { transfer: [bytes.buffer] });
+        // A studio export names its model ("My groove" again, not "My-groove"); a PEFT pair is named by its files.
+        const name = (!config && exportedName(bytes)) || importName(weights.name, !!config);
+        const lm = await ctx.engine.importWeights({ bytes, name, ...(adapterConfig !== undefined ? { adapterConfig } : {}) }, { transfer: [bytes.buffer] });
         setLm(lm);
         setModels({ active: lm.modelId, notice: lm.notice });
         apply(await ctx.engine.listModels({}));

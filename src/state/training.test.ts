@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StudioError } from '../errors/StudioError';
-import { importName, isWeightsFile } from './modelsSlice';
+import { exportedName, importName, isWeightsFile } from './modelsSlice';
 import { createStudioStore } from './store';
 import { fakeDecode, file, lmInfo, readyStore as readyStoreWith, waitFor, type FakeOptions } from './testing';
 import { availableGroups, defaultTargets, type LoraGroup } from '../lm/loraTargets';
@@ -312,6 +312,13 @@ describe('saved models', () => {
     // The saved model's name, and which dropped files go to the model import.
     expect(importName('Drums.lora.safetensors', false)).toBe('Drums');
     expect(importName('adapter_model.safetensors', true)).toBe('PEFT adapter');
+    // A file the studio exported names its model: the name comes back as it was, not from the file name.
+    const header = new TextEncoder().encode(JSON.stringify({ __metadata__: { name: 'My groove (not saved)' } }));
+    const file = new Uint8Array(8 + header.length + 4);
+    new DataView(file.buffer).setUint32(0, header.length, true);
+    file.set(header, 8);
+    expect(exportedName(file)).toBe('My groove');
+    expect(exportedName(new Uint8Array(64))).toBeNull();
     expect(isWeightsFile('adapter_config.json') && isWeightsFile('x.SAFETENSORS') && !isWeightsFile('x.wav')).toBe(true);
   });
 });
