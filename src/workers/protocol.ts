@@ -153,11 +153,10 @@ export interface PromptInfo {
   unknown: number;
 }
 
+/** A melody's chroma: `hopSeconds` between frames, the dominant pitch class (0 = C .. 11 = B) per frame in `argmax`. */
 export interface ChromaResult {
   frames: number;
-  /** Seconds between chroma frames (hop / sample rate). */
   hopSeconds: number;
-  /** Dominant pitch class per frame, 0 = C .. 11 = B. */
   argmax: Uint8Array;
   /** Per-frame max-normalised chroma, row-major [frames, 12]. */
   norm: Float32Array;
@@ -174,8 +173,7 @@ export interface GenerateRequest {
   /** Classifier-free guidance coefficient; 1 = off. */
   cfg: number;
   seed: number;
-  /** Continue this audio: its codes [K, T] are the prompt (the first `t` frames are kept). */
-  /** `tempo`: the source's steady tempo and first downbeat (seconds), which the beat clock follows over the prompt's; `key`: its clear key, likewise. */
+  /** Continue this audio: its codes [K, t] are kept; its steady `tempo` (and first downbeat) and clear `key` lead the beat clock and key input over the prompt's. */
   continuation?: { codes: Int32Array; k: number; t: number; tempo?: SteadyTempo; key?: Key };
   /** A melody-conditioned (prefix) LM follows this chroma (the engine's `chroma` of the melody audio); others ignore it. */
   melody?: MelodyChroma;
