@@ -63,10 +63,7 @@ export interface EngineApi {
   useModel(a: { id: string | null }): Promise<LmInfo>;
   renameModel(a: { id: string; name: string }): Promise<ModelList>;
   deleteModel(a: { id: string }): Promise<ModelList>;
-  /**
-   * The LM in use as `.safetensors` (Hugging Face MusicGen names) plus its config; for a LoRA
-   * model, its adapter file alone (`<name>.lora.safetensors`, PEFT names, src/lm/loraFile.ts).
-   */
+  /** The LM in use as `.safetensors` (HF MusicGen names) and its config; a LoRA model's adapter file alone (src/lm/loraFile.ts). */
   exportWeights(a: Record<string, never>): Promise<{ bytes: Uint8Array; fileName: string; config: unknown; kind: ModelKind }>;
   /**
    * Loads `.safetensors` weights (validated against the pack's LM config), or an adapter file
