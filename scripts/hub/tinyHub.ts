@@ -113,6 +113,12 @@ export interface TinyHub {
   files: Map<string, Uint8Array>;
   /** The tiny pack's manifest: the real manifest's files (same repos, revisions, paths), sizes and hashes filled, tiny numbers. */
   manifest: Json;
+  /**
+   * A tiny melody-conditioned pack beside it (musicgen-melody's prefix conditioning: the same codec
+   * and text files, a decoder with `audio_enc_to_dec_proj` at facebook/musicgen-melody's path). No
+   * real melody pack is registered; this one lets the browser tests take the melody path.
+   */
+  melodyManifest: Json;
 }
 
 /** Builds the hub files for `realManifest` (the JSON of public/models/musicgen-small/manifest.json). */
@@ -174,5 +180,18 @@ export async function buildTinyHub(realManifest: Json, seed = TINY_SEED): Promis
     text: { ...(realManifest.text as Json), hiddenSize: TINY_T5.dModel },
     lm: { ...(realManifest.lm as Json), config: lmCfg },
   };
-  return { files: out, manifest };
+  // The melody double: a prefix-mode decoder (one-hot chroma frames prepended to the text), its own weights.
+  const melodyCfg: LmConfig = { ...lmCfg, conditioning: 'prefix', chromaBins: 12 };
+  const melodyWeights = writeSafetensors(new Map([...t5Tensors(t5.weights, 'text_encoder.'), ...(await lmTensors(melodyCfg, seed + 5))]), { format: 'pt' }, 'F32');
+  const melodyFile = { repo: 'facebook/musicgen-melody', revision: 'main', path: 'model.safetensors' };
+  out.set(hubPath(melodyFile), melodyWeights);
+  const melodyManifest: Json = {
+    ...manifest,
+    id: 'musicgen-melody-tiny',
+    name: 'MusicGen melody (tiny test double)',
+    description: 'Tiny stand-in for a musicgen-melody pack, built by scripts/hub/tinyHub.ts: prefix (melody) conditioning, seeded weights.',
+    files: { ...tinyFiles, lmWeights: { ...melodyFile, tensors: ['decoder.', 'enc_to_dec_proj.', 'audio_enc_to_dec_proj.'], bytes: melodyWeights.length } },
+    lm: { ...(manifest.lm as Json), config: melodyCfg },
+  };
+  return { files: out, manifest, melodyManifest };
 }

@@ -57,6 +57,19 @@ describe('pairEngine', () => {
     expect(t.orts.map((o) => o.terminated)).toEqual([true, true, false]);
   });
 
+  it('two loads that overlap (a switch confirmed while the first still loads): the first one\'s answer ends neither worker', async () => {
+    const t = setup();
+    close = t.host.close;
+    t.hold();
+    const first = t.client.init({ manifestUrl: 'a', backend: 'wasm' });
+    const second = t.client.init({ manifestUrl: 'b', backend: 'wasm' });
+    t.open();
+    await first;
+    expect(t.orts.map((o) => o.terminated)).toEqual([false, false]); // the engine releases the first in the second init
+    await second;
+    expect(t.orts.map((o) => o.terminated)).toEqual([true, false]);
+  });
+
   it('ends every ORT worker when the engine worker crashes', async () => {
     const t = setup();
     close = t.host.close;

@@ -14,19 +14,19 @@ export function startEngine(options: ClientOptions = {}): EngineClient {
 export type OrtStarter = (onCrash: (message: string) => void) => { worker: { terminate(): void }; port: MessagePort };
 
 /**
- * The engine client over `worker`, with a new ORT worker per pack load. An old ORT worker is ended
- * only once the engine has answered a later init: each init starts by releasing the sessions of the
- * one before, so until then the engine may still call into it (a cancelled init is answered by the
- * client at once, before the engine has released anything). A crash of either worker ends both.
+ * The engine client over `worker`, with a new ORT worker per pack load. The engine runs inits in
+ * order and each starts by releasing the sessions of the one before, so once it has answered init k
+ * the workers of inits before k are done with; init k's own and later ones' are not (two loads can
+ * overlap: a pack switch confirmed while the first pack still loads). A cancelled init is answered by
+ * the client at once, before the engine got to it, so it ends nothing. A crash of either worker ends all.
  */
 export function pairEngine(worker: WorkerLike, startOrt: OrtStarter, options: ClientOptions = {}): EngineClient {
-  let current: ReturnType<OrtStarter>['worker'] | null = null;
-  let retired: ReturnType<OrtStarter>['worker'][] = [];
+  const workers = new Map<number, ReturnType<OrtStarter>['worker']>(); // by init number
+  let inits = 0;
   let dead = false;
   const endOrt = () => {
-    for (const w of [...retired, current]) w?.terminate();
-    retired = [];
-    current = null;
+    for (const w of workers.values()) w.terminate();
+    workers.clear();
   };
   const client = createEngineClient(worker, {
     ...options,
@@ -47,9 +47,9 @@ export function pairEngine(worker: WorkerLike, startOrt: OrtStarter, options: Cl
   return {
     ...client,
     async init(a, opts = {}) {
-      if (current) retired.push(current);
+      const k = ++inits;
       const next = startOrt(crash);
-      current = next.worker;
+      workers.set(k, next.worker);
       let answered = true;
       try {
         return await client.init({ ...a, ort: next.port }, { ...opts, transfer: [...(opts.transfer ?? []), next.port] });
@@ -58,8 +58,11 @@ export function pairEngine(worker: WorkerLike, startOrt: OrtStarter, options: Cl
         throw e;
       } finally {
         if (answered) {
-          for (const w of retired) w.terminate(); // released at the start of this init
-          retired = [];
+          for (const [j, w] of workers) {
+            if (j >= k) continue;
+            w.terminate(); // released by the engine at the start of init k (or never used)
+            workers.delete(j);
+          }
         }
       }
     },
