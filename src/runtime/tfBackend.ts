@@ -31,6 +31,20 @@ function watchDevice(): void {
 }
 
 /**
+ * After a lost device, tfjs keeps the dead WebGPU backend in its registry and `setBackend('webgpu')`
+ * would hand it back: drop it, keeping its factory, so choosing WebGPU again asks for a new device.
+ */
+async function forgetLostWebGpu(): Promise<void> {
+  const factory = tf.findBackendFactory('webgpu');
+  if (!factory) return;
+  if (tf.getBackend() === 'webgpu') await tf.setBackend('cpu');
+  tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', factory, 3);
+  lost = null;
+  whenLost = null;
+}
+
+/**
  * Switches tfjs to `backend` and returns the one in use. tfjs-backend-wasm's threaded build
  * crashes in cross-origin-isolated pages after a Vite build, so threads are switched off
  * (ORT has its own threads). A backend that cannot start falls back to wasm, then cpu.
@@ -44,6 +58,7 @@ export async function useTfBackend(backend: BackendName): Promise<BackendName> {
   }
   for (const name of [backend, 'wasm', 'cpu'] as const) {
     try {
+      if (name === 'webgpu' && lost !== null) await forgetLostWebGpu();
       if (tf.getBackend() === name) return name;
       if (await tf.setBackend(name)) {
         await tf.ready();

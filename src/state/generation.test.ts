@@ -319,7 +319,10 @@ describe('sources helpers', () => {
     expect(takeFileName('slow piano melody in D minor', 42)).toBe('slow-piano-melody-in-d-minor-seed-42.wav');
     expect(takeFileName('Upbeat funk bass line with drums, 120 bpm — très bien!', 7)).toBe('upbeat-funk-bass-line-with-drums-120-bpm-seed-7.wav');
     expect(takeFileName('', 3)).toBe('unconditional-seed-3.wav');
-    expect(takeFileName('ペ', 3)).toBe('unconditional-seed-3.wav');
+    expect(takeFileName('ペ', 3)).toBe('ペ-seed-3.wav'); // letters of any script name the file
+    expect(takeFileName('ピアノのバラード', 3)).toBe('ピアノのバラード-seed-3.wav');
+    expect(takeFileName('мягкое пианино', 3)).toBe('мягкое-пианино-seed-3.wav');
+    expect(takeFileName('🎹 🎸', 3)).toBe('take-seed-3.wav'); // a prompt, just not one with letters
   });
   it('parses the seed box', () => {
     expect(parseSeed('')).toBe('random');

@@ -120,7 +120,7 @@ export function createGenerationSlice(ctx: SliceContext, o: GenerationOptions): 
         if (i > 0) ctx.get().announce(`Generating take ${i + 1} of ${n}…`);
         let lastTenth = 0;
         let eta = Infinity;
-        live?.begin();
+        live?.begin(i === 0);
         // Each call gets its own copy: the engine takes the buffer.
         const cont = continuation && { ...continuation, codes: continuation.codes.slice() };
         const result = await ctx.engine.generate(

@@ -83,8 +83,9 @@ export function takeFileName(prompt: string, seed: number, maxSlug = 40): string
   const words = prompt
     .toLowerCase()
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .split(/[^a-z0-9]+/)
+    .replace(/(\p{Script=Latin})\p{M}+/gu, '$1') // accents off Latin letters ("café" -> "cafe"); other scripts keep theirs
+    .normalize('NFC')
+    .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
   let slug = '';
   for (const w of words) {
@@ -95,7 +96,7 @@ export function takeFileName(prompt: string, seed: number, maxSlug = 40): string
     }
     slug = next;
   }
-  return `${slug || 'unconditional'}-seed-${seed}.wav`;
+  return `${slug || (prompt.trim() ? 'take' : 'unconditional')}-seed-${seed}.wav`; // a prompt of emoji alone is still a prompt
 }
 
 export const MAX_SEED = 0xffffffff;

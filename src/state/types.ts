@@ -110,8 +110,8 @@ export interface StudioOptions {
 
 /** Listening while a take is generated: the store feeds it the decoded windows in order. */
 export interface LiveAudioSink {
-  /** A take starts; its audio follows after any take still playing. */
-  begin(): void;
+  /** A take starts (`firstOfClick`: the first variation of a Generate click); its audio follows after any take still playing. */
+  begin(firstOfClick: boolean): void;
   /** A decoded window of the take: samples [from, from + pcm.length) of `samples`; `etaSeconds`: generation time left. */
   window(w: { from: number; pcm: Float32Array; samples: number; sampleRate: number }, etaSeconds: number): void;
   /** The take is complete (what is scheduled plays out), or was stopped or failed (silence now). */

@@ -235,6 +235,9 @@ function ClearTakes({ count }: { count: number }) {
     if (!asking && back.current) button.current?.focus();
     back.current = false;
   }, [asking]);
+  useEffect(() => {
+    if (count < 2) setAsking(false); // an unanswered question does not come back by itself with the next take
+  }, [count]);
   const cancel = () => {
     back.current = true;
     setAsking(false);
@@ -251,7 +254,7 @@ function ClearTakes({ count }: { count: number }) {
   return (
     <div className="takes-clear-confirm" role="group" aria-label="Remove all takes?" onKeyDown={(e) => e.key === 'Escape' && cancel()}>
       <span>Remove all {count} takes from this browser?</span>
-      <button type="button" className="danger" data-testid="takes-clear-confirm" onClick={() => { setAsking(false); clearTakes(); }}>
+      <button type="button" className="danger" data-testid="takes-clear-confirm" disabled={running} onClick={() => { setAsking(false); clearTakes(); }}>
         Remove {count} takes
       </button>
       <button type="button" data-testid="takes-clear-cancel" autoFocus onClick={cancel}>

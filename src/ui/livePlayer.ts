@@ -45,10 +45,12 @@ export function createLivePlayer(): LiveAudioSink {
   let queueEnd = 0; // context time when everything scheduled has played
   let start: number | null = null; // context time of the current take's sample 0
   let open = 0; // takes begun and not ended
+  let muted = false; // silenced during a click's takes (Stop listening, or something played): its later takes stay quiet
   let timer: ReturnType<typeof setTimeout> | null = null;
   const context = () => Tone.getContext().rawContext as AudioContext;
 
   const silence = () => {
+    if (open > 0) muted = true;
     for (const s of sources) {
       try {
         s.stop();
@@ -72,7 +74,9 @@ export function createLivePlayer(): LiveAudioSink {
   };
 
   return {
-    begin() {
+    begin(firstOfClick) {
+      if (firstOfClick) muted = false;
+      if (muted) return; // the user silenced this click's listening: its next variations do not come back
       if (open === 0 && state() === 'idle') stopOther(); // a clip or take playing from the page stops
       open++;
       start = null;
