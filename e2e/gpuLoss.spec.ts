@@ -19,7 +19,7 @@ const inked = (sel: string, i: number) => `(() => {
   return s;
 })()`;
 
-test('the app on WebGPU loads with its self-tests passed; a GPU process crash is then reported, the pack reloads on WASM, the clip in flight is tokenized there, nothing is lost', async ({ playwright }, info) => {
+test('the app on WebGPU loads with its self-tests passed; a GPU process crash is then reported, the pack reloads on WASM, the clip in flight is tokenized there, nothing is lost, and WebGPU chosen again gets a new device', async ({ playwright }, info) => {
   test.setTimeout(300_000);
   const browser = await playwright.chromium.launch(info.project.use.launchOptions);
   try {
@@ -54,6 +54,12 @@ test('the app on WebGPU loads with its self-tests passed; a GPU process crash is
     await page.getByTestId('generate-button').click();
     await expect(page.getByTestId('take')).toHaveCount(1, { timeout: 60_000 });
     await expect(page.getByTestId('generation-error')).toHaveCount(0);
+
+    // WebGPU chosen again: a new device (the restarted GPU process's), not the lost one.
+    await page.getByTestId('backend-select').selectOption('webgpu');
+    await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
+    await expect(page.getByTestId('generate-button')).toBeEnabled({ timeout: 120_000 });
+    await expect(page.getByTestId('status')).toContainText(/ready.* on WEBGPU/);
   } finally {
     await browser.close();
   }
