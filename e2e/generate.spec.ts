@@ -16,11 +16,16 @@ async function settings(page: Page, seconds: number, seed: number | '') {
   await page.getByTestId('seed-input').fill(String(seed));
 }
 
+/** Types a prompt, sets length and seed, and presses Generate. */
+async function startTake(page: Page, prompt: string, seconds: number, seed: number) {
+  await page.getByTestId('prompt-input').fill(prompt);
+  await settings(page, seconds, seed);
+  await page.getByTestId('generate-button').click();
+}
+
 test('generate a 1 s take with seed 7 and download it as WAV', async ({ page }) => {
   await openStudio(page);
-  await page.getByTestId('prompt-input').fill('slow piano melody in D minor');
-  await settings(page, 1, 7);
-  await page.getByTestId('generate-button').click();
+  await startTake(page, 'slow piano melody in D minor', 1, 7);
   const take = page.getByTestId('take');
   // A 1 s take can finish quickly; either the progress or the finished take shows.
   await expect(page.getByTestId('generation-progress').or(take).first()).toBeVisible();
@@ -59,9 +64,7 @@ test('generate a 1 s take with seed 7 and download it as WAV', async ({ page }) 
 
 test('Stop during a 10 s generation adds no take and Generate is ready at once', async ({ page }) => {
   await openStudio(page);
-  await page.getByTestId('prompt-input').fill('upbeat funk bass line with drums, 120 bpm');
-  await settings(page, 10, 3);
-  await page.getByTestId('generate-button').click();
+  await startTake(page, 'upbeat funk bass line with drums, 120 bpm', 10, 3);
   const progress = page.getByTestId('generation-progress');
   await expect(progress).toBeVisible();
   await expect(progress).toContainText(/\d+ \/ \d+ steps/);
@@ -78,9 +81,7 @@ test('Stop during a 10 s generation adds no take and Generate is ready at once',
 
 test('Keep what\'s made during a 20 s generation ends the take there and keeps it', async ({ page }) => {
   await openStudio(page);
-  await page.getByTestId('prompt-input').fill('slow piano melody in D minor');
-  await settings(page, 20, 3);
-  await page.getByTestId('generate-button').click();
+  await startTake(page, 'slow piano melody in D minor', 20, 3);
   const progress = page.getByTestId('generation-progress');
   await expect(progress).toContainText(/\d+ \/ \d+ steps/);
   await page.getByTestId('finish-button').click();

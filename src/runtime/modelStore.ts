@@ -44,6 +44,12 @@ export interface SavedModel extends SavedModelMeta {
   checkpoint: Uint8Array;
 }
 
+/** A model in use that is saved nowhere (a run whose saves failed) is labelled so: "My groove (not saved)". */
+export const NOT_SAVED = ' (not saved)';
+export const unsavedLabel = (name: string): string => (name.endsWith(NOT_SAVED) ? name : name + NOT_SAVED);
+/** The model's own name in such a label ("My groove (not saved)" -> "My groove"). */
+export const savedNameOf = (label: string): string => (label.endsWith(NOT_SAVED) ? label.slice(0, -NOT_SAVED.length) : label);
+
 export interface ModelStore {
   put(m: SavedModel): Promise<void>;
   get(id: string): Promise<SavedModel | null>;

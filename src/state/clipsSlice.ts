@@ -123,6 +123,20 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
     return true;
   }
 
+  /** A decoded clip tokenized again from its kept audio (a retry, another pack), with its own cancel handle meanwhile. */
+  async function tokenizeAgain(clip: Clip, p: Partial<Clip>): Promise<void> {
+    const ac = new AbortController();
+    controllers.set(clip.id, ac);
+    patch(clip.id, { status: 'tokenizing', ...p });
+    try {
+      await tokenizeClip(clip.id, clip.name, ac.signal);
+    } catch (err) {
+      failed(clip.id, clip.name, err);
+    } finally {
+      controllers.delete(clip.id);
+    }
+  }
+
   async function processFile(id: string, file: File): Promise<void> {
     const ac = new AbortController();
     controllers.set(id, ac);
@@ -157,34 +171,14 @@ export function createClipsSlice(ctx: SliceContext): ClipsSlice {
     async retryClip(id) {
       const clip = ctx.get().clips.find((c) => c.id === id);
       if (!clip?.error || !canRetry(clip.error) || !clip.original || controllers.has(id)) return;
-      const ac = new AbortController();
-      controllers.set(id, ac);
-      patch(id, { status: 'tokenizing', error: undefined, progress: { value: null, label: 'Queued for tokenizing…' } });
-      try {
-        await tokenizeClip(id, clip.name, ac.signal);
-      } catch (err) {
-        failed(id, clip.name, err);
-      } finally {
-        controllers.delete(id);
-      }
+      await tokenizeAgain(clip, { error: undefined, progress: { value: null, label: 'Queued for tokenizing…' } });
     },
     async retokenizeClips() {
       // A new pack's codec: every ready clip's tokens (and reconstruction) come from its kept audio again.
       const todo = ctx.get().clips.filter((c) => c.status === 'ready' && c.original && !controllers.has(c.id));
       if (todo.length === 0) return;
       ctx.get().announce(`Tokenizing ${todo.length} clip${todo.length === 1 ? '' : 's'} again for this model pack…`);
-      await Promise.all(todo.map(async (clip) => {
-        const ac = new AbortController();
-        controllers.set(clip.id, ac);
-        patch(clip.id, { status: 'tokenizing', result: undefined, progress: { value: null, label: 'Queued for tokenizing with this pack…' } });
-        try {
-          await tokenizeClip(clip.id, clip.name, ac.signal);
-        } catch (err) {
-          failed(clip.id, clip.name, err);
-        } finally {
-          controllers.delete(clip.id);
-        }
-      }));
+      await Promise.all(todo.map((clip) => tokenizeAgain(clip, { result: undefined, progress: { value: null, label: 'Queued for tokenizing with this pack…' } })));
     },
     removeClip(id) {
       const clip = ctx.get().clips.find((c) => c.id === id);

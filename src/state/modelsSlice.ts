@@ -1,4 +1,6 @@
 import { StudioError } from '../errors/StudioError';
+import { parseHeader } from '../packs/safetensorsRange';
+import { savedNameOf } from '../runtime/modelStore';
 import type { LmInfo, ModelList } from '../workers/protocol';
 import type { SliceContext } from './context';
 import { toErrorInfo } from './errors';
@@ -33,14 +35,11 @@ export function pickWeightFiles<F extends NamedBlob>(files: F[]): { weights: F; 
 
 /** The name the studio wrote into a weights file it exported (safetensors `__metadata__.name`), if any. */
 export function exportedName(bytes: Uint8Array): string | null {
-  if (bytes.length < 8) return null;
-  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(0, true); // header length (below 4 GB in practice)
-  if (n < 2 || n > 100e6 || 8 + n > bytes.length) return null;
   try {
-    const name = (JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as { __metadata__?: { name?: unknown } }).__metadata__?.name;
-    return typeof name === 'string' && name.trim() ? name.trim().replace(/ \(not saved\)$/, '').slice(0, 80) : null;
+    const name = parseHeader(bytes, bytes.length).metadata.name;
+    return typeof name === 'string' && name.trim() ? savedNameOf(name.trim()).slice(0, 80) : null;
   } catch {
-    return null;
+    return null; // not a safetensors file the header parser takes: the import itself says why
   }
 }
 

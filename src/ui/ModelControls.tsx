@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { savedNameOf, unsavedLabel } from '../runtime/modelStore';
 import { isWeightsFile, PACK_MODEL_NAME } from '../state/modelsSlice';
 import { downloadBytes } from './download';
 import { useStudio } from './StoreContext';
@@ -71,8 +72,8 @@ export function ModelControls() {
               {`${m.name}${m.kind === 'lora' ? ' · LoRA' : ''} · ${m.step === 0 && !m.plan ? 'imported' : `step ${m.step}`}`}
             </option>
           ))}
-          {activeId && !saved && <option value={activeId}>{`${lm.modelName}${lm.modelKind === 'lora' ? ' · LoRA' : ''} (not saved)`}</option>}
-          {unsaved && <option value={UNSAVED}>{/\(not saved\)$/.test(lm.modelName) ? lm.modelName : `${lm.modelName} (not saved)`}</option>}
+          {activeId && !saved && <option value={activeId}>{unsavedLabel(`${savedNameOf(lm.modelName)}${lm.modelKind === 'lora' ? ' · LoRA' : ''}`)}</option>}
+          {unsaved && <option value={UNSAVED}>{unsavedLabel(lm.modelName)}</option>}
         </select>
         <p id={`${id}-hint`} className="hint">
           {why ?? (models.list.length

@@ -6,7 +6,7 @@ import {
 import { clockOnDownbeat, keyIndex, NO_CLOCK, withKey } from '../lm/beatClock';
 import type { MelodyChroma } from '../lm/melody';
 import { DEFAULT_LORA_LR, loraFromCheckpoint, readCheckpoint, resolveOptions, Trainer, type Checkpoint, type TrainClip, type TrainOptions } from '../lm/train';
-import type { ModelKind, ModelStore, SavedModelMeta, TrainPlan } from '../runtime/modelStore';
+import { savedNameOf, unsavedLabel, type ModelKind, type ModelStore, type SavedModelMeta, type TrainPlan } from '../runtime/modelStore';
 import type { T5Encoder } from '../text/t5Encoder';
 import type { TextTokenizer } from '../text/tokenizer';
 import { encodePrompt } from '../text/prompt';
@@ -212,7 +212,7 @@ export async function runTraining(slot: LmSlot, store: ModelStore, text: { token
     // name the slot after it even if saving failed, never after the pack's own model.
     const at = trainer.weightsStep;
     if (resumeFrom && at === resumeFrom.step) saved = true; // no step moved the resumed weights: they are the stored model
-    const name = saved ? a.name : `${a.name} (not saved)`;
+    const name = saved ? a.name : unsavedLabel(a.name);
     if (at === null || at > 0 || saved) {
       if (lora) {
         mergeLora(slot.lm, lora); // the slot is on the pack's weights (toBase above)
@@ -294,8 +294,7 @@ export async function importWeights(slot: LmSlot, store: ModelStore, bytes: Uint
 /** The model in use as a file: the full weights, or the adapter alone for a LoRA model. */
 export async function exportSlot(slot: LmSlot): Promise<{ bytes: Uint8Array; fileName: string; config: LmConfig; kind: ModelKind }> {
   // Letters of any script stay ("Café tune" -> "Café-tune"); " (not saved)" is a label, not a name.
-  const name = slot.modelName.replace(/ \(not saved\)$/, '');
-  const base = name.replace(/[^\p{L}\p{N}_.-]+/gu, '-').replace(/^-|-$/g, '') || 'model';
+  const base = savedNameOf(slot.modelName).replace(/[^\p{L}\p{N}_.-]+/gu, '-').replace(/^-|-$/g, '') || 'model';
   if (slot.lora) {
     const bytes = await saveLora(slot.lora, { name: slot.modelName });
     return { bytes, fileName: `${base}.lora.safetensors`, config: slot.config, kind: 'lora' };
